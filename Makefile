@@ -1,0 +1,86 @@
+# gr-neuralmimo: set-up, build, test, demo.
+#   make demo   everything needed, then the hardware-free loopback demo
+#   make test   everything needed, then ctest (C++ and GNU Radio QA) and pytest
+# Every step is idempotent: a second run only rebuilds what changed.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV     := $(CURDIR)/.venv
+PY       := $(VENV)/bin/python
+BUILD    := $(CURDIR)/build
+JOBS     ?= $(shell nproc)
+APT_PKGS := gnuradio gnuradio-dev pybind11-dev python3-pybind11 cmake g++ make \
+            libspdlog-dev libgmp-dev libboost-test-dev python3-venv python3-yaml
+GRCC     := $(PY) /usr/bin/grcc
+
+.PHONY: help setup deps venv build demo test test-cpp test-py bench grc models clean distclean
+
+help:
+	@echo "make demo   set up everything and run the hardware-free demo"
+	@echo "make test   set up everything and run every test"
+	@echo "make bench  throughput benchmark (figures for docs/results.md)"
+	@echo "make grc    open the examples in GNU Radio Companion"
+	@echo "make models re-export the shipped ONNX models"
+
+# --- system packages (Debian bookworm) -------------------------------------
+deps:
+	@if dpkg -s $(APT_PKGS) >/dev/null 2>&1; then \
+	  echo "deps: Debian packages present"; \
+	else \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $(APT_PKGS); \
+	fi
+
+# --- Python venv (sees Debian's GNU Radio; numpy < 2) ------------------------
+$(VENV)/.installed: requirements.txt constraints.txt | deps
+	@test -x $(PY) || /usr/bin/python3 -m venv --system-site-packages $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -c constraints.txt -r requirements.txt
+	@touch $@
+
+venv: $(VENV)/.installed
+
+# --- C++ library, bindings, Python package: built and installed into the venv
+build: venv
+	@if [ ! -f $(BUILD)/CMakeCache.txt ]; then \
+	  SITE=$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])'); \
+	  cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=$(VENV) \
+	    -DGR_PYTHON_DIR=$$SITE -DPYTHON_EXECUTABLE=$(PY) >/dev/null; \
+	fi
+	@cmake --build $(BUILD) -j$(JOBS) | grep -v -E '^\[ *[0-9]+%\] (Built|Copying|Generating)' || true
+	@test -f $(BUILD)/lib/libgnuradio-neuralmimo.so || { echo "build failed"; exit 1; }
+	@cmake --install $(BUILD) | grep -v -E 'Up-to-date' || true
+	@$(PY) -c "from gnuradio import neuralmimo; import neuralmimo; neuralmimo.lmmse_detector" \
+	  || { echo "install check failed"; exit 1; }
+
+setup: build
+
+# --- the two commands of the README ----------------------------------------
+demo: setup
+	$(PY) -m neuralmimo.cli.demo
+
+test: setup
+	$(MAKE) --no-print-directory test-cpp test-py
+
+test-cpp:
+	cd $(BUILD) && ctest --output-on-failure
+
+test-py:
+	PYTHONPATH=$(CURDIR)/python $(PY) -m pytest -q tests
+
+# --- extras -----------------------------------------------------------------
+bench: setup
+	$(PY) -m neuralmimo.cli.bench
+
+grc: setup
+	GRC_BLOCKS_PATH=$(CURDIR)/grc $(PY) /usr/bin/gnuradio-companion examples/*.grc
+
+models: setup
+	$(PY) -m neuralmimo.cli.export lmmse --nt 4 --nr 4 --constellation qam16 --out models/lmmse_qam16_4x4.onnx
+
+clean:
+	rm -rf $(BUILD)
+
+distclean: clean
+	rm -rf $(VENV)

@@ -1,0 +1,47 @@
+# Copyright 2026 gr-neuralmimo contributors
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""gr-neuralmimo: neural MIMO detectors for GNU Radio.
+
+    import neuralmimo as nm          # or: from gnuradio import neuralmimo as nm
+    c = nm.constellation("qam16")
+    det = nm.detector("lmmse", constellation="qam16")
+    out = det(y, H, noise_var)       # .symbols, .llr, .estimate
+
+The algorithm sub-packages (phy, detectors, models, train, export, eval, cli)
+never import gnuradio. GNU Radio blocks (Python blocks in `blocks`, C++
+blocks from the compiled binding) are loaded on first access, so importing the
+package stays light and works without GNU Radio.
+"""
+from .detectors import DetectorOutput, detector, detector_names
+from .paths import example_path, model_path
+from .phy.constellation import Constellation, constellation, constellation_names
+
+__version__ = "0.1.0"
+
+#: Block name -> module that defines it (loaded lazily, needs GNU Radio).
+_BLOCKS = {
+    "lmmse_detector": ".neuralmimo_python",
+    "onnx_detector": ".blocks.onnx_detector",
+    "classical_detector": ".blocks.classical_detector",
+    "qam_mapper": ".blocks.qam_mapper",
+    "mimo_channel": ".blocks.mimo_channel",
+    "ber_meter": ".blocks.ber_meter",
+}
+
+
+def __getattr__(name):
+    if name in _BLOCKS:
+        import importlib
+
+        try:
+            mod = importlib.import_module(_BLOCKS[name], __name__)
+        except ImportError as exc:
+            raise ImportError(f"neuralmimo.{name} needs GNU Radio and the built module ({exc})") from exc
+        value = getattr(mod, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'neuralmimo' has no attribute '{name}'")
+
+
+__all__ = ["Constellation", "DetectorOutput", "constellation", "constellation_names",
+           "detector", "detector_names", "model_path", "example_path", *_BLOCKS]

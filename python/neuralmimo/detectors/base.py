@@ -1,0 +1,125 @@
+# Copyright 2026 gr-neuralmimo contributors
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""One detector interface for every backend (DESIGN.md section 4).
+
+    out = det(y, H, noise_var)
+    y: complex[B, Nr], H: complex[B, Nr, Nt], noise_var: float scalar or [B]
+    out.symbols complex[B, Nt], out.llr float[B, Nt, K], out.estimate complex[B, Nt]
+
+Numpy in gives numpy out, torch in gives torch out (same device). complex128 /
+float64 inputs are computed and returned in double precision, anything else in
+single precision. Input problems raise ValueError naming the argument.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+
+from ..phy.constellation import Constellation, constellation as _lookup
+
+#: Smallest noise variance used inside detectors: noise_var = 0 is allowed
+#: (noise-free analysis) and gives large but finite LLRs.
+NOISE_VAR_FLOOR = 1e-10
+
+
+@dataclass
+class DetectorOutput:
+    """Detector results; a field is None where the detector does not produce it."""
+
+    symbols: Any = None
+    llr: Any = None
+    estimate: Any = None
+
+
+def _as_tensor(name: str, value, expected_ndim: int) -> torch.Tensor:
+    if isinstance(value, torch.Tensor):
+        t = value
+    else:
+        try:
+            t = torch.from_numpy(np.ascontiguousarray(value))
+        except TypeError as exc:
+            raise ValueError(f"{name}: cannot convert {type(value).__name__} to an array") from exc
+    if t.ndim != expected_ndim:
+        raise ValueError(f"{name}: expected {expected_ndim} dimensions, got shape {tuple(t.shape)}")
+    if not (t.is_complex() or t.is_floating_point()):
+        raise ValueError(f"{name}: expected a complex or real floating array, got {t.dtype}")
+    return t
+
+
+class Detector:
+    """Base class: validation, dtype/backend conversion. Subclasses implement `_detect`."""
+
+    name = "detector"
+    #: Whether Nt > Nr is acceptable (ZF and friends need Nr >= Nt).
+    allows_more_streams_than_antennas = True
+
+    def __init__(self, constellation: str | Constellation | None = None):
+        if constellation is None:
+            raise ValueError(f"{self.name}: constellation= is required "
+                             "(one of bpsk, qpsk, qam16, qam64, qam256)")
+        self.constellation = _lookup(constellation)
+
+    # -- subclasses ---------------------------------------------------------
+    def _check_dims(self, nr: int, nt: int) -> None:
+        if not self.allows_more_streams_than_antennas and nt > nr:
+            raise ValueError(f"H: {self.name} needs Nr >= Nt, got Nr={nr}, Nt={nt}")
+
+    def _detect(self, y: torch.Tensor, h: torch.Tensor, noise_var: torch.Tensor) -> DetectorOutput:
+        raise NotImplementedError
+
+    # -- public -------------------------------------------------------------
+    def __call__(self, y, H, noise_var) -> DetectorOutput:
+        as_numpy = not isinstance(y, torch.Tensor)
+        y_t = _as_tensor("y", y, 2)
+        h_t = _as_tensor("H", H, 3)
+        double = y_t.dtype in (torch.complex128, torch.float64) or h_t.dtype in (torch.complex128, torch.float64)
+        cdtype = torch.complex128 if double else torch.complex64
+        rdtype = torch.float64 if double else torch.float32
+        device = y_t.device
+        y_t = y_t.to(device=device, dtype=cdtype)
+        h_t = h_t.to(device=device, dtype=cdtype)
+        b, nr = y_t.shape
+        if h_t.shape[0] != b or h_t.shape[1] != nr:
+            raise ValueError(f"H: shape {tuple(h_t.shape)} does not match y shape {tuple(y_t.shape)} "
+                             "(expected [B, Nr, Nt] with the same B and Nr)")
+        nt = h_t.shape[2]
+        if nt < 1 or nr < 1:
+            raise ValueError(f"H: empty system, shape {tuple(h_t.shape)}")
+        self._check_dims(nr, nt)
+        if isinstance(noise_var, torch.Tensor):
+            nv = noise_var.to(device=device, dtype=rdtype)
+        else:
+            nv = torch.as_tensor(np.asarray(noise_var, dtype=np.float64), dtype=rdtype, device=device)
+        if nv.ndim == 0:
+            nv = nv.expand(b)
+        elif nv.ndim == 2 and nv.shape[1] == 1:
+            nv = nv[:, 0]
+        if nv.ndim != 1 or nv.shape[0] != b:
+            raise ValueError(f"noise_var: expected a scalar or shape [{b}], got shape {tuple(nv.shape)}")
+        if not torch.isfinite(torch.view_as_real(y_t)).all():
+            raise ValueError("y: contains NaN or Inf")
+        if not torch.isfinite(torch.view_as_real(h_t)).all():
+            raise ValueError("H: contains NaN or Inf")
+        if not torch.isfinite(nv).all():
+            raise ValueError("noise_var: contains NaN or Inf")
+        if (nv < 0).any():
+            raise ValueError(f"noise_var: must be >= 0, got minimum {float(nv.min()):g}")
+        out = self._detect(y_t, h_t, nv)
+        if as_numpy:
+            out = DetectorOutput(*(None if v is None else v.detach().cpu().numpy()
+                                   for v in (out.symbols, out.llr, out.estimate)))
+        return out
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(constellation='{self.constellation.name}')"
+
+
+def constellation_tensors(const: Constellation, dtype: torch.dtype, device) -> tuple[torch.Tensor, torch.Tensor]:
+    """(points complex[M], bits bool[M, K]) as tensors."""
+    cdtype = torch.complex128 if dtype in (torch.float64, torch.complex128) else torch.complex64
+    pts = torch.as_tensor(const.points.astype(np.complex128), device=device).to(cdtype)
+    bits = torch.as_tensor(const.bits.astype(bool), device=device)
+    return pts, bits

@@ -1,0 +1,133 @@
+# Copyright 2026 gr-neuralmimo contributors
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Detectors from exported ONNX files (DESIGN.md section 6).
+
+One onnxruntime InferenceSession per instance; intra-op threads and the
+execution provider are explicit, and the provider actually used is checked
+(no silent fallback to another one). The manifest beside the model is checked
+against the graph's inputs/outputs and its metadata_props.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..export.manifest import metadata_props, read_manifest
+from ..phy.constellation import constellation as _lookup
+from .base import Detector, DetectorOutput, constellation_tensors
+from .demap import symbols_from_llr
+
+_PROVIDER_ALIASES = {"cpu": "CPUExecutionProvider", "cuda": "CUDAExecutionProvider",
+                     "tensorrt": "TensorrtExecutionProvider"}
+
+
+def resolve_provider(provider: str) -> str:
+    """'cpu' / 'cuda' / full onnxruntime name -> an available provider name, or ValueError."""
+    import onnxruntime as ort
+
+    name = _PROVIDER_ALIASES.get(provider.lower(), provider) if isinstance(provider, str) else provider
+    available = ort.get_available_providers()
+    if name not in available:
+        raise ValueError(f"provider: '{provider}' is not available here (available: {', '.join(available)})")
+    return name
+
+
+def _dim(d):
+    return d if isinstance(d, int) else None
+
+
+class OnnxDetector(Detector):
+    """nm.detector("model.onnx"): runs the model, derives hard symbols from the LLR signs."""
+
+    name = "onnx"
+
+    def __init__(self, path, threads: int = 1, provider: str = "cpu", constellation=None,
+                 nt: int | None = None, nr: int | None = None):
+        import onnxruntime as ort
+
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise ValueError(f"model: file {self.path} not found")
+        self.manifest = read_manifest(self.path)
+        super().__init__(self.manifest["constellation"])
+        self.nt, self.nr = self.manifest["nt"], self.manifest["nr"]
+        for key, want in (("nt", nt), ("nr", nr)):
+            if want is not None and int(want) != self.manifest[key]:
+                raise ValueError(f"{key}: the flowgraph has {key}={want} but model {self.path.name} "
+                                 f"was exported for {key}={self.manifest[key]}")
+        if constellation is not None and _lookup(constellation).name != self.constellation.name:
+            raise ValueError(f"constellation: the flowgraph has '{_lookup(constellation).name}' but model "
+                             f"{self.path.name} was exported for '{self.constellation.name}'")
+        if int(threads) < 1:
+            raise ValueError(f"threads: must be >= 1, got {threads}")
+        self.threads = int(threads)
+        self.provider = resolve_provider(provider)
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = self.threads
+        opts.inter_op_num_threads = 1
+        try:
+            self.session = ort.InferenceSession(str(self.path), sess_options=opts, providers=[self.provider])
+        except Exception as exc:  # onnxruntime raises its own exception types
+            raise ValueError(f"model: onnxruntime cannot load {self.path}: {exc}") from exc
+        used = self.session.get_providers()[0]
+        if used != self.provider:
+            raise ValueError(f"provider: asked for {self.provider} but onnxruntime runs {used}")
+        self._check_graph()
+        self.outputs = list(self.manifest["outputs"])
+
+    def _check_graph(self):
+        k = self.constellation.bits_per_symbol
+        nt, nr = self.nt, self.nr
+        want_in = {"y": [None, nr, 2], "h": [None, nr, nt, 2], "noise_var": [None]}
+        got_in = {i.name: [_dim(d) for d in i.shape] for i in self.session.get_inputs()}
+        if set(got_in) != set(want_in):
+            raise ValueError(f"model: graph inputs {sorted(got_in)} are not the contract's {sorted(want_in)}")
+        for name, shape in want_in.items():
+            g = got_in[name]
+            if len(g) != len(shape) or any(w is not None and w != d for w, d in zip(shape, g)):
+                raise ValueError(f"model: input '{name}' has shape {g} in the graph but the manifest "
+                                 f"(Nt={nt}, Nr={nr}) implies {shape}")
+        want_out = {"llr": [None, nt, k], "estimate": [None, nt, 2]}
+        got_out = {o.name: [_dim(d) for d in o.shape] for o in self.session.get_outputs()}
+        for name in self.manifest["outputs"]:
+            if name not in got_out:
+                raise ValueError(f"model: manifest lists output '{name}' but the graph has {sorted(got_out)}")
+            g, w = got_out[name], want_out[name]
+            if len(g) != len(w) or any(a is not None and a != b for a, b in zip(w, g)):
+                raise ValueError(f"model: output '{name}' has shape {g} in the graph but the manifest "
+                                 f"(Nt={nt}, constellation {self.constellation.name}) implies {w}")
+        props = self.session.get_modelmeta().custom_metadata_map
+        for key, value in metadata_props(self.manifest).items():
+            if key in props and props[key] != value:
+                raise ValueError(f"model: manifest {key}={value} disagrees with the ONNX metadata {key}={props[key]}")
+
+    def _check_dims(self, nr, nt):
+        if (nr, nt) != (self.nr, self.nt):
+            raise ValueError(f"H: shape Nr={nr}, Nt={nt} but model {self.path.name} expects Nr={self.nr}, Nt={self.nt}")
+
+    def run_raw(self, y_ri: np.ndarray, h_ri: np.ndarray, noise_var: np.ndarray) -> dict[str, np.ndarray]:
+        """Contract-level call, no checks: y float32[B,Nr,2], h float32[B,Nr,Nt,2], noise_var float32[B]."""
+        res = self.session.run(self.outputs, {"y": y_ri, "h": h_ri, "noise_var": noise_var})
+        return dict(zip(self.outputs, res))
+
+    def _detect(self, y, h, nv):
+        dev = y.device
+        res = self.run_raw(torch.view_as_real(y.to(torch.complex64)).cpu().numpy(),
+                           torch.view_as_real(h.to(torch.complex64)).contiguous().cpu().numpy(),
+                           nv.to(torch.float32).cpu().numpy())
+        pts, _ = constellation_tensors(self.constellation, torch.float32, dev)
+        out = DetectorOutput()
+        if "estimate" in res:
+            out.estimate = torch.view_as_complex(torch.from_numpy(res["estimate"]).to(dev).contiguous())
+        if "llr" in res:
+            out.llr = torch.from_numpy(res["llr"]).to(dev)
+            out.symbols = symbols_from_llr(out.llr, pts)
+        else:
+            d = (out.estimate.unsqueeze(-1) - pts).abs()
+            out.symbols = pts[torch.argmin(d, dim=-1)]
+        return out
+
+    def __repr__(self):
+        return f"OnnxDetector('{self.path.name}', provider={self.provider}, threads={self.threads})"

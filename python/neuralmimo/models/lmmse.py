@@ -1,0 +1,57 @@
+# Copyright 2026 gr-neuralmimo contributors
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""LMMSE as an exportable torch module on the ONNX contract (DESIGN.md section 6).
+
+Same mathematics as detectors.linear.Lmmse, on the real-valued equivalent
+system: with unit-energy symbols (1/2 per real dimension) and σ²/2 noise per
+real dimension, x̂_r = (H_rᵀH_r + σ²I)⁻¹ H_rᵀ y_r equals the complex LMMSE, and
+G_r = (H_rᵀH_r + σ²I)⁻¹ has G_r[t, t] = Re G[t, t] for t < Nt.
+"""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from ..detectors.base import NOISE_VAR_FLOOR
+from ..detectors.demap import gaussian_llr
+from ..phy.constellation import constellation as _lookup
+from ..phy.realvalued import real_system
+from .linalg import spd_inverse
+
+
+class LmmseNet(nn.Module):
+    """forward(y float32[B,Nr,2], h float32[B,Nr,Nt,2], noise_var float32[B])
+    -> (llr float32[B,Nt,K], estimate float32[B,Nt,2])."""
+
+    family = "lmmse"
+    paper = "classical"
+    outputs = ("llr", "estimate")
+
+    def __init__(self, nt: int, nr: int, constellation: str, demapping: str = "maxlog"):
+        super().__init__()
+        self.nt, self.nr = int(nt), int(nr)
+        self.constellation = _lookup(constellation)
+        self.demapping = demapping
+        pts = torch.as_tensor(self.constellation.points.copy())
+        self.register_buffer("pts_re", pts.real.float().clone())
+        self.register_buffer("pts_im", pts.imag.float().clone())
+        self.register_buffer("bits", torch.as_tensor(self.constellation.bits.astype(bool)))
+
+    def config(self) -> dict:
+        return {"family": self.family, "nt": self.nt, "nr": self.nr,
+                "constellation": self.constellation.name, "demapping": self.demapping}
+
+    def forward(self, y, h, noise_var):
+        nt = self.nt
+        y_r, h_r = real_system(y, h)                                   # [B,2Nr], [B,2Nr,2Nt]
+        eye = torch.eye(2 * nt, dtype=h_r.dtype, device=h_r.device)
+        a = h_r.transpose(-1, -2) @ h_r + noise_var[:, None, None] * eye
+        g = spd_inverse(a)
+        xhat = (g @ (h_r.transpose(-1, -2) @ y_r.unsqueeze(-1))).squeeze(-1)   # [B, 2Nt]
+        g_diag = torch.diagonal(g, dim1=-2, dim2=-1)[:, :nt]
+        nv = noise_var.unsqueeze(-1)
+        mu = torch.clamp(1.0 - nv * g_diag, min=1e-12)
+        nu = torch.clamp(nv * g_diag / mu, min=NOISE_VAR_FLOOR)
+        x_re, x_im = xhat[:, :nt], xhat[:, nt:]
+        llr = gaussian_llr(x_re / mu, x_im / mu, nu, self.pts_re, self.pts_im, self.bits, self.demapping)
+        return llr, torch.stack([x_re, x_im], dim=-1)

@@ -1,0 +1,47 @@
+# Copyright 2026 gr-neuralmimo contributors
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Helpers shared by the GNU Radio QA tests (not a test itself, not installed)."""
+import os
+from pathlib import Path
+
+import numpy as np
+from gnuradio import blocks, gr
+
+_SINKS = {np.float32: blocks.vector_sink_f, np.complex64: blocks.vector_sink_c, np.uint8: blocks.vector_sink_b}
+
+
+def source_dir() -> Path:
+    """Repository root (ctest sets NEURALMIMO_SOURCE_DIR)."""
+    return Path(os.environ.get("NEURALMIMO_SOURCE_DIR", Path(__file__).resolve().parents[2]))
+
+
+def shipped_model(name="lmmse_qam16_4x4.onnx") -> str:
+    return str(source_dir() / "models" / name)
+
+
+def random_system(rng, batch, nr, nt, const, noise_var):
+    """complex64 y [B, Nr], H [B, Nr, Nt], symbol indices [B, Nt], with CN(0,1) H."""
+    h = ((rng.standard_normal((batch, nr, nt)) + 1j * rng.standard_normal((batch, nr, nt))) / np.sqrt(2))
+    idx = rng.integers(0, const.order, (batch, nt))
+    x = const.points[idx]
+    nv = np.broadcast_to(np.asarray(noise_var, dtype=np.float64), (batch,))
+    n = (rng.standard_normal((batch, nr)) + 1j * rng.standard_normal((batch, nr))) * np.sqrt(nv[:, None] / 2)
+    y = np.einsum("brt,bt->br", h, x) + n
+    return y.astype(np.complex64), h.astype(np.complex64), idx
+
+
+def run_detector_block(block, y, h, nv, out_dtype, out_vlen):
+    """vector sources -> block -> vector sink; returns the sink data as [B, out_vlen]."""
+    b, nr = y.shape
+    nt = h.shape[2]
+    tb = gr.top_block()
+    src_y = blocks.vector_source_c(y.ravel().tolist(), False, nr)
+    src_h = blocks.vector_source_c(h.reshape(b, -1).ravel().tolist(), False, nr * nt)
+    src_n = blocks.vector_source_f(np.asarray(nv, np.float32).ravel().tolist(), False, 1)
+    sink = _SINKS[out_dtype](out_vlen)
+    tb.connect(src_y, (block, 0))
+    tb.connect(src_h, (block, 1))
+    tb.connect(src_n, (block, 2))
+    tb.connect(block, sink)
+    tb.run()
+    return np.asarray(sink.data(), dtype=out_dtype).reshape(-1, out_vlen)

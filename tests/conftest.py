@@ -1,0 +1,19 @@
+# Copyright 2026 gr-neuralmimo contributors
+# SPDX-License-Identifier: GPL-3.0-or-later
+import numpy as np
+import pytest
+
+
+def random_system(rng, batch, nr, nt, const, noise_var, dtype=np.complex128):
+    """y = Hx + n with CN(0,1) H; returns (y, H, x_indices)."""
+    h = (rng.standard_normal((batch, nr, nt)) + 1j * rng.standard_normal((batch, nr, nt))) / np.sqrt(2)
+    idx = rng.integers(0, const.order, (batch, nt))
+    x = const.points.astype(np.complex128)[idx]
+    n = (rng.standard_normal((batch, nr)) + 1j * rng.standard_normal((batch, nr))) * np.sqrt(noise_var / 2)
+    y = np.einsum("brt,bt->br", h, x) + n
+    return y.astype(dtype), h.astype(dtype), idx
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(20261124)
