@@ -9,12 +9,14 @@ from pathlib import Path
 
 
 def data_dirs(kind: str) -> list[Path]:
-    """Search order for kind "models" or "examples": $NEURALMIMO_<KIND>, ./<kind>,
-    the source tree's <kind>/, <prefix>/share/gr-neuralmimo/<kind>."""
+    """Search order for kind "models" or "examples": $NEURALMIMO_<KIND>,
+    $NEURALMIMO_SOURCE_DIR/<kind>, ./<kind>, the source tree's <kind>/,
+    <prefix>/share/gr-neuralmimo/<kind>."""
     dirs = []
-    env = os.environ.get(f"NEURALMIMO_{kind.upper()}")
-    if env:
-        dirs.append(Path(env))
+    if os.environ.get(f"NEURALMIMO_{kind.upper()}"):
+        dirs.append(Path(os.environ[f"NEURALMIMO_{kind.upper()}"]))
+    if os.environ.get("NEURALMIMO_SOURCE_DIR"):
+        dirs.append(Path(os.environ["NEURALMIMO_SOURCE_DIR"]) / kind)
     dirs.append(Path.cwd() / kind)
     dirs.append(Path(__file__).resolve().parents[2] / kind)
     dirs.append(Path(sys.prefix) / "share" / "gr-neuralmimo" / kind)

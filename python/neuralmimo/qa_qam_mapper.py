@@ -17,7 +17,8 @@ class qa_qam_mapper(gr_unittest.TestCase):
             tb = gr.top_block()
             src = blocks.vector_source_b(bits.ravel().tolist(), False, bits.shape[1])
             sink = blocks.vector_sink_c(nt)
-            tb.connect(src, nm.qam_mapper(nt, const), sink)
+            mapper = nm.qam_mapper(nt, const)   # a Python block must stay referenced while it runs
+            tb.connect(src, mapper, sink)
             tb.run()
             got = np.asarray(sink.data(), np.complex64).reshape(-1, nt)
             np.testing.assert_array_equal(got, c.map(bits))
