@@ -6,10 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from .base import Detector, DetectorOutput
-from .linear import Lmmse, ZeroForcing
+from .cg import ConjugateGradient
+from .linear import Lmmse, WidelyLinearLmmse, ZeroForcing
 from .ml import MaximumLikelihood, MaximumLikelihoodMaxlog
+from .sic import MmseSic, Vblast
 
-_CLASSICAL = {cls.name: cls for cls in (ZeroForcing, Lmmse, MaximumLikelihood, MaximumLikelihoodMaxlog)}
+_CLASSICAL = {cls.name: cls for cls in (ZeroForcing, Lmmse, WidelyLinearLmmse, MaximumLikelihood,
+                                         MaximumLikelihoodMaxlog, ConjugateGradient, MmseSic, Vblast)}
 
 
 def detector_names() -> list[str]:

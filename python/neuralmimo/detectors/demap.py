@@ -18,26 +18,32 @@ _EXCLUDE = 1e30
 DEMAPPING_METHODS = ("maxlog", "app")
 
 
-def sq_distances(z_re: torch.Tensor, z_im: torch.Tensor, pts_re: torch.Tensor, pts_im: torch.Tensor) -> torch.Tensor:
-    """z: [B, Nt], pts: [M]  ->  |z − s|²: [B, Nt, M]."""
-    return (z_re.unsqueeze(-1) - pts_re) ** 2 + (z_im.unsqueeze(-1) - pts_im) ** 2
-
-
 def gaussian_llr(z_re, z_im, nu, pts_re, pts_im, bits, method: str = "maxlog") -> torch.Tensor:
-    """LLRs of unbiased estimates z with error variance nu.
+    """LLRs of unbiased estimates z with circular error variance nu.
 
     z_re, z_im, nu: [B, Nt]; pts_re, pts_im: [M]; bits: bool[M, K]  ->  llr [B, Nt, K].
     """
-    d = sq_distances(z_re, z_im, pts_re, pts_im).unsqueeze(-1)        # [B, Nt, M, 1]
-    one = bits.to(d.dtype)                                            # [M, K]
+    w = 1.0 / nu
+    return weighted_llr(z_re, z_im, w, w, pts_re, pts_im, bits, method)
+
+
+def weighted_llr(z_re, z_im, w_re, w_im, pts_re, pts_im, bits, method: str = "maxlog") -> torch.Tensor:
+    """LLRs with separate weights per real dimension: metric(s) = w_re (z_re − s_re)² + w_im (z_im − s_im)².
+
+    For a circular error of variance ν, w_re = w_im = 1/ν; for an improper error with per-dimension
+    variances v_re, v_im, w = 1/(2v); a dimension that carries no information has weight 0.
+    Shapes: z_*, w_*: [B, Nt]; pts_*: [M]; bits: bool[M, K]  ->  llr [B, Nt, K].
+    """
+    d = (w_re.unsqueeze(-1) * (z_re.unsqueeze(-1) - pts_re) ** 2
+         + w_im.unsqueeze(-1) * (z_im.unsqueeze(-1) - pts_im) ** 2).unsqueeze(-1)   # [B, Nt, M, 1]
+    one = bits.to(d.dtype)                                                       # [M, K]
     if method == "maxlog":
-        d1 = torch.amin(d + (1.0 - one) * _EXCLUDE, dim=-2)           # [B, Nt, K]
+        d1 = torch.amin(d + (1.0 - one) * _EXCLUDE, dim=-2)                      # [B, Nt, K]
         d0 = torch.amin(d + one * _EXCLUDE, dim=-2)
-        return (d0 - d1) / nu.unsqueeze(-1)
+        return d0 - d1
     if method == "app":
-        m = -d / nu.unsqueeze(-1).unsqueeze(-1)
-        l1 = torch.logsumexp(m - (1.0 - one) * _EXCLUDE, dim=-2)
-        l0 = torch.logsumexp(m - one * _EXCLUDE, dim=-2)
+        l1 = torch.logsumexp(-d - (1.0 - one) * _EXCLUDE, dim=-2)
+        l0 = torch.logsumexp(-d - one * _EXCLUDE, dim=-2)
         return l1 - l0
     raise ValueError(f"demapping: '{method}' is not one of {', '.join(DEMAPPING_METHODS)}")
 

@@ -1,0 +1,81 @@
+# Copyright 2026 gr-neuralmimo contributors
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Ordered successive interference cancellation: MMSE-SIC and V-BLAST (ZF-SIC).
+
+At each of Nt stages, on the streams not yet detected: compute the linear
+filter (LMMSE with σ²I for "mmse-sic", ZF for "vblast"), pick per item the
+stream with the highest post-detection SINR, output its LLRs (Gaussian
+max-log of the unbiased estimate, as the linear detectors), decide its symbol
+from them, subtract H[:, t]·ŝ_t from y and drop the column. Ordering is per
+item; everything stays batched (removed columns are zeroed and regularised).
+"""
+from __future__ import annotations
+
+import torch
+
+from .base import NOISE_VAR_FLOOR, Detector, DetectorOutput, constellation_tensors
+from .demap import DEMAPPING_METHODS, gaussian_llr, symbols_from_llr
+
+
+class _OrderedSic(Detector):
+    mmse = True
+
+    def __init__(self, constellation=None, demapping: str = "maxlog"):
+        super().__init__(constellation)
+        if demapping not in DEMAPPING_METHODS:
+            raise ValueError(f"demapping: '{demapping}' is not one of {', '.join(DEMAPPING_METHODS)}")
+        self.demapping = demapping
+
+    def _detect(self, y, h, nv):
+        b, nr = y.shape
+        nt = h.shape[-1]
+        k = self.constellation.bits_per_symbol
+        pts, bits = constellation_tensors(self.constellation, nv.dtype, nv.device)
+        eye = torch.eye(nt, dtype=h.dtype, device=h.device)
+        rows = torch.arange(b, device=y.device)
+        active = torch.ones(b, nt, dtype=torch.bool, device=y.device)
+        y_res = y.clone()
+        llr = torch.zeros(b, nt, k, dtype=nv.dtype, device=y.device)
+        symbols = torch.zeros(b, nt, dtype=y.dtype, device=y.device)
+        estimate = torch.zeros(b, nt, dtype=y.dtype, device=y.device)
+        reg_noise = nv.to(h.dtype)[:, None, None] if self.mmse else 0.0
+        for _ in range(nt):
+            hm = h * active.unsqueeze(1)
+            # Removed columns get a unit diagonal so the matrix stays invertible; they decouple.
+            a = hm.mH @ hm + reg_noise * eye + torch.diag_embed((~active).to(h.dtype))
+            g, info = torch.linalg.inv_ex(a)
+            if (info != 0).any():
+                raise ValueError(f"H: singular system in {self.name} (rank-deficient H with noise_var = 0)")
+            xhat = (g @ (hm.mH @ y_res.unsqueeze(-1))).squeeze(-1)
+            gd = torch.diagonal(g, dim1=-2, dim2=-1).real
+            if self.mmse:
+                mu = (1.0 - nv.unsqueeze(-1) * gd).clamp_min(1e-12)
+            else:
+                mu = torch.ones_like(gd)
+            nu = (nv.unsqueeze(-1) * gd / mu).clamp_min(NOISE_VAR_FLOOR)
+            score = torch.where(active, -nu, torch.full_like(nu, -float("inf")))
+            t = torch.argmax(score, dim=-1)                                     # [B]
+            z_t = xhat[rows, t] / mu[rows, t]
+            l_t = gaussian_llr(z_t.real[:, None], z_t.imag[:, None], nu[rows, t][:, None],
+                               pts.real, pts.imag, bits, self.demapping)       # [B, 1, K]
+            s_t = symbols_from_llr(l_t, pts)[:, 0]
+            llr[rows, t] = l_t[:, 0]
+            symbols[rows, t] = s_t
+            estimate[rows, t] = xhat[rows, t]
+            y_res = y_res - h[rows, :, t] * s_t.unsqueeze(-1)
+            active = active.clone()
+            active[rows, t] = False
+        return DetectorOutput(symbols=symbols, llr=llr, estimate=estimate)
+
+
+class MmseSic(_OrderedSic):
+    name = "mmse-sic"
+    mmse = True
+
+
+class Vblast(_OrderedSic):
+    """V-BLAST: ordered ZF-SIC (Wolniansky et al. 1998), largest post-detection SNR first."""
+
+    name = "vblast"
+    mmse = False
+    allows_more_streams_than_antennas = False
