@@ -72,6 +72,7 @@ test-py:
 # --- extras -----------------------------------------------------------------
 bench: setup
 	$(PY) -m neuralmimo.cli.bench
+	$(PY) -m neuralmimo.cli.bench detectors
 
 grc: setup
 	GRC_BLOCKS_PATH=$(CURDIR)/grc $(PY) /usr/bin/gnuradio-companion examples/*.grc

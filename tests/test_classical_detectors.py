@@ -118,7 +118,7 @@ def test_zf_ser_matches_numerical_integration():
     assert abs(e.mean() - ref) < 4 * e.std(ddof=1) / math.sqrt(n), (e.mean(), ref)
 
 
-ALL = ["zf", "lmmse", "wl-lmmse", "ml", "ml-maxlog", "cg", "mmse-sic", "vblast"]
+ALL = ["zf", "lmmse", "wl-lmmse", "ml", "ml-maxlog", "cg", "mmse-sic", "vblast", "kbest", "amp", "oamp"]
 
 
 @pytest.mark.parametrize("name", ALL)
@@ -136,7 +136,7 @@ def test_every_detector_refuses_bad_input(name):
         det(y, h, -0.1)
 
 
-@pytest.mark.parametrize("name", ["zf", "vblast"])
+@pytest.mark.parametrize("name", ["zf", "vblast", "kbest"])
 def test_detectors_that_need_tall_h_refuse_wide_h(name):
     with pytest.raises(ValueError, match="needs Nr >= Nt"):
         nm.detector(name, constellation="qpsk")(np.zeros((1, 2), np.complex64), np.ones((1, 2, 3), np.complex64), 1.0)

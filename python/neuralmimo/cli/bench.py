@@ -10,6 +10,10 @@
     and with H held for 14 items (one slot on one subcarrier).
 
     python -m neuralmimo.cli.bench [--items 400000] [--batch 1024]
+
+`python -m neuralmimo.cli.bench detectors` instead times every nm.detector on the
+CPU (torch threads as set by the environment) for 4x4 16QAM, 8x8 QPSK and 32x64
+BPSK at batch 4096 and prints a table of detections per second.
 """
 from __future__ import annotations
 
@@ -85,7 +89,51 @@ def flowgraph_rate(make_block, y, h, nv, items: int, out_dtype, out_vlen: int) -
     return items / (time.perf_counter() - t0)
 
 
+DETECTOR_SYSTEMS = (("4x4 16QAM", 4, 4, "qam16"), ("8x8 QPSK", 8, 8, "qpsk"), ("32x64 BPSK", 32, 64, "bpsk"))
+
+
+def bench_detectors(batch: int = 4096, max_call_s: float = 20.0) -> int:
+    """Detections/s of every classical detector on the three reference systems (CPU, same run)."""
+    import torch
+
+    import neuralmimo as nm
+    from ..phy.channels import complex_noise, rayleigh
+    from ..phy.constellation import constellation
+
+    rng = np.random.default_rng(3)
+    table = {}
+    for label, nt, nr, const in DETECTOR_SYSTEMS:
+        c = constellation(const)
+        h = rayleigh(rng, batch, nr, nt)
+        x = c.points[rng.integers(0, c.order, (batch, nt))]
+        nv = np.float32(nt / 10.0)
+        y = (np.einsum("brt,bt->br", h, x) + complex_noise(rng, (batch, nr), nv)).astype(np.complex64)
+        yt, ht = torch.from_numpy(y), torch.from_numpy(h)
+        for name in nm.detector_names():
+            det = nm.detector(name, constellation=const)
+            try:
+                t0 = time.perf_counter()
+                det(yt, ht, nv)
+                first = time.perf_counter() - t0
+            except ValueError as exc:
+                table[(name, label)] = "refused" if "max_candidates" in str(exc) else "n/a"
+                continue
+            if first > max_call_s:
+                table[(name, label)] = f"{batch / first:,.0f} (1 call)"
+            else:
+                table[(name, label)] = f"{rate(lambda: det(yt, ht, nv), batch, min_time=1.0):,.0f}"
+    print(f"detections/s at batch {batch}, CPU, torch threads {torch.get_num_threads()}\n")
+    print("| detector | " + " | ".join(s[0] for s in DETECTOR_SYSTEMS) + " |")
+    print("|---|" + "---:|" * len(DETECTOR_SYSTEMS))
+    for name in nm.detector_names():
+        print(f"| {name} | " + " | ".join(table[(name, s[0])] for s in DETECTOR_SYSTEMS) + " |")
+    return 0
+
+
 def main(argv=None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["detectors"]:
+        return bench_detectors()
     ap = argparse.ArgumentParser(prog="python -m neuralmimo.cli.bench", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--items", type=int, default=400_000, help="items through each flowgraph")

@@ -6,13 +6,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from .base import Detector, DetectorOutput
+from .amp import Amp, Oamp
 from .cg import ConjugateGradient
+from .kbest import KBest
 from .linear import Lmmse, WidelyLinearLmmse, ZeroForcing
 from .ml import MaximumLikelihood, MaximumLikelihoodMaxlog
 from .sic import MmseSic, Vblast
 
 _CLASSICAL = {cls.name: cls for cls in (ZeroForcing, Lmmse, WidelyLinearLmmse, MaximumLikelihood,
-                                         MaximumLikelihoodMaxlog, ConjugateGradient, MmseSic, Vblast)}
+                                         MaximumLikelihoodMaxlog, ConjugateGradient, MmseSic, Vblast,
+                                         KBest, Amp, Oamp)}
 
 
 def detector_names() -> list[str]:

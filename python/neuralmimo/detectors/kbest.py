@@ -14,7 +14,8 @@ At each layer every kept path is extended by all M points and the K smallest PED
 ordering="sqrd" (default): the sorted QR decomposition of Wübben et al. ("Efficient algorithm for
 decoding layered space-time codes", Electron. Lett. 2001): modified Gram-Schmidt that at step i
 takes, among the remaining columns, the one with the smallest residual norm. So the weakest
-stream sits in the top-left of R and is detected last, the strongest (largest |R_ii|) first.
+streams sit in the top-left of R and are detected last; the layers detected first, where pruning
+errors would propagate furthest, get the large |R_ii|.
 The permutation is found with MGS and R itself comes from a Householder QR of the permuted H.
 ordering="none": the natural order (stream Nt−1 detected first).
 
@@ -116,7 +117,7 @@ class KBest(Detector):
         q, r = torch.linalg.qr(h, mode="reduced")                             # [B,Nr,Nt], [B,Nt,Nt]
         yt = (q.mH @ y.unsqueeze(-1)).squeeze(-1)                            # [B, Nt]
         chunk = max(1, _CHUNK_ELEMENTS // (min(self.k, m ** nt) * m * nt))
-        parts = [self._search(yt[s:s + chunk], r[s:s + chunk]) for s in range(0, b, chunk)]
+        parts = [self._search(yt[s:s + chunk], r[s:s + chunk]) for s in range(0, max(b, 1), chunk)]
         paths = torch.cat([p[0] for p in parts])                             # [B, L, Nt] point indices
         metric = torch.cat([p[1] for p in parts])                            # [B, L]
         # Back to the original stream order: x[perm[i]] = x̃[i].
