@@ -98,3 +98,13 @@ def test_cli_writes_csv_and_png(tmp_path, capsys):
     assert eval_main(["--detectors", "foo", "--nt", "2", "--nr", "2", "--constellation", "qpsk",
                       "--out", str(out), "--quiet"]) == 2
     assert "'foo' is not a detector" in capsys.readouterr().err
+
+
+def test_frequency_selective_channel_is_flattened_per_resource_element():
+    from neuralmimo.phy.channel_models import make_channel
+
+    ch = make_channel("tdl:A,nsc=16", 4, 2)
+    cfg = EvalConfig(nt=2, nr=4, constellation="qpsk", snr_db=[10.0], target_errors=10**9,
+                     max_vectors=1000, batch=100, seed=3)
+    rows = run_eval({"lmmse": nm.detector("lmmse", constellation="qpsk")}, ch, cfg, progress=False)
+    assert rows[0]["vectors"] == 1000 and 0 < rows[0]["ber"] < 0.1

@@ -92,6 +92,7 @@ def main(argv=None) -> int:
     import neuralmimo as nm
     from ..eval import EvalConfig, plot_rows, run_eval, write_csv
     from ..phy.channel_models import make_channel
+    from ..phy.snr import channel_variance_for
 
     try:
         if args.device.startswith("cuda") and not torch.cuda.is_available():
@@ -104,6 +105,12 @@ def main(argv=None) -> int:
             else:
                 dets[label] = nm.detector(name, constellation=args.constellation, **kw)
         channel = make_channel(args.channel, args.nr, args.nt)
+        want = channel_variance_for(args.snr_convention, args.nr, args.nt)
+        have = getattr(channel, "entry_variance", None)
+        if args.snr_convention != "detnet" and want is not None and have is not None and abs(float(have) - float(want)) > 1e-9 * float(want):
+            print(f"note: SNR convention '{args.snr_convention}' assumes channel entries of variance "
+                  f"{float(want):g}, channel '{args.channel}' has {float(have):g}; the SNR axis follows "
+                  "the convention's formula for sigma^2 as it is", file=sys.stderr)
         cfg = EvalConfig(nt=args.nt, nr=args.nr, constellation=args.constellation, snr_db=snrs,
                          convention=args.snr_convention, target_errors=args.target_errors,
                          max_vectors=int(args.max_vectors), batch=args.batch, seed=args.seed,

@@ -35,12 +35,20 @@ class EvalConfig:
 
 
 def _noise_var(snr_db, cfg: EvalConfig, h):
-    try:
-        nv = noise_var_from_snr(snr_db, cfg.nt, cfg.nr, cfg.convention, H=h)
-    except TypeError:  # conventions that do not take H
-        nv = noise_var_from_snr(snr_db, cfg.nt, cfg.nr, cfg.convention)
+    """σ² per item [B] (per-sample conventions such as "detnet" use H)."""
+    nv = noise_var_from_snr(snr_db, cfg.nt, cfg.nr, cfg.convention, H=h)
     nv = torch.as_tensor(nv, dtype=torch.float64, device=h.device)
     return nv.expand(h.shape[0]) if nv.ndim == 0 else nv
+
+
+def _sample_channel(channel, b: int, gen, dev) -> torch.Tensor:
+    """b channel matrices [b, Nr, Nt]. A frequency-selective model returns [draws, subcarriers, Nr, Nt]:
+    each subcarrier is one resource element, so ceil(b / subcarriers) draws are flattened."""
+    per_draw = int(getattr(channel, "n_subcarriers", 1))
+    h = channel.sample(-(-b // per_draw), generator=gen, device=dev)
+    if h.ndim == 4:
+        h = h.reshape(-1, *h.shape[-2:])
+    return h[:b]
 
 
 def run_eval(detectors: dict, channel, cfg: EvalConfig, progress: bool = True) -> list[dict]:
@@ -62,7 +70,7 @@ def run_eval(detectors: dict, channel, cfg: EvalConfig, progress: bool = True) -
         vectors = 0
         while not all(done.values()):
             b = int(min(cfg.batch, cfg.max_vectors - vectors))
-            h = channel.sample(b, generator=gen, device=dev).to(torch.complex64)
+            h = _sample_channel(channel, b, gen, dev).to(torch.complex64)
             idx = torch.randint(0, const.order, (b, cfg.nt), generator=gen, device=dev)
             x = pts[idx]
             nv = _noise_var(snr, cfg, h)
