@@ -108,3 +108,12 @@ def test_frequency_selective_channel_is_flattened_per_resource_element():
                      max_vectors=1000, batch=100, seed=3)
     rows = run_eval({"lmmse": nm.detector("lmmse", constellation="qpsk")}, ch, cfg, progress=False)
     assert rows[0]["vectors"] == 1000 and 0 < rows[0]["ber"] < 0.1
+
+
+def test_snr_at_interpolates_log_rate():
+    from neuralmimo.eval.crossing import snr_at
+
+    rows = [{"detector": "a", "snr_db": s, "ber": v} for s, v in ((0, 1e-1), (10, 1e-3), (20, 1e-5))]
+    assert snr_at(rows, "a", "ber", 1e-2) == pytest.approx(5.0)
+    assert snr_at(rows, "a", "ber", 1e-4) == pytest.approx(15.0)
+    assert math.isnan(snr_at(rows, "a", "ber", 1e-7))
