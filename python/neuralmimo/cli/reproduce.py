@@ -56,7 +56,8 @@ def hypermimo_baselines(out: Path, progress: bool, drops: int = 10) -> list[tupl
     drops (hypermimo.txt L137-163, L180). Per-user gain 1/Nu so that eq. 15 (σ² = 1/SNR) is the
     received SNR per antenna. The text: HyperMIMO gains 1.85 dB over OAMPNet and 2.85 dB over LMMSE at
     SER 1e-3, so OAMPNet is 1.0 dB better than LMMSE; "OAMPNet is close to LMMSE" (L180). We run the
-    untrained OAMP (10 iterations), which OAMPNet refines with 2 learned scalars per iteration."""
+    untrained OAMP (10 iterations), which OAMPNet refines with 2 learned scalars per iteration. K-best
+    (K = 16) stands in for ML, which runs at a few hundred detections per second here."""
     from ..eval import plot_rows, write_csv
     from ..eval.crossing import snr_at
     from ..phy.channel_models import make_channel
@@ -65,7 +66,7 @@ def hypermimo_baselines(out: Path, progress: bool, drops: int = 10) -> list[tupl
     acc: dict[tuple, dict] = {}
     for drop in range(drops):
         ch = make_channel(f"ls:spread=10,gain=1/nt,seed={drop}", 12, 6)
-        rows = _eval([("lmmse", "lmmse", {}), ("oamp", "oamp", {}), ("ml", "ml", {})], ch, 6, 12, "qpsk",
+        rows = _eval([("lmmse", "lmmse", {}), ("oamp", "oamp", {}), ("kbest", "kbest", {})], ch, 6, 12, "qpsk",
                      snrs, "hypermimo", 200, 40_000, 100 + drop, progress)
         for r in rows:
             a = acc.setdefault((r["detector"], r["snr_db"]), {"symbol_errors": 0, "symbols": 0, "ser_sum": 0.0})
@@ -78,10 +79,10 @@ def hypermimo_baselines(out: Path, progress: bool, drops: int = 10) -> list[tupl
     write_csv(rows, out / "hypermimo_12x6_qpsk_ls10.csv")
     plot_rows(rows, out / "hypermimo_12x6_qpsk_ls10.png",
               f"12x6 QPSK, local scattering 10°, SER averaged over {drops} drops, SNR convention hypermimo")
-    s = {d: snr_at(rows, d, "ser", 1e-3) for d in ("lmmse", "oamp", "ml")}
+    s = {d: snr_at(rows, d, "ser", 1e-3) for d in ("lmmse", "oamp", "kbest")}
     return [("SNR at SER 1e-3, LMMSE (dB)", f"{s['lmmse']:.2f}", "not stated"),
             ("SNR at SER 1e-3, OAMP (dB)", f"{s['oamp']:.2f}", "not stated (OAMPNet in the paper)"),
-            ("SNR at SER 1e-3, ML (dB)", f"{s['ml']:.2f}", "not stated"),
+            ("SNR at SER 1e-3, K-best K=16 (near ML) (dB)", f"{s['kbest']:.2f}", "not stated"),
             ("LMMSE minus OAMP(Net) at SER 1e-3 (dB)", f"{s['lmmse'] - s['oamp']:.2f}",
              "1.00 for OAMPNet (2.85 − 1.85, L180)")]
 

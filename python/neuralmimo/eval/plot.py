@@ -31,13 +31,23 @@ def plot_rows(rows: list[dict], path: str | Path, title: str = "") -> Path:
 
     path = Path(path)
     names = list(dict.fromkeys(r["detector"] for r in rows))
-    fig, axes = plt.subplots(2, 2, figsize=(11, 8))
-    panels = (("ser", "SER", True), ("ber", "BER", True), ("nmse_db", "NMSE (dB)", False),
-              ("bmi", "bitwise MI (bit/bit)", False))
+
+    def points(name, key, log):
+        return [(r["snr_db"], r[key]) for r in rows if r["detector"] == name
+                and isinstance(r.get(key), float) and not math.isnan(r[key]) and (not log or r[key] > 0)]
+
+    panels = [(key, label, log) for key, label, log in
+              (("ser", "SER", True), ("ber", "BER", True), ("nmse_db", "NMSE (dB)", False),
+               ("bmi", "bitwise MI (bit/bit)", False))
+              if any(points(n, key, log) for n in names)] or [("ser", "SER", True)]
+    # Only panels with data: a harness run without LLRs or estimates has no BER / NMSE / MI curves.
+    shape = {1: (1, 1), 2: (1, 2)}.get(len(panels), (2, 2))
+    fig, axes = plt.subplots(*shape, figsize=(5.5 * shape[1], 4 * shape[0]), squeeze=False)
+    for ax in axes.ravel()[len(panels):]:
+        ax.set_visible(False)
     for ax, (key, label, log) in zip(axes.ravel(), panels):
         for name in names:
-            pts = [(r["snr_db"], r[key]) for r in rows if r["detector"] == name
-                   and isinstance(r[key], float) and not math.isnan(r[key]) and (not log or r[key] > 0)]
+            pts = points(name, key, log)
             if pts:
                 ax.plot(*zip(*pts), marker="o", label=name)
         if log:
