@@ -2,32 +2,76 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Export a detector to ONNX + manifest, validated against torch.
 
-    python -m neuralmimo.cli.export lmmse --nt 4 --nr 4 --constellation qam16 \
+A trained model, from a training checkpoint (final.pt or last.pt):
+
+    python -m neuralmimo.cli.export runs/toy/final.pt --out models/toy_qpsk_4x8.onnx
+
+The manifest then carries training_config_hash, training_snr_db (the SNR
+range(s) trained on), snr_convention and the model's own keys.
+
+A family built from its constructor arguments (classical modules such as LMMSE):
+
+    python -m neuralmimo.cli.export lmmse --nt 4 --nr 4 --constellation qam16 \\
         --out models/lmmse_qam16_4x4.onnx
+
+Exit status 2 on a bad argument, an unreadable checkpoint or a failed
+onnxruntime-vs-torch check.
 """
 from __future__ import annotations
 
 import argparse
+import inspect
 import sys
+from pathlib import Path
 
 from ..export import ExportValidationError, export_detector
 from ..models import FAMILIES
 
 
+def _from_family(ap, args):
+    missing = [f"--{k}" for k in ("nt", "nr", "constellation") if getattr(args, k) is None]
+    if missing:
+        ap.error(f"family '{args.source}' needs {', '.join(missing)}")
+    cls = FAMILIES[args.source]
+    kwargs = {}
+    if "demapping" in inspect.signature(cls.__init__).parameters:
+        kwargs["demapping"] = args.demapping
+    return cls(args.nt, args.nr, args.constellation, **kwargs), None
+
+
+def _from_checkpoint(ap, args):
+    from ..train.checkpoint import manifest_extra_from_checkpoint, model_from_checkpoint
+
+    given = [f"--{k}" for k in ("nt", "nr", "constellation") if getattr(args, k) is not None]
+    if given:
+        ap.error(f"{', '.join(given)}: not used with a checkpoint (it holds the model's config)")
+    module, ckpt = model_from_checkpoint(args.source)
+    if not ckpt.get("finished"):
+        print(f"note: {args.source} is from an unfinished run (stage {ckpt['stage_index'] + 1}, "
+              f"epoch {ckpt['epoch']})", file=sys.stderr)
+    return module, manifest_extra_from_checkpoint(ckpt, module)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m neuralmimo.cli.export", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("family", choices=sorted(FAMILIES), help="model family")
-    ap.add_argument("--nt", type=int, required=True, help="transmit streams")
-    ap.add_argument("--nr", type=int, required=True, help="receive antennas")
-    ap.add_argument("--constellation", required=True, help="bpsk, qpsk, qam16, qam64, qam256")
-    ap.add_argument("--demapping", default="maxlog", choices=["maxlog", "app"])
+    ap.add_argument("source", metavar="CHECKPOINT_OR_FAMILY",
+                    help=f"training checkpoint (.pt) or a family: {', '.join(sorted(FAMILIES))}")
+    ap.add_argument("--nt", type=int, help="transmit streams (family form)")
+    ap.add_argument("--nr", type=int, help="receive antennas (family form)")
+    ap.add_argument("--constellation", help="bpsk, qpsk, qam16, qam64, qam256 (family form)")
+    ap.add_argument("--demapping", default="maxlog", choices=["maxlog", "app"],
+                    help="LLR demapping of families that take it (family form)")
     ap.add_argument("--opset", type=int, default=18)
     ap.add_argument("--out", required=True, help="output .onnx path (manifest written beside it)")
     args = ap.parse_args(argv)
+    is_family = args.source in FAMILIES
+    if not is_family and not (args.source.endswith(".pt") or Path(args.source).is_file()):
+        ap.error(f"{args.source!r} is neither a checkpoint file (.pt) nor a family "
+                 f"({', '.join(sorted(FAMILIES))})")
     try:
-        module = FAMILIES[args.family](args.nt, args.nr, args.constellation, demapping=args.demapping)
-        manifest = export_detector(module, args.out, opset=args.opset)
+        module, extra = (_from_family if is_family else _from_checkpoint)(ap, args)
+        manifest = export_detector(module, args.out, manifest_extra=extra, opset=args.opset)
     except (ValueError, ExportValidationError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -24,7 +24,8 @@ def detector_names() -> list[str]:
 
 
 def detector(name, **kwargs) -> Detector:
-    """A detector by name ("zf", "lmmse", "ml", ...) or from an ONNX file ("models/x.onnx").
+    """A detector by name ("zf", "lmmse", "ml", ...), from an ONNX file ("models/x.onnx") or from a
+    training checkpoint ("runs/x/final.pt", run in torch).
 
     kwargs go to the detector: constellation= for classical ones; threads=,
     provider= (and optional nt=, nr=, constellation= checks) for ONNX models.
@@ -33,6 +34,10 @@ def detector(name, **kwargs) -> Detector:
         from .onnx_model import OnnxDetector
 
         return OnnxDetector(name, **kwargs)
+    if isinstance(name, str) and name.lower().endswith(".pt"):
+        from .torch_model import TorchModelDetector, load_checkpoint_module
+
+        return TorchModelDetector(load_checkpoint_module(name), **kwargs)
     if not isinstance(name, str):
         raise ValueError(f"name: expected a detector name or an .onnx path, got {type(name).__name__}")
     key = name.strip().lower()

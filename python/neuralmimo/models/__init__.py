@@ -1,9 +1,11 @@
 # Copyright 2026 gr-neuralmimo contributors
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Exportable detector modules (torch.nn.Module), one file per family."""
+from .lcgnet import LcgNet
 from .lmmse import LmmseNet
+from .toy import ToyNet
 
 #: family name -> module class, for the exporter and the CLI.
-FAMILIES = {LmmseNet.family: LmmseNet}
+FAMILIES = {LmmseNet.family: LmmseNet, ToyNet.family: ToyNet, LcgNet.family: LcgNet}
 
-__all__ = ["LmmseNet", "FAMILIES"]
+__all__ = ["LcgNet", "LmmseNet", "ToyNet", "FAMILIES"]

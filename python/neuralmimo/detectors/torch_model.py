@@ -1,0 +1,61 @@
+# Copyright 2026 gr-neuralmimo contributors
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""A trainable detector module (models/) or a training checkpoint behind the one detector interface.
+
+    det = nm.detector("runs/lcgnetv_32x64_bpsk/final.pt")     # a checkpoint written by the trainer
+    det = TorchModelDetector(module)                           # a module in memory
+
+Runs the module's forward (the graph that ONNX export would contain) in torch,
+on the device of the inputs, without autograd. Handy to evaluate a model
+before exporting it; the ONNX file is what the GNU Radio blocks use.
+"""
+from __future__ import annotations
+
+import torch
+
+from .base import Detector, DetectorOutput, constellation_tensors
+from .demap import symbols_from_llr
+
+
+def load_checkpoint_module(path):
+    """Rebuild the module saved in a trainer checkpoint. ValueError naming the file."""
+    from ..train.checkpoint import model_from_checkpoint
+
+    return model_from_checkpoint(path)[0]
+
+
+class TorchModelDetector(Detector):
+    """Detector interface over module.forward(y [B,Nr,2], h [B,Nr,Nt,2], noise_var [B])."""
+
+    name = "torch-model"
+
+    def __init__(self, module, constellation=None):
+        super().__init__(constellation or module.constellation)
+        if self.constellation.name != module.constellation.name:
+            raise ValueError(f"constellation: '{self.constellation.name}' does not match the model's "
+                             f"'{module.constellation.name}'")
+        self.module = module.eval()
+
+    def _check_dims(self, nr: int, nt: int) -> None:
+        if (nt, nr) != (self.module.nt, self.module.nr):
+            raise ValueError(f"H: the model is for Nt={self.module.nt}, Nr={self.module.nr}, "
+                             f"got Nt={nt}, Nr={nr}")
+
+    def _detect(self, y, h, nv):
+        real = nv.dtype
+        module = self.module.to(device=y.device, dtype=real)
+        with torch.no_grad():
+            res = dict(zip(module.outputs, module(torch.view_as_real(y), torch.view_as_real(h).contiguous(), nv)))
+        pts, _ = constellation_tensors(self.constellation, real, y.device)
+        out = DetectorOutput()
+        if "estimate" in res:
+            out.estimate = torch.view_as_complex(res["estimate"].contiguous())
+        if "llr" in res:
+            out.llr = res["llr"]
+            out.symbols = symbols_from_llr(out.llr, pts)
+        else:
+            out.symbols = pts[torch.argmin((out.estimate.unsqueeze(-1) - pts).abs(), dim=-1)]
+        return out
+
+    def __repr__(self):
+        return f"TorchModelDetector({type(self.module).__name__}, nt={self.module.nt}, nr={self.module.nr})"
