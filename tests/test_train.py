@@ -243,6 +243,26 @@ def test_last_stage_changes_only_the_newest_layer(tmp_path):
     assert changed == {"layers.1.step"}
 
 
+def test_stage_checkpoints_hold_each_stage_end_and_init_from_copies_weights(tmp_path):
+    cfg = load_config(TOY, FAST + ["train.stage_checkpoints=true"])
+    result = Trainer(cfg, out_dir=tmp_path / "a", quiet=True).fit()
+    names = sorted(p.name for p in (tmp_path / "a" / "stages").glob("*.pt"))
+    assert names == [f"{i:03d}-{s.name}.pt" for i, s in enumerate(cfg.stages)]
+    last_stage = load_checkpoint(tmp_path / "a" / "stages" / names[-1])
+    final = load_checkpoint(result.final)
+    assert same_state(last_stage["state_dict"], final["state_dict"])
+    first_stage = load_checkpoint(tmp_path / "a" / "stages" / names[0])
+    assert first_stage["active_layers"] == 1
+    # init_from: a run with no epoch to train (every stage ends at once) keeps the copied weights' values
+    # for every shared key, so its start equals the source's end.
+    b = load_config(TOY, FAST + [f'train.init_from="{result.final}"', "schedule.max_epochs=1"])
+    model = b.build_model()
+    Trainer._init_from(model, result.final, "cpu")
+    assert same_state(model.state_dict(), final["state_dict"])
+    with pytest.raises(ValueError, match="shares no weight"):
+        Trainer._init_from(FAMILIES["lcgnet"](4, 8, "qpsk", layers=2), result.final, "cpu")
+
+
 def test_resume_equals_uninterrupted_run(tmp_path):
     cfg = load_config(TOY, FAST)
     whole = Trainer(cfg, out_dir=tmp_path / "whole", quiet=True).fit()

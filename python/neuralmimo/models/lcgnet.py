@@ -35,7 +35,6 @@ from torch import nn
 
 from ..detectors.base import NOISE_VAR_FLOOR
 from ..detectors.demap import weighted_llr
-from ..phy.realvalued import real_system
 from .base import TrainableDetector
 
 VARIANTS = ("S", "V")
@@ -166,6 +165,11 @@ class LcgNet(TrainableDetector):
             elif key == "quant_step":
                 if self.quantizer is None:
                     raise ValueError("apply_settings: quant_step needs a model built with quant_bits")
+                if value == "auto":   # top level lG = the largest trained step magnitude
+                    with torch.no_grad():
+                        a = torch.stack(list(self.alphas)[: self.active_layers])
+                        b = torch.stack(list(self.betas)[: self.active_layers])
+                    value = quantizer_step_for(a, b, self.quantizer.levels)
                 if not float(value) > 0:
                     raise ValueError(f"apply_settings: quant_step must be > 0, got {value}")
                 self.quantizer.step.fill_(float(value))
@@ -227,12 +231,22 @@ class LcgNet(TrainableDetector):
 
     # -- computation ---------------------------------------------------------
     def _system(self, y, h, noise_var):
-        y_r, h_r = real_system(y, h)                                   # [B,2Nr], [B,2Nr,2Nt]
-        gram = h_r.transpose(-1, -2) @ h_r                             # [B,n,n]
-        eye = torch.eye(2 * self.nt, dtype=h_r.dtype, device=h_r.device)
+        """(A [B,n,n], b [B,n], H_rᵀH_r [B,n,n]) of the real-valued system, built from the complex Gram
+        blocks: H_rᵀH_r = [[G_re, −G_im], [G_im, G_re]] with G = HᴴH, which costs half of forming H_r
+        (phy/realvalued.py) and multiplying it out."""
+        # Contiguous parts: batched matmul on the strided (re, im) views copies per batch element.
+        hr, hi = h[..., 0].contiguous(), h[..., 1].contiguous()        # [B,Nr,Nt]
+        yr, yi = y[..., 0].unsqueeze(-2).contiguous(), y[..., 1].unsqueeze(-2).contiguous()   # [B,1,Nr]
+        hrt, hit = hr.transpose(-1, -2), hi.transpose(-1, -2)
+        g_re = hrt @ hr + hit @ hi
+        g_im = hrt @ hi - hit @ hr
+        gram = torch.cat([torch.cat([g_re, -g_im], dim=-1), torch.cat([g_im, g_re], dim=-1)], dim=-2)
+        eye = torch.eye(2 * self.nt, dtype=h.dtype, device=h.device)
         a = gram + noise_var[:, None, None] * eye
-        b = (h_r.transpose(-1, -2) @ y_r.unsqueeze(-1)).squeeze(-1)   # [B,n]
-        return a, b, gram
+        # Row-vector products: batched (1×Nr)(Nr×Nt) runs much faster than (Nt×Nr)(Nr×1) on CPU.
+        b_re = (yr @ hr + yi @ hi).squeeze(-2)
+        b_im = (yi @ hr - yr @ hi).squeeze(-2)
+        return a, torch.cat([b_re, b_im], dim=-1), gram
 
     def _recursion(self, a, b, alpha, beta):
         """b: [B, n] or [B, n, m] (m right-hand sides); returns s of the same shape."""
@@ -245,7 +259,7 @@ class LcgNet(TrainableDetector):
                 al, be = al.unsqueeze(-1), be.unsqueeze(-1)
                 ad = a @ d
             else:
-                ad = (a @ d.unsqueeze(-1)).squeeze(-1)
+                ad = (d.unsqueeze(-2) @ a).squeeze(-2)                 # A symmetric: dᵀA = (Ad)ᵀ
             s = s + al * d
             r = r - al * ad
             d = r + be * d

@@ -27,6 +27,11 @@ Python the project runs on (3.11+), and a training machine need not have PyYAML.
     optimizer = "adam"
     grad_clip = 0.0              max gradient norm, 0 = off
     out = "runs/toy"             output directory (default runs/<config file stem>)
+    stage_checkpoints = false    keep the weights of every stage's end in <out>/stages/ (e.g. the
+                                 1..L-layer networks of layer-wise growth)
+    init_from = ""               a trainer checkpoint whose weights (the keys this model shares with
+                                 it, same shapes) replace the initial ones: fine-tuning, or a
+                                 quantised model starting from the trained unquantised one
 
     [schedule]
     name = "layerwise"           fixed, stages, layerwise (+ the schedule's keys, schedules.py)
@@ -47,7 +52,7 @@ from ..export.onnx_export import config_hash
 from ..phy.channel_models import make_channel
 from ..phy.constellation import constellation as _lookup
 from ..phy.snr import snr_conventions
-from .checks import Keys, choice, integer, number, snr_range, string
+from .checks import Keys, boolean, choice, integer, number, snr_range, string
 from .schedules import Stage, build_stages
 
 SECTIONS = ("model", "data", "train", "schedule")
@@ -79,6 +84,8 @@ class TrainSettings:
     optimizer: str
     grad_clip: float                     # 0: off
     out: str
+    stage_checkpoints: bool = False      # also keep <out>/stages/<index>-<name>.pt at every stage end
+    init_from: str = ""                  # checkpoint whose matching weights start the run ("" = none)
 
 
 @dataclass(frozen=True)
@@ -273,6 +280,8 @@ def _train(values, default_out: str) -> TrainSettings:
         optimizer=k.get("optimizer", "adam", lambda w, v: choice(w, v, OPTIMIZERS)),
         grad_clip=k.get("grad_clip", 0.0, lambda w, v: number(w, v, minimum=0.0)),
         out=k.get("out", default_out, string),
+        stage_checkpoints=k.get("stage_checkpoints", False, boolean),
+        init_from=k.get("init_from", "", string),
     )
     k.finish()
     return t
@@ -298,8 +307,9 @@ def _check_stages(stages: list[Stage], model, data: DataConfig, loss: str) -> No
         if not params:
             raise ValueError(f"{where}: parameter group '{s.group}' has no parameters at "
                              f"active_layers = {s.active_layers}")
-        value = LOSSES[loss](model.forward_train(b.y, b.h, b.noise_var), b.x, b.bits)
-        grads = torch.autograd.grad(value, params, allow_unused=True)
+        with torch.enable_grad():   # whatever the caller's autograd mode
+            value = LOSSES[loss](model.forward_train(b.y, b.h, b.noise_var), b.x, b.bits)
+            grads = torch.autograd.grad(value, params, allow_unused=True)
         if all(g is None for g in grads):
             raise ValueError(f"{where}: no parameter of group '{s.group}' gets a gradient from "
                              f"train.loss = '{loss}'")

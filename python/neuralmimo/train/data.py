@@ -106,8 +106,9 @@ class DataSource:
         snr = lo + (hi - lo) * torch.rand(batch, generator=gen, device=dev, dtype=torch.float64)
         nv = noise_var_from_snr(snr, c.nt, c.nr, c.snr_convention, H=h).to(torch.float32)  # [B]
         noise = torch.randn(batch, c.nr, 2, generator=gen, device=dev) * (nv[:, None, None] / 2).sqrt()
-        y = h @ torch.view_as_complex(x.contiguous()).unsqueeze(-1)
-        out = Batch(y=torch.view_as_real(y.squeeze(-1)) + noise, h=torch.view_as_real(h).contiguous(),
+        # Elementwise product and sum: a batched matrix-vector bmm is several times slower on CPU.
+        y = (h * torch.view_as_complex(x.contiguous()).unsqueeze(-2)).sum(-1)                # [B, Nr]
+        out = Batch(y=torch.view_as_real(y) + noise, h=torch.view_as_real(h).contiguous(),
                     noise_var=nv, x=x, bits=labels[idx], snr_db=snr.to(torch.float32))
         return out if device is None else out.to(device)
 

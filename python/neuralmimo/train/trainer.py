@@ -97,6 +97,18 @@ class Trainer:
 
             tqdm.write(msg)
 
+    @staticmethod
+    def _init_from(model, path, dev) -> None:
+        """Copy the weights `model` shares (same key, same shape) with the checkpoint at `path`.
+        ValueError when no trainable parameter is among them (a checkpoint of another family)."""
+        src = load_checkpoint(path, map_location=dev)["state_dict"]
+        own = model.state_dict()
+        shared = {k: v for k, v in src.items() if k in own and own[k].shape == v.shape}
+        params = {name for name, _ in model.named_parameters()}
+        if not params & set(shared):   # constant buffers (constellation tables) alone do not count
+            raise ValueError(f"train.init_from: {path} shares no weight (same name and shape) with this model")
+        model.load_state_dict(shared, strict=False)
+
     def _validation(self, data: DataSource, rng: tuple, ctx) -> Batch:
         """This rank's shard of the fixed validation set of ``rng``, on the device (one cached)."""
         key = (float(rng[0]), float(rng[1]))
@@ -194,6 +206,8 @@ class Trainer:
 
         torch.manual_seed(tr.seed)
         model = cfg.build_model().to(dev)
+        if tr.init_from and ckpt is None:
+            self._init_from(model, tr.init_from, dev)
         data = DataSource(cfg.data)
         gen = torch.Generator(device=dev)
         loss_fn = LOSSES[tr.loss]
@@ -308,6 +322,9 @@ class Trainer:
                 save(last_path, si=si, epoch=epoch, stage_done=stop, finished=False, opt=opt, best=best,
                      best_state=None if stop else {k: v.cpu() for k, v in best_state.items()}, bad=bad)
                 epochs_run += 1
+                if stop and tr.stage_checkpoints:
+                    save(self.out / "stages" / f"{si:03d}-{stage.name}.pt", si=si, epoch=epoch, stage_done=True,
+                         finished=False, opt=None, best=best, best_state=None, bad=bad)
                 if stop or (stop_after is not None and epochs_run >= stop_after):
                     break
             del net
