@@ -177,7 +177,7 @@ class LcgNet(TrainableDetector):
                 raise ValueError(f"apply_settings: unknown setting '{key}' for LcgNet")
 
     def manifest_extra(self) -> dict:
-        return {"steps": self.steps_dict(), "snr_convention": "lcgnet"}
+        return {"steps": self.steps_dict()}
 
     # -- step sizes ------------------------------------------------------------
     def step_sizes(self, hard: bool | None = None) -> tuple[torch.Tensor, torch.Tensor]:
