@@ -52,6 +52,15 @@ def _from_checkpoint(ap, args):
     return module, manifest_extra_from_checkpoint(ckpt, module)
 
 
+def training_domain(extra: dict) -> dict | None:
+    """The export check's input domain: the model's training channel, convention and SNR span."""
+    ranges = extra.get("training_snr_db") or []
+    if not ranges or not extra.get("training_channel"):
+        return None
+    return {"channel": extra["training_channel"], "snr_convention": extra["snr_convention"],
+            "snr_db": [min(r[0] for r in ranges), max(r[1] for r in ranges)]}
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m neuralmimo.cli.export", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -71,7 +80,8 @@ def main(argv=None) -> int:
                  f"({', '.join(sorted(FAMILIES))})")
     try:
         module, extra = (_from_family if is_family else _from_checkpoint)(ap, args)
-        manifest = export_detector(module, args.out, manifest_extra=extra, opset=args.opset)
+        domain = None if is_family else training_domain(extra)
+        manifest = export_detector(module, args.out, manifest_extra=extra, opset=args.opset, domain=domain)
     except (ValueError, ExportValidationError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

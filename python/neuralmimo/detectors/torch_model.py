@@ -29,8 +29,16 @@ class TorchModelDetector(Detector):
 
     name = "torch-model"
 
-    def __init__(self, module, constellation=None):
+    def __init__(self, module, constellation=None, decisions: str = "llr"):
+        """decisions="llr": the exported graph's outputs (LLRs, estimate), hard symbols from the LLRs.
+        decisions="estimate": only module.forward_train's estimate and the nearest constellation point,
+        no LLRs: much cheaper for models whose LLR variance costs more than the estimate (LcgNet), and
+        the same hard decisions for BPSK and QPSK, whose decision regions do not depend on the scale of
+        a biased estimate. Not for larger QAM: there the unscaled estimate gives worse decisions."""
+        if decisions not in ("llr", "estimate"):
+            raise ValueError(f"decisions: '{decisions}' is not one of llr, estimate")
         super().__init__(constellation or module.constellation)
+        self.decisions = decisions
         if self.constellation.name != module.constellation.name:
             raise ValueError(f"constellation: '{self.constellation.name}' does not match the model's "
                              f"'{module.constellation.name}'")
@@ -44,8 +52,12 @@ class TorchModelDetector(Detector):
     def _detect(self, y, h, nv):
         real = nv.dtype
         module = self.module.to(device=y.device, dtype=real)
+        args = (torch.view_as_real(y), torch.view_as_real(h).contiguous(), nv)
         with torch.no_grad():
-            res = dict(zip(module.outputs, module(torch.view_as_real(y), torch.view_as_real(h).contiguous(), nv)))
+            if self.decisions == "estimate":
+                res = {"estimate": module.forward_train(*args)["estimate"]}
+            else:
+                res = dict(zip(module.outputs, module(*args)))
         pts, _ = constellation_tensors(self.constellation, real, y.device)
         out = DetectorOutput()
         if "estimate" in res:
