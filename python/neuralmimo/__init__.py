@@ -21,6 +21,7 @@ __version__ = "0.1.0"
 #: Block name -> module that defines it (loaded lazily, needs GNU Radio).
 _BLOCKS = {
     "lmmse_detector": ".neuralmimo_python",
+    "cg_detector": ".neuralmimo_python",
     "onnx_detector": ".blocks.onnx_detector",
     "classical_detector": ".blocks.classical_detector",
     "qam_mapper": ".blocks.qam_mapper",

@@ -17,6 +17,7 @@ namespace py = pybind11;
 // Please do not delete
 /**************************************/
 // BINDING_FUNCTION_PROTOTYPES(
+void bind_cg_detector(py::module& m);
 void bind_lmmse_detector(py::module& m);
 // ) END BINDING_FUNCTION_PROTOTYPES
 
@@ -43,6 +44,7 @@ PYBIND11_MODULE(neuralmimo_python, m)
     // Please do not delete
     /**************************************/
     // BINDING_FUNCTION_CALLS(
+    bind_cg_detector(m);
     bind_lmmse_detector(m);
     // ) END BINDING_FUNCTION_CALLS
 }

@@ -14,6 +14,8 @@
 `python -m neuralmimo.cli.bench detectors` instead times every nm.detector on the
 CPU (torch threads as set by the environment) for 4x4 16QAM, 8x8 QPSK and 32x64
 BPSK at batch 4096 and prints a table of detections per second.
+
+`python -m neuralmimo.cli.bench cg` times the C++ cg_detector block (see bench_cg).
 """
 from __future__ import annotations
 
@@ -134,6 +136,10 @@ def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["detectors"]:
         return bench_detectors()
+    if argv[:1] == ["cg"]:
+        from .bench_cg import main as cg_main
+
+        return cg_main(argv[1:])
     ap = argparse.ArgumentParser(prog="python -m neuralmimo.cli.bench", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--items", type=int, default=400_000, help="items through each flowgraph")

@@ -1,0 +1,87 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-neuralmimo contributors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#ifndef INCLUDED_NEURALMIMO_CG_DETECTOR_IMPL_H
+#define INCLUDED_NEURALMIMO_CG_DETECTOR_IMPL_H
+
+#include <gnuradio/neuralmimo/cg_detector.h>
+#include <gnuradio/neuralmimo/cg_kernel.h>
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace gr {
+namespace neuralmimo {
+
+class cg_detector_impl : public cg_detector
+{
+public:
+    enum class output_kind { symbols, estimate, llr, bits };
+
+    cg_detector_impl(int nt,
+                     int nr,
+                     const std::string& constellation,
+                     const std::string& output,
+                     int iterations,
+                     const std::vector<float>& alpha,
+                     const std::vector<float>& beta,
+                     const std::string& form,
+                     int threads);
+    ~cg_detector_impl() override;
+
+    uint64_t invalid_items() const override { return d_invalid.load(); }
+
+    int work(int noutput_items,
+             gr_vector_const_void_star& input_items,
+             gr_vector_void_star& output_items) override;
+
+private:
+    //! Outcome of one chunk of items (one per thread).
+    struct chunk_result {
+        uint64_t invalid = 0;
+        int first_bad = -1; // item index within the work() call, -1 if none
+        cg_kernel::status first_status = cg_kernel::status::ok;
+    };
+
+    void run_chunk(int worker, int begin, int end);
+    void worker_loop(int worker);
+
+    const int d_nt;
+    const int d_nr;
+    const output_kind d_output;
+    const int d_threads;
+    // One kernel per thread: each holds its own cached channel and scratch.
+    std::vector<std::unique_ptr<cg_kernel>> d_kernels;
+    std::vector<chunk_result> d_results;
+    std::atomic<uint64_t> d_invalid{ 0 }; // read from other threads
+    bool d_warned = false;
+
+    // The work() call being shared out (valid while d_pending > 0).
+    const gr_complex* d_in_y = nullptr;
+    const gr_complex* d_in_h = nullptr;
+    const float* d_in_nv = nullptr;
+    void* d_out = nullptr;
+    size_t d_out_stride = 0;
+    std::vector<int> d_begin, d_end;
+    int d_active = 1;
+
+    // Thread pool, created in the constructor: work() only signals it.
+    std::mutex d_mutex;
+    std::condition_variable d_cv_start;
+    std::condition_variable d_cv_done;
+    uint64_t d_generation = 0;
+    int d_pending = 0;
+    bool d_stop = false;
+    std::vector<std::thread> d_workers;
+};
+
+} // namespace neuralmimo
+} // namespace gr
+
+#endif /* INCLUDED_NEURALMIMO_CG_DETECTOR_IMPL_H */
