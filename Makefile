@@ -73,6 +73,7 @@ test-py:
 bench: setup
 	$(PY) -m neuralmimo.cli.bench
 	$(PY) -m neuralmimo.cli.bench detectors
+	$(PY) -m neuralmimo.cli.bench cg
 
 grc: setup
 	GRC_BLOCKS_PATH=$(CURDIR)/grc $(PY) /usr/bin/gnuradio-companion examples/*.grc

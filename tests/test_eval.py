@@ -65,6 +65,31 @@ def test_harness_matches_direct_computation_and_is_deterministic():
     assert rows[0]["bit_errors"] == errors
 
 
+class _HardOnly:
+    """LMMSE's hard decisions without its LLRs: the harness must count bit errors from their labels."""
+
+    def __init__(self, const):
+        self.inner = nm.detector("lmmse", constellation=const)
+
+    def __call__(self, y, h, nv):
+        out = self.inner(y, h, nv)
+        return DetectorOutput(symbols=out.symbols, llr=None, estimate=out.estimate)
+
+
+@pytest.mark.parametrize("const", ["qpsk", "qam16"])
+def test_hard_decisions_give_the_same_ber_as_the_llrs_they_come_from(const):
+    """LMMSE symbols are the decisions of its max-log LLRs (symbols_from_llr), so the BER counted from the
+    symbols' labels must equal the BER counted from the LLRs, error for error; BMI stays undefined."""
+    cfg = EvalConfig(nt=2, nr=4, constellation=const, snr_db=[6.0], target_errors=10**9, max_vectors=2000,
+                     batch=1000, seed=3)
+    rows = run_eval({"llr": nm.detector("lmmse", constellation=const), "hard": _HardOnly(const)},
+                    _Rayleigh(4, 2), cfg, progress=False)
+    by = {r["detector"]: r for r in rows}
+    assert by["llr"]["bit_errors"] > 50
+    assert by["hard"]["bit_errors"] == by["llr"]["bit_errors"]
+    assert math.isnan(by["hard"]["bmi"]) and not math.isnan(by["llr"]["bmi"])
+
+
 def test_stopping_rules():
     cfg = EvalConfig(nt=2, nr=2, constellation="qpsk", snr_db=[0.0, 30.0], target_errors=50,
                      max_vectors=5000, batch=500, seed=1)

@@ -23,9 +23,11 @@ class Counts:
     info_bits: float = 0.0       # Σ (1 − log2(1 + e^{−s·LLR})) over bits, s = +1 for bit 1
     has_llr: bool = field(default=False)
     has_estimate: bool = field(default=False)
+    has_hard_bits: bool = field(default=False)
 
-    def add(self, out, x: torch.Tensor, x_bits: torch.Tensor) -> None:
-        """out: DetectorOutput (torch); x complex[B, Nt]; x_bits bool[B, Nt, K]."""
+    def add(self, out, x: torch.Tensor, x_bits: torch.Tensor, hard_bits: torch.Tensor | None = None) -> None:
+        """out: DetectorOutput (torch); x complex[B, Nt]; x_bits bool[B, Nt, K]; hard_bits bool[B, Nt, K]:
+        the labels of out.symbols, used for the BER of a detector without LLRs."""
         b, nt = x.shape
         self.vectors += b
         self.symbols += b * nt
@@ -37,6 +39,9 @@ class Counts:
             self.bit_errors += int(((llr > 0) != x_bits).sum())
             s = x_bits.to(torch.float64) * 2.0 - 1.0
             self.info_bits += float((1.0 - torch.nn.functional.softplus(-s * llr) / math.log(2.0)).sum())
+        elif hard_bits is not None:
+            self.has_hard_bits = True
+            self.bit_errors += int((hard_bits != x_bits).sum())
         if out.estimate is not None:
             self.has_estimate = True
             self.sq_error += float((out.estimate.to(torch.complex128) - x).abs().pow(2).sum())
@@ -48,8 +53,8 @@ class Counts:
         return {
             "vectors": self.vectors,
             "bits": self.bits,
-            "bit_errors": self.bit_errors if self.has_llr else "",
-            "ber": self.bit_errors / self.bits if self.has_llr and self.bits else nan,
+            "bit_errors": self.bit_errors if self.has_llr or self.has_hard_bits else "",
+            "ber": self.bit_errors / self.bits if (self.has_llr or self.has_hard_bits) and self.bits else nan,
             "symbols": self.symbols,
             "symbol_errors": self.symbol_errors,
             "ser": self.symbol_errors / self.symbols if self.symbols else nan,
@@ -60,5 +65,5 @@ class Counts:
 
     @property
     def errors(self) -> int:
-        """The error count that stops a point: bit errors, or symbol errors without LLRs."""
-        return self.bit_errors if self.has_llr else self.symbol_errors
+        """The error count that stops a point: bit errors, or symbol errors without any bit decisions."""
+        return self.bit_errors if self.has_llr or self.has_hard_bits else self.symbol_errors

@@ -3,8 +3,8 @@
 """Monte-Carlo SER/BER/NMSE/BMI versus SNR for any detectors on any channel model.
 
 All detectors see the same samples (same H, x, noise) at each SNR point. Each
-detector stops on its own once it has `target_errors` errors (bit errors, or
-symbol errors for a detector without LLRs) or `max_vectors` vectors; the
+detector stops on its own once it has `target_errors` bit errors (from its LLRs,
+or from the labels of its hard decisions when it has no LLRs) or `max_vectors` vectors; the
 point ends when every detector has stopped. Seeded: the same config gives the
 same numbers.
 """
@@ -86,7 +86,10 @@ def run_eval(detectors: dict, channel, cfg: EvalConfig, progress: bool = True) -
                 if done[name]:
                     continue
                 out = det(y, h_det, nv.to(torch.float32))
-                counts[name].add(out, x.to(out.symbols.dtype), x_bits)
+                hard = None
+                if out.llr is None:   # BER from the labels of the hard decisions
+                    hard = bits[torch.argmin((out.symbols.unsqueeze(-1) - pts.to(out.symbols.dtype)).abs(), dim=-1)]
+                counts[name].add(out, x.to(out.symbols.dtype), x_bits, hard)
             vectors += b
             bar.update(b)
             for name, c in counts.items():
