@@ -15,7 +15,6 @@ import os
 import sys
 import tempfile
 import time
-from pathlib import Path
 
 from ..paths import example_path
 from .grc_run import compile_grc, load_top_block

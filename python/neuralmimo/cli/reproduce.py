@@ -18,8 +18,6 @@ import argparse
 import sys
 from pathlib import Path
 
-import numpy as np
-
 
 def _eval(dets, channel, nt, nr, const, snrs, conv, target, max_vec, seed, progress):
     import neuralmimo as nm

@@ -35,7 +35,7 @@ Helpers: ``exponential_correlation``, ``hermitian_sqrt``,
 from __future__ import annotations
 
 import math
-from typing import Optional, Sequence
+from typing import Optional
 
 import numpy as np
 import torch
