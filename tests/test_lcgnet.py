@@ -268,3 +268,40 @@ def test_shipped_bpsk_model_beats_complex_lmmse():
     lmmse, lcg = errors["lmmse"], errors[str(MODELS / "lcgnetv_bpsk_32x64.onnx")]
     assert lmmse > 150, errors
     assert lcg < 0.5 * lmmse, errors
+
+
+def test_exported_quantised_model_holds_the_staircase_values(tmp_path):
+    """A soft-quantised checkpoint exported through the CLI: the ONNX graph computes with the σ → ∞
+    staircase (≤ 7 values at 3 bits), i.e. the same outputs as a plain LcgNet given the manifest's steps."""
+    import json
+
+    from neuralmimo.cli import export as export_cli
+    from neuralmimo.train.checkpoint import save_checkpoint
+
+    nt, nr, layers = 4, 8, 3
+    rng = np.random.default_rng(14)
+    net = LcgNet(nt, nr, "qpsk", layers=layers, quant_bits=3, quantizer="soft", quant_step=0.12)
+    net.set_steps(rng.uniform(0.0, 0.35, (layers, 2 * nt)), rng.uniform(-0.1, 0.4, (layers, 2 * nt)))
+    net.apply_settings(quant_sigma=10.0)          # a soft staircase far from the hard one
+    ckpt = tmp_path / "q.pt"
+    save_checkpoint(ckpt, {"model_config": net.config(), "state_dict": net.state_dict(),
+                           "active_layers": layers, "settings": {"quant_sigma": 10.0}, "finished": True,
+                           "stage_index": 0, "epoch": 1, "history": [], "config_hash": "test",
+                           "training_snr_db": [[0, 10]], "snr_convention": "rx", "channel": "rayleigh",
+                           "config": {}})
+    out = tmp_path / "q.onnx"
+    assert export_cli.main([str(ckpt), "--out", str(out)]) == 0
+    steps = json.loads(out.with_suffix(".json").read_text())["steps"]
+    values = np.unique(np.concatenate([np.ravel(steps["alpha"]), np.ravel(steps["beta"])]))
+    assert len(values) <= 7
+    plain = LcgNet(nt, nr, "qpsk", layers=layers)
+    plain.set_steps(np.array(steps["alpha"]), np.array(steps["beta"]))
+    y, h, _, nv = _system(nt, nr, "qpsk", 64, 0.3, seed=15, dtype=torch.complex64)
+    got = nm.detector(str(out))(y.numpy(), h.numpy(), nv.numpy().astype(np.float32))
+    _, est = plain(_ri(y), _ri(h), nv.float())
+    np.testing.assert_allclose(got.estimate, torch.view_as_complex(est.contiguous()).numpy(), atol=1e-5, rtol=2e-5)
+    soft = LcgNet(nt, nr, "qpsk", layers=layers, quant_bits=3, quantizer="soft", quant_step=0.12)
+    soft.load_state_dict(net.state_dict())
+    soft.apply_settings(quant_sigma=10.0)
+    _, est_soft = soft(_ri(y), _ri(h), nv.float())
+    assert np.abs(got.estimate - torch.view_as_complex(est_soft.contiguous()).numpy()).max() > 1e-3
