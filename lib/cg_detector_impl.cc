@@ -5,6 +5,7 @@
  */
 
 #include "cg_detector_impl.h"
+#include "detector_ports.h"
 #include <gnuradio/io_signature.h>
 #include <algorithm>
 #include <cstdint>
@@ -15,7 +16,6 @@ namespace neuralmimo {
 
 namespace {
 
-const char* const k_outputs = "symbols, estimate, llr, bits";
 constexpr int k_max_threads = 64;
 
 /*
@@ -34,46 +34,17 @@ int min_items_per_thread(int nt, int nr)
  * argument gives its own message instead of an io_signature error. The
  * algorithm parameters (iterations, steps, form) are checked by cg_kernel.
  */
-cg_detector_impl::output_kind check_args(int nt,
-                                         int nr,
-                                         const std::string& constellation,
-                                         const std::string& output,
-                                         int threads)
+output_kind check_args(int nt,
+                       int nr,
+                       const std::string& constellation,
+                       const std::string& output,
+                       int threads)
 {
-    using kind = cg_detector_impl::output_kind;
-    if (nt < 1)
-        throw std::invalid_argument("cg_detector: nt = " + std::to_string(nt) +
-                                    " must be >= 1");
-    if (nr < 1)
-        throw std::invalid_argument("cg_detector: nr = " + std::to_string(nr) +
-                                    " must be >= 1");
-    if (nt > nr)
-        throw std::invalid_argument("cg_detector: nt = " + std::to_string(nt) +
-                                    " must be <= nr = " + std::to_string(nr));
-    // Keeps the item size (8 * Nr * Nt bytes) far from int overflow.
-    if (static_cast<int64_t>(nt) * nr > (int64_t(1) << 20))
-        throw std::invalid_argument("cg_detector: nt * nr = " + std::to_string(nt) + " * " +
-                                    std::to_string(nr) + " exceeds the limit of 1048576");
-    if (!constellation_table::is_valid_name(constellation)) {
-        std::string names;
-        for (const auto& n : constellation_table::names())
-            names += (names.empty() ? "" : ", ") + n;
-        throw std::invalid_argument("cg_detector: constellation '" + constellation +
-                                    "' is not one of " + names);
-    }
+    check_dimensions("cg_detector", nt, nr, constellation, true);
     if (threads < 1 || threads > k_max_threads)
         throw std::invalid_argument("cg_detector: threads = " + std::to_string(threads) +
                                     " must be in 1.." + std::to_string(k_max_threads));
-    if (output == "symbols")
-        return kind::symbols;
-    if (output == "estimate")
-        return kind::estimate;
-    if (output == "llr")
-        return kind::llr;
-    if (output == "bits")
-        return kind::bits;
-    throw std::invalid_argument("cg_detector: output '" + output + "' is not one of " +
-                                k_outputs);
+    return parse_output("cg_detector", output);
 }
 
 gr::io_signature::sptr make_input_signature(int nt,
@@ -83,11 +54,7 @@ gr::io_signature::sptr make_input_signature(int nt,
                                             int threads)
 {
     check_args(nt, nr, constellation, output, threads);
-    return gr::io_signature::makev(3,
-                                   3,
-                                   { static_cast<int>(sizeof(gr_complex)) * nr,
-                                     static_cast<int>(sizeof(gr_complex)) * nr * nt,
-                                     static_cast<int>(sizeof(float)) });
+    return detector_input_signature(nt, nr);
 }
 
 gr::io_signature::sptr make_output_signature(int nt,
@@ -96,23 +63,8 @@ gr::io_signature::sptr make_output_signature(int nt,
                                              const std::string& output,
                                              int threads)
 {
-    using kind = cg_detector_impl::output_kind;
-    const kind o = check_args(nt, nr, constellation, output, threads);
-    const int nbits = nt * constellation_table::bits_per_symbol(constellation);
-    int itemsize = 0;
-    switch (o) {
-    case kind::symbols:
-    case kind::estimate:
-        itemsize = static_cast<int>(sizeof(gr_complex)) * nt;
-        break;
-    case kind::llr:
-        itemsize = static_cast<int>(sizeof(float)) * nbits;
-        break;
-    case kind::bits:
-        itemsize = static_cast<int>(sizeof(uint8_t)) * nbits;
-        break;
-    }
-    return gr::io_signature::make(1, 1, itemsize);
+    return detector_output_signature(
+        check_args(nt, nr, constellation, output, threads), nt, constellation);
 }
 
 // The kernel's configuration errors, under the block's name.

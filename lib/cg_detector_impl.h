@@ -9,6 +9,7 @@
 
 #include <gnuradio/neuralmimo/cg_detector.h>
 #include <gnuradio/neuralmimo/cg_kernel.h>
+#include "detector_ports.h"
 #include <atomic>
 #include <condition_variable>
 #include <memory>
@@ -22,8 +23,6 @@ namespace neuralmimo {
 class cg_detector_impl : public cg_detector
 {
 public:
-    enum class output_kind { symbols, estimate, llr, bits };
-
     cg_detector_impl(int nt,
                      int nr,
                      const std::string& constellation,

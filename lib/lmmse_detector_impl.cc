@@ -5,6 +5,7 @@
  */
 
 #include "lmmse_detector_impl.h"
+#include "detector_ports.h"
 #include <gnuradio/io_signature.h>
 #include <cstdint>
 #include <stdexcept>
@@ -14,79 +15,28 @@ namespace neuralmimo {
 
 namespace {
 
-const char* const k_outputs = "symbols, estimate, llr, bits";
-
 /*
  * Checks every argument and returns the output kind. Called from the
  * signature helpers, i.e. before the base class is built, so a bad argument
  * gives its own message instead of an io_signature error.
  */
-lmmse_detector_impl::output_kind
-check_args(int nt, int nr, const std::string& constellation, const std::string& output)
+output_kind check_args(int nt, int nr, const std::string& constellation, const std::string& output)
 {
-    using kind = lmmse_detector_impl::output_kind;
-    if (nt < 1)
-        throw std::invalid_argument("lmmse_detector: nt = " + std::to_string(nt) +
-                                    " must be >= 1");
-    if (nr < 1)
-        throw std::invalid_argument("lmmse_detector: nr = " + std::to_string(nr) +
-                                    " must be >= 1");
-    // Keeps the item size (8 * Nr * Nt bytes) far from int overflow.
-    if (static_cast<int64_t>(nt) * nr > (int64_t(1) << 20))
-        throw std::invalid_argument("lmmse_detector: nt * nr = " + std::to_string(nt) +
-                                    " * " + std::to_string(nr) +
-                                    " exceeds the limit of 1048576");
-    if (!constellation_table::is_valid_name(constellation)) {
-        std::string names;
-        for (const auto& n : constellation_table::names())
-            names += (names.empty() ? "" : ", ") + n;
-        throw std::invalid_argument("lmmse_detector: constellation '" + constellation +
-                                    "' is not one of " + names);
-    }
-    if (output == "symbols")
-        return kind::symbols;
-    if (output == "estimate")
-        return kind::estimate;
-    if (output == "llr")
-        return kind::llr;
-    if (output == "bits")
-        return kind::bits;
-    throw std::invalid_argument("lmmse_detector: output '" + output + "' is not one of " +
-                                k_outputs);
+    check_dimensions("lmmse_detector", nt, nr, constellation, false);
+    return parse_output("lmmse_detector", output);
 }
 
 gr::io_signature::sptr
 make_input_signature(int nt, int nr, const std::string& constellation, const std::string& output)
 {
     check_args(nt, nr, constellation, output);
-    return gr::io_signature::makev(
-        3,
-        3,
-        { static_cast<int>(sizeof(gr_complex)) * nr,
-          static_cast<int>(sizeof(gr_complex)) * nr * nt,
-          static_cast<int>(sizeof(float)) });
+    return detector_input_signature(nt, nr);
 }
 
 gr::io_signature::sptr
 make_output_signature(int nt, int nr, const std::string& constellation, const std::string& output)
 {
-    using kind = lmmse_detector_impl::output_kind;
-    const kind o = check_args(nt, nr, constellation, output);
-    const int nbits = nt * constellation_table::bits_per_symbol(constellation);
-    int itemsize = 0;
-    switch (o) {
-    case kind::symbols:
-    case kind::estimate:
-        itemsize = static_cast<int>(sizeof(gr_complex)) * nt;
-        break;
-    case kind::llr:
-        itemsize = static_cast<int>(sizeof(float)) * nbits;
-        break;
-    case kind::bits:
-        itemsize = static_cast<int>(sizeof(uint8_t)) * nbits;
-        break;
-    }
-    return gr::io_signature::make(1, 1, itemsize);
+    return detector_output_signature(check_args(nt, nr, constellation, output), nt, constellation);
 }
 
 } // namespace

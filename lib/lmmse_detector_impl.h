@@ -9,6 +9,7 @@
 
 #include <gnuradio/neuralmimo/lmmse_detector.h>
 #include <gnuradio/neuralmimo/lmmse_kernel.h>
+#include "detector_ports.h"
 #include <atomic>
 
 namespace gr {
@@ -17,8 +18,6 @@ namespace neuralmimo {
 class lmmse_detector_impl : public lmmse_detector
 {
 public:
-    enum class output_kind { symbols, estimate, llr, bits };
-
     lmmse_detector_impl(int nt,
                         int nr,
                         const std::string& constellation,
