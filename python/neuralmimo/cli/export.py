@@ -45,9 +45,7 @@ def _from_checkpoint(ap, args):
     given = [f"--{k}" for k in ("nt", "nr", "constellation") if getattr(args, k) is not None]
     if given:
         ap.error(f"{', '.join(given)}: not used with a checkpoint (it holds the model's config)")
-    module, ckpt = model_from_checkpoint(args.source)
-    if hasattr(module, "export_mode"):   # quantised models: export the σ → ∞ staircase, not the soft one
-        module.export_mode(True)
+    module, ckpt = model_from_checkpoint(args.source, deployed=True)
     if not ckpt.get("finished"):
         print(f"note: {args.source} is from an unfinished run (stage {ckpt['stage_index'] + 1}, "
               f"epoch {ckpt['epoch']})", file=sys.stderr)

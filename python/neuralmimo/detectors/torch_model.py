@@ -21,10 +21,7 @@ def load_checkpoint_module(path):
     """Rebuild the module saved in a trainer checkpoint. ValueError naming the file."""
     from ..train.checkpoint import model_from_checkpoint
 
-    module = model_from_checkpoint(path)[0]
-    if hasattr(module, "export_mode"):   # run what the exported graph would hold (quantised steps)
-        module.export_mode(True)
-    return module
+    return model_from_checkpoint(path, deployed=True)[0]
 
 
 class TorchModelDetector(Detector):

@@ -65,10 +65,10 @@ def test_set(snr_db: float, vectors: int, seed: int, constellation: str = "bpsk"
 
 
 def nmse_db(estimate_ri: torch.Tensor, x_ri: torch.Tensor) -> float:
-    """Eq. 26: 10 log10 E{‖x̂ − x‖² / ‖x‖²} over vectors; [B, Nt, 2] float."""
-    err = ((estimate_ri - x_ri) ** 2).sum((-1, -2))
-    ref = (x_ri ** 2).sum((-1, -2))
-    return 10 * math.log10(float((err / ref).mean()))
+    """Eq. 26: 10 log10 E{‖x̂ − x‖² / ‖x‖²} over vectors (the trainer's metric); [B, Nt, 2] float."""
+    from ..train.losses import per_vector_nmse
+
+    return 10 * math.log10(float(per_vector_nmse(estimate_ri, x_ri).mean()))
 
 
 def _classical_nmse(batch, dets: dict) -> dict:
@@ -291,8 +291,8 @@ def quant(out: Path, progress: bool, retrain: bool = False) -> list[tuple]:
     dets = {"lcgnetV": TorchModelDetector(model_from_checkpoint(base)[0], decisions="estimate")}
     levels = {}
     for bits in (3, 4):
-        soft, _ = model_from_checkpoint(quant_model(bits, progress, retrain))
-        soft.export_mode(True)                  # σ → ∞: the staircase the exported model uses
+        # deployed: the σ → ∞ staircase the exported model uses
+        soft, _ = model_from_checkpoint(quant_model(bits, progress, retrain), deployed=True)
         dets[f"soft-{bits}bit"] = TorchModelDetector(soft, decisions="estimate")
         dets[f"hard-{bits}bit"] = TorchModelDetector(_hard_quantised(base, bits), decisions="estimate")
         levels[bits] = len(soft.steps_dict()["quantization"]["levels"])

@@ -23,6 +23,7 @@ Members the trainer and the exporter use:
     n_layers, active_layers                           layer-wise growth
     layer_parameters(i), parameter_group(name)        what a stage trains
     apply_settings(**kw)                              stage-specific settings
+    export_mode(on)                                   compute as the exported graph does
     manifest_extra() -> dict                          added to the ONNX manifest
 """
 from __future__ import annotations
@@ -163,6 +164,11 @@ class TrainableDetector(nn.Module):
                                  f"(allowed: {allowed})")
         for key, value in settings.items():
             setattr(self, key, value)
+
+    def export_mode(self, on: bool = True) -> "TrainableDetector":
+        """Compute as the exported graph does (a family whose training-time forward differs, e.g.
+        QLcgNetV's soft quantiser, overrides this). Default: nothing differs. Returns self."""
+        return self
 
     def manifest_extra(self) -> dict:
         """Keys added to the exported manifest (JSON-able)."""

@@ -301,9 +301,9 @@ class LcgNet(TrainableDetector):
         llr = weighted_llr(z[:, :nt], z[:, nt:], w[:, :nt], w_im, self.pts_re, self.pts_im, self.bits)
         return llr, self._estimate(s)
 
-    def export_mode(self, hard: bool = True) -> "LcgNet":
+    def export_mode(self, on: bool = True) -> "LcgNet":
         """Make step_sizes() use the σ → ∞ staircase (what the exported graph must contain)."""
-        self._hard_export = bool(hard)
+        self._hard_export = bool(on)
         return self
 
 

@@ -57,8 +57,9 @@ def load_checkpoint(path, map_location="cpu") -> dict:
     return ckpt
 
 
-def model_from_checkpoint(ckpt_or_path, device="cpu"):
-    """Rebuild the trained module: from_config, load_state_dict, active_layers, settings.
+def model_from_checkpoint(ckpt_or_path, device="cpu", deployed: bool = False):
+    """Rebuild the trained module: from_config, load_state_dict, active_layers, settings;
+    deployed=True also puts it in export_mode (computing what the exported graph computes).
 
     -> (module in eval mode on ``device``, checkpoint dict).
     """
@@ -73,6 +74,8 @@ def model_from_checkpoint(ckpt_or_path, device="cpu"):
     model.load_state_dict(ckpt["state_dict"])
     model.active_layers = int(ckpt["active_layers"])
     model.apply_settings(**ckpt.get("settings", {}))
+    if deployed:
+        model.export_mode(True)
     return model.to(device).eval(), ckpt
 
 
