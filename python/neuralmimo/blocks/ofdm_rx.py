@@ -1,0 +1,76 @@
+# Copyright 2026 gr-neuralmimo contributors
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""ofdm_rx: Nr receive channels -> per-RE (y, Ĥ, σ̂²) streams for any detector block.
+
+In: complex[Nr] (sample n of all receive channels). Out (DESIGN.md section 5):
+y complex[Nr], h complex[Nr·Nt] (row-major Ĥ[r, t] at r·Nt + t), noise_var float,
+config.n_re items per frame (data REs in order; frame_checker's frame boundaries).
+Synchronisation, CFO correction, LS channel and noise estimates: phy/ofdm_rx.py.
+
+Tags at each frame's first item: "chan_est" on h (c32vector: Ĥ of every used carrier,
+[n_used, Nr, Nt] row-major) and "frame_info" on y (dict: start sample, cfo in subcarrier
+spacings, noise_var, snr_db, evm, metric). Detector blocks pass both on to their output.
+frames() lists every frame's info; frames_found() counts them.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pmt
+from gnuradio import gr
+
+from ..phy.ofdm_rx import OfdmReceiver
+from .ofdm_tx import _check_config
+
+
+class ofdm_rx(gr.basic_block):  # noqa: N801
+    def __init__(self, config, threshold: float = 0.3, backoff: int = -1):
+        c = _check_config("ofdm_rx", config)
+        self.config = c
+        self.rx = OfdmReceiver(c, threshold=threshold, backoff=None if int(backoff) < 0 else int(backoff))
+        gr.basic_block.__init__(self, name="ofdm_rx", in_sig=[(np.complex64, c.nr)],
+                                out_sig=[(np.complex64, c.nr), (np.complex64, c.nr * c.nt), np.float32])
+        for port in range(3):
+            self.set_min_output_buffer(port, 2 * c.n_re)
+        self.set_tag_propagation_policy(gr.TPP_DONT)
+        self._pending = []          # frames not yet (fully) written: [frame, items already written]
+        self._info = []
+        self._key_h, self._key_info = pmt.intern("chan_est"), pmt.intern("frame_info")
+
+    def frames(self) -> list:
+        return list(self._info)
+
+    def frames_found(self) -> int:
+        return len(self._info)
+
+    def forecast(self, noutput_items, ninputs):
+        # Frames already demodulated can be written without any new input.
+        return [0 if self._pending else 1]
+
+    def general_work(self, input_items, output_items):
+        x = input_items[0]
+        if len(x):
+            for f in self.rx.push(x):
+                self._pending.append([f, 0])
+                self._info.append(f.info())
+            self.consume(0, len(x))
+        y_out, h_out, nv_out = output_items
+        room, written = len(y_out), 0
+        while self._pending and written < room:
+            f, done = self._pending[0]
+            if done == 0:
+                self._tag(f, self.nitems_written(0) + written)
+            n = min(room - written, len(f.y) - done)
+            y_out[written:written + n] = f.y[done:done + n]
+            h_out[written:written + n] = f.h[done:done + n].reshape(n, -1)
+            nv_out[written:written + n] = f.noise_var
+            written += n
+            if done + n == len(f.y):
+                self._pending.pop(0)
+            else:
+                self._pending[0][1] = done + n
+        return written
+
+    def _tag(self, f, offset: int) -> None:
+        src = pmt.intern(self.alias())
+        self.add_item_tag(1, offset, self._key_h, pmt.init_c32vector(f.h_est.size, f.h_est.ravel().tolist()), src)
+        self.add_item_tag(0, offset, self._key_info, pmt.to_pmt(f.info()), src)

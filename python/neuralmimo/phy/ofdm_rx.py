@@ -1,0 +1,247 @@
+# Copyright 2026 gr-neuralmimo contributors
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""MIMO-OFDM receiver front end: Nr sample streams -> per-RE (y, Ĥ, σ̂²) of each frame.
+
+Steps per frame (frame format: phy/ofdm.py):
+1. Detection and coarse timing: the Schmidl & Cox metric M(d) = |P(d)|² / R(d)²,
+   P(d) = Σ_r Σ_m conj(x_r[d+m]) x_r[d+m+L], R(d) = Σ_r Σ_m |x_r[d+m+L]|², L = N/2,
+   summed over all receive antennas (a fade on one antenna does not lose the frame).
+   A frame is declared where M first exceeds `threshold`; the plateau is where M stays
+   above 90 % of its maximum in the next cp + L samples.
+2. CFO: ε = arg(Σ_plateau P)/π in subcarrier spacings (unambiguous for |ε| < 1, the
+   stated limit: |CFO| < Δf = fs/N; beyond it the estimate wraps), removed from the
+   frame's samples.
+3. Fine timing: the peak of Σ_r |⟨preamble, x_r⟩|² after CFO correction marks the body
+   of the strongest path; every FFT window starts `backoff` samples earlier, inside the
+   cyclic prefix (the LS estimate absorbs the resulting phase ramp).
+4. LS channel estimate per used carrier from the training symbols (averaged over the R
+   repetitions; "comb": at each antenna's own carriers, then linear interpolation across
+   carriers); σ̂² from the spread of the repetitions; common phase error of each data
+   symbol from its pilots (tracks residual CFO and phase noise); y of every data RE.
+
+Streaming: push() takes any number of samples and returns the frames completed so far;
+results do not depend on how the stream is chunked (tested).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .ofdm import OfdmConfig
+
+__all__ = ["OfdmReceiver", "RxFrame"]
+
+_WAIT = object()      # _demodulate: not enough samples buffered yet
+
+
+@dataclass
+class RxFrame:
+    """One received frame.
+
+    start: absolute index (in the receiver's input) of the frame's first sample as estimated
+    (preamble CP start); fft_start: absolute index of the preamble's FFT window;
+    cfo: estimated CFO in subcarrier spacings; h_est: complex64[n_used, Nr, Nt] Ĥ per used
+    carrier; noise_var: σ̂²; y: complex64[n_re, Nr]; h: complex64[n_re, Nr, Nt] (Ĥ of each
+    RE's carrier); snr_db: estimated per-RE SNR, Σ_t|Ĥ_rt|² averaged over r and carriers
+    over σ̂² (DESIGN.md convention: received power per antenna over noise); evm: rms error
+    of LMMSE-equalised data symbols against their nearest constellation points (decision
+    directed, detector independent), as a fraction of unit symbol energy; metric: peak S&C metric.
+    """
+
+    start: int
+    fft_start: int
+    cfo: float
+    h_est: np.ndarray
+    noise_var: float
+    y: np.ndarray
+    h: np.ndarray
+    snr_db: float
+    evm: float
+    metric: float
+
+    def info(self) -> dict:
+        """Scalar per-frame facts (for tags, logs and replay tables)."""
+        return {"start": self.start, "fft_start": self.fft_start, "cfo": self.cfo,
+                "noise_var": self.noise_var, "snr_db": self.snr_db, "evm": self.evm, "metric": self.metric}
+
+
+class OfdmReceiver:
+    """Streaming receiver. push(x: complex[m, Nr]) -> list[RxFrame]."""
+
+    def __init__(self, config: OfdmConfig, threshold: float = 0.3, backoff: int | None = None):
+        if not 0 < threshold < 1:
+            raise ValueError(f"ofdm_rx: threshold must be in (0, 1), got {threshold}")
+        c = config
+        backoff = c.cp_len // 4 if backoff is None else int(backoff)
+        if not 0 <= backoff < c.cp_len:
+            raise ValueError(f"ofdm_rx: backoff must be in [0, cp_len = {c.cp_len}), got {backoff}")
+        self.config, self.threshold, self.backoff = c, float(threshold), backoff
+        self._L = c.fft_len // 2
+        self._used = c.fft_bins(c.used_carriers)
+        self._data_pos = np.flatnonzero(~np.isin(c.used_carriers, c.pilots))   # positions in used
+        self._pilot_pos = np.searchsorted(c.used_carriers, c.pilot_carriers)
+        # Time-domain preamble body as antenna 0 sends it (for fine timing).
+        grid = np.zeros(c.fft_len, np.complex128)
+        grid[self._used] = c.preamble_values
+        self._pre_time = np.fft.ifft(grid, norm="ortho")
+        # The preamble body starts at most L + cp samples after the first threshold crossing
+        # (M rises over L samples before its plateau of cp samples): fine-timing search span.
+        self._search = self._L + c.cp_len + self.backoff
+        self._buf = np.zeros((0, c.nr), np.complex128)
+        self._buf_start = 0          # absolute index of _buf[0]
+        self._pos = 0                # absolute index where the search continues
+        self.frames_found = 0
+
+    # --- streaming ---------------------------------------------------------------------
+    def push(self, x) -> list[RxFrame]:
+        x = np.asarray(x)
+        c = self.config
+        if x.ndim != 2 or x.shape[1] != c.nr:
+            raise ValueError(f"ofdm_rx: samples must have shape [m, nr={c.nr}], got {x.shape}")
+        self._buf = np.concatenate([self._buf, x.astype(np.complex128)])
+        frames = []
+        while True:
+            d0 = self._detect()
+            if d0 is None:
+                break
+            frame = self._demodulate(d0)
+            if frame is _WAIT:                       # wait for the rest of this frame
+                self._pos = d0
+                break
+            if frame is None:                        # false alarm: move past it
+                self._pos = d0 + 1
+                continue
+            frames.append(frame)
+            self.frames_found += 1
+            # Resume the search just before this frame's end (the next preamble's metric
+            # starts rising up to L samples before it).
+            self._pos = frame.start + c.n_symbols * c.symbol_len - c.cp_len
+        keep = max(0, self._pos - self._buf_start)
+        self._buf, self._buf_start = self._buf[keep:], self._buf_start + keep
+        return frames
+
+    def _metric(self, seg: np.ndarray):
+        """S&C P(d), R(d) for every d with seg[d : d + 2L] inside seg."""
+        L = self._L
+        corr = np.sum(np.conj(seg[:-L]) * seg[L:], axis=1)
+        energy = np.sum(np.abs(seg[L:]) ** 2, axis=1)
+        cp = np.concatenate([[0], np.cumsum(corr)])
+        ce = np.concatenate([[0], np.cumsum(energy)])
+        return cp[L:] - cp[:-L], ce[L:] - ce[:-L]
+
+    def _detect(self):
+        """Absolute index of the next threshold crossing of M at or after self._pos, or None."""
+        off = self._pos - self._buf_start
+        seg = self._buf[off:]
+        if len(seg) < 2 * self._L + 1:
+            return None
+        p, r = self._metric(seg)
+        m = np.abs(p) ** 2 / np.maximum(r, 1e-30) ** 2
+        hit = np.flatnonzero((m > self.threshold) & (r > 0))
+        if hit.size == 0:
+            self._pos = self._buf_start + off + len(m)        # nothing here: never look again
+            return None
+        return self._pos + int(hit[0])
+
+    # --- one frame ---------------------------------------------------------------------
+    def _demodulate(self, d0: int):
+        c, L = self.config, self._L
+        off = d0 - self._buf_start
+        seg = self._buf[off:]
+        if len(seg) < self._search + c.fft_len + 1:
+            return _WAIT
+        p, r = self._metric(seg[:self._search + 2 * L])
+        m = np.abs(p) ** 2 / np.maximum(r, 1e-30) ** 2
+        win = m[:c.cp_len + L + 1]
+        plateau = np.flatnonzero(win >= 0.9 * win.max())
+        cfo = float(np.angle(np.sum(p[plateau])) / np.pi)
+        seg = seg[:self._search + c.n_symbols * c.symbol_len]
+        seg = seg * np.exp(-1j * np.pi * cfo * np.arange(len(seg)) / L)[:, None]
+        # Fine timing: correlate against the known preamble body.
+        cand = np.arange(self._search + 1)
+        idx = cand[:, None] + np.arange(c.fft_len)[None, :]
+        xc = np.einsum("dnr,n->dr", seg[idx], np.conj(self._pre_time))
+        peak = int(np.argmax(np.sum(np.abs(xc) ** 2, axis=1)))
+        fft0 = peak - self.backoff                          # FFT window of the preamble body
+        if fft0 < 0:
+            return None
+        if len(seg) < fft0 + c.n_symbols * c.symbol_len - c.cp_len:
+            return _WAIT
+        # Refine the CFO on the timed preamble body alone (the plateau average above mixes in
+        # a little of the next symbol), then on the repeated training symbols, which lie a
+        # whole symbol apart (|residual| < N / (2 (cp + N)) Δf, far above the coarse error).
+        body = seg[peak:peak + c.fft_len]
+        fine = np.angle(np.sum(np.conj(body[:L]) * body[L:])) / np.pi
+        seg = seg * np.exp(-1j * np.pi * fine * np.arange(len(seg)) / L)[:, None]
+        cfo += fine
+        if c.training == "time" or c.ltf_repeats > 1:
+            sl = c.symbol_len
+            t0 = fft0 + sl                                  # first training FFT window
+            pairs = np.arange(c.n_training_symbols).reshape(-1, c.ltf_repeats)[:, :-1].ravel()
+            acc = 0j
+            for j in pairs:
+                a = seg[t0 + j * sl:t0 + j * sl + c.fft_len]
+                acc += np.sum(np.conj(a) * seg[t0 + (j + 1) * sl:t0 + (j + 1) * sl + c.fft_len])
+            res = np.angle(acc) * c.fft_len / (2 * np.pi * sl)
+            seg = seg * np.exp(-2j * np.pi * res * np.arange(len(seg)) / c.fft_len)[:, None]
+            cfo += res
+        starts = fft0 + np.arange(c.n_symbols) * c.symbol_len
+        sym = seg[starts[:, None] + np.arange(c.fft_len)[None, :]]       # [S, N, Nr]
+        grid = np.fft.fft(sym, axis=1, norm="ortho")[:, self._used, :]    # [S, n_used, Nr]
+        h_est, nv = self._estimate(grid[1:1 + c.n_training_symbols])
+        if not np.isfinite(nv) or nv <= 0:
+            return None
+        data = grid[1 + c.n_training_symbols:]                            # [D, n_used, Nr]
+        data = self._derotate(data, h_est)
+        y = data[:, self._data_pos, :].reshape(-1, c.nr)
+        h = np.broadcast_to(h_est[self._data_pos][None], (c.n_data_symbols,) + h_est[self._data_pos].shape)
+        h = h.reshape(-1, c.nr, c.nt)
+        snr = float(np.mean(np.sum(np.abs(h_est) ** 2, axis=2)) / nv)
+        abs_fft0 = d0 + fft0
+        return RxFrame(start=abs_fft0 + self.backoff - c.cp_len, fft_start=abs_fft0, cfo=cfo,
+                       h_est=h_est.astype(np.complex64), noise_var=float(nv),
+                       y=y.astype(np.complex64), h=h.astype(np.complex64),
+                       snr_db=float(10 * np.log10(snr)), evm=self._evm(y, h, nv),
+                       metric=float(win.max()))
+
+    def _estimate(self, train: np.ndarray):
+        """train: complex[T, n_used, Nr] -> Ĥ complex[n_used, Nr, Nt], σ̂²."""
+        c, R = self.config, self.config.ltf_repeats
+        tv = c.training_values                                            # [T, n_used, Nt]
+        groups = train.reshape(-1, R, c.n_used, c.nr)                     # repeats of one pattern
+        mean = groups.mean(axis=1)
+        nv = float(np.sum(np.abs(groups - mean[:, None]) ** 2) / (groups.shape[0] * (R - 1) * c.n_used * c.nr))
+        h = np.zeros((c.n_used, c.nr, c.nt), np.complex128)
+        if c.training == "time":
+            for j in range(c.nt):
+                h[:, :, j] = mean[j] / tv[j * R, :, j][:, None]
+        else:
+            pos = np.arange(c.n_used)
+            car = c.used_carriers
+            # The FFT windows start `backoff` samples early, which turns H into a phasor rotating
+            # by 2π·backoff/N per carrier: interpolate the channel with that ramp removed.
+            ramp = np.exp(-2j * np.pi * car * self.backoff / c.fft_len)
+            for t in range(c.nt):
+                own = pos[pos % c.nt == t]
+                ls = mean[0, own] / (tv[0, own, t] * ramp[own])[:, None]     # [n_own, Nr]
+                for rx in range(c.nr):
+                    h[:, rx, t] = (np.interp(car, car[own], ls[:, rx].real)
+                                   + 1j * np.interp(car, car[own], ls[:, rx].imag)) * ramp
+        return h, nv
+
+    def _derotate(self, data: np.ndarray, h_est: np.ndarray) -> np.ndarray:
+        """Remove each data symbol's common phase error, measured on its pilots."""
+        c = self.config
+        expect = np.einsum("prt,dpt->dpr", h_est[self._pilot_pos], c.pilot_values)   # [D, P, Nr]
+        got = data[:, self._pilot_pos, :]
+        phase = np.angle(np.sum(got * np.conj(expect), axis=(1, 2)))
+        return data * np.exp(-1j * phase)[:, None, None]
+
+    def _evm(self, y: np.ndarray, h: np.ndarray, nv: float) -> float:
+        c = self.config
+        hh = np.conj(np.swapaxes(h, 1, 2))
+        gram = hh @ h + nv * np.eye(c.nt)
+        x = np.linalg.solve(gram, (hh @ y[..., None]))[..., 0]
+        ref = c.const.points[c.const.nearest(x)]
+        return float(np.sqrt(np.mean(np.abs(x - ref) ** 2)))
