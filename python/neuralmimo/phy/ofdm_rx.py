@@ -3,9 +3,11 @@
 """MIMO-OFDM receiver front end: Nr sample streams -> per-RE (y, Ĥ, σ̂²) of each frame.
 
 Steps per frame (frame format: phy/ofdm.py):
-1. Detection and coarse timing: the Schmidl & Cox metric M(d) = |P(d)|² / R(d)²,
-   P(d) = Σ_r Σ_m conj(x_r[d+m]) x_r[d+m+L], R(d) = Σ_r Σ_m |x_r[d+m+L]|², L = N/2,
-   summed over all receive antennas (a fade on one antenna does not lose the frame).
+1. Detection and coarse timing: the Schmidl & Cox metric M(d) = |P(d)|² / (E₁(d) E₂(d)),
+   P(d) = Σ_r Σ_m conj(x_r[d+m]) x_r[d+m+L], E₁, E₂ the energies of the two half windows
+   (m = 0 … L−1), L = N/2, summed over all receive antennas (a fade on one antenna does
+   not lose the frame). Normalising by both halves (not by the second alone, as S&C do)
+   bounds M by 1, so the end of a burst followed by silence cannot trigger it.
    A frame is declared where M first exceeds `threshold`; the plateau is where M stays
    above 90 % of its maximum in the next cp + L samples.
 2. CFO: ε = arg(Σ_plateau P)/π in subcarrier spacings (unambiguous for |ε| < 1, the
@@ -43,8 +45,9 @@ class RxFrame:
     (preamble CP start); fft_start: absolute index of the preamble's FFT window;
     cfo: estimated CFO in subcarrier spacings; h_est: complex64[n_used, Nr, Nt] Ĥ per used
     carrier; noise_var: σ̂²; y: complex64[n_re, Nr]; h: complex64[n_re, Nr, Nt] (Ĥ of each
-    RE's carrier); snr_db: estimated per-RE SNR, Σ_t|Ĥ_rt|² averaged over r and carriers
-    over σ̂² (DESIGN.md convention: received power per antenna over noise); evm: rms error
+    RE's carrier); snr_db: estimated per-RE SNR, Σ_t|H_rt|² averaged over r and carriers
+    over σ̂² (DESIGN.md convention: received power per antenna over noise), with the LS
+    noise in |Ĥ|² subtracted; evm: rms error
     of LMMSE-equalised data symbols against their nearest constellation points (decision
     directed, detector independent), as a fraction of unit symbol energy; metric: peak S&C metric.
     """
@@ -122,13 +125,15 @@ class OfdmReceiver:
         return frames
 
     def _metric(self, seg: np.ndarray):
-        """S&C P(d), R(d) for every d with seg[d : d + 2L] inside seg."""
+        """S&C P(d) and E₁(d)·E₂(d) for every d with seg[d : d + 2L] inside seg."""
         L = self._L
         corr = np.sum(np.conj(seg[:-L]) * seg[L:], axis=1)
-        energy = np.sum(np.abs(seg[L:]) ** 2, axis=1)
+        energy = np.sum(np.abs(seg) ** 2, axis=1)
         cp = np.concatenate([[0], np.cumsum(corr)])
         ce = np.concatenate([[0], np.cumsum(energy)])
-        return cp[L:] - cp[:-L], ce[L:] - ce[:-L]
+        p = cp[L:] - cp[:-L]
+        e = ce[L:] - ce[:-L]                       # energy of seg[d : d + L]
+        return p, e[:len(p)] * e[L:L + len(p)]
 
     def _detect(self):
         """Absolute index of the next threshold crossing of M at or after self._pos, or None."""
@@ -137,7 +142,7 @@ class OfdmReceiver:
         if len(seg) < 2 * self._L + 1:
             return None
         p, r = self._metric(seg)
-        m = np.abs(p) ** 2 / np.maximum(r, 1e-30) ** 2
+        m = np.abs(p) ** 2 / np.maximum(r, 1e-30)
         hit = np.flatnonzero((m > self.threshold) & (r > 0))
         if hit.size == 0:
             self._pos = self._buf_start + off + len(m)        # nothing here: never look again
@@ -152,7 +157,7 @@ class OfdmReceiver:
         if len(seg) < self._search + c.fft_len + 1:
             return _WAIT
         p, r = self._metric(seg[:self._search + 2 * L])
-        m = np.abs(p) ** 2 / np.maximum(r, 1e-30) ** 2
+        m = np.abs(p) ** 2 / np.maximum(r, 1e-30)
         win = m[:c.cp_len + L + 1]
         plateau = np.flatnonzero(win >= 0.9 * win.max())
         cfo = float(np.angle(np.sum(p[plateau])) / np.pi)
@@ -197,7 +202,9 @@ class OfdmReceiver:
         y = data[:, self._data_pos, :].reshape(-1, c.nr)
         h = np.broadcast_to(h_est[self._data_pos][None], (c.n_data_symbols,) + h_est[self._data_pos].shape)
         h = h.reshape(-1, c.nr, c.nt)
-        snr = float(np.mean(np.sum(np.abs(h_est) ** 2, axis=2)) / nv)
+        # E|Ĥ|² = |H|² + σ²/R' per entry (R' = training repeats, comb: R·Nt): remove that bias.
+        reps = c.ltf_repeats * (c.nt if c.training == "comb" else 1)
+        snr = max(float(np.mean(np.sum(np.abs(h_est) ** 2, axis=2)) / nv) - c.nt / reps, 1e-3)
         abs_fft0 = d0 + fft0
         return RxFrame(start=abs_fft0 + self.backoff - c.cp_len, fft_start=abs_fft0, cfo=cfo,
                        h_est=h_est.astype(np.complex64), noise_var=float(nv),
