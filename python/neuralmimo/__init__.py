@@ -15,6 +15,7 @@ package stays light and works without GNU Radio.
 from .detectors import DetectorOutput, detector, detector_names
 from .paths import example_path, model_path
 from .phy.constellation import Constellation, constellation, constellation_names
+from .phy.ofdm import OfdmConfig, ofdm_config
 
 __version__ = "0.1.0"
 
@@ -26,7 +27,16 @@ _BLOCKS = {
     "classical_detector": ".blocks.classical_detector",
     "qam_mapper": ".blocks.qam_mapper",
     "mimo_channel": ".blocks.mimo_channel",
+    "ofdm_channel": ".blocks.ofdm_channel",
     "ber_meter": ".blocks.ber_meter",
+    "sigmf_recorder": ".blocks.sigmf_recorder",
+    "ofdm_payload_source": ".blocks.ofdm_tx",
+    "ofdm_tx": ".blocks.ofdm_tx",
+    "ofdm_rx": ".blocks.ofdm_rx",
+    "frame_checker": ".blocks.frame_checker",
+    "detector_select": ".blocks.detector_select",
+    "usrp_mimo_sink": ".blocks.usrp_mimo",
+    "usrp_mimo_source": ".blocks.usrp_mimo",
 }
 
 
@@ -45,4 +55,4 @@ def __getattr__(name):
 
 
 __all__ = ["Constellation", "DetectorOutput", "constellation", "constellation_names",
-           "detector", "detector_names", "model_path", "example_path", *_BLOCKS]
+           "detector", "detector_names", "OfdmConfig", "ofdm_config", "model_path", "example_path", *_BLOCKS]

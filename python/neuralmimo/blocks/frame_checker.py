@@ -8,7 +8,9 @@ one. The "frame_info" tag of ofdm_rx (passed on by the detector) gives each fram
 sample, SNR, EVM and CFO. Counters: frames(), crc_failures(), fer(), bit_errors(),
 bits(), ber(), missed() (frames whose numbers were skipped), summary(), records().
 Bit errors are counted against the numbered test payload (ofdm_payload_source); set
-test_payload=False for user data (CRC only). The summary is logged when the flowgraph stops.
+test_payload=False for user data (CRC only). first_frame >= 0: the first detected frame
+has this number (a loopback that starts at frame 0), used only when no frame at all passes
+its CRC (otherwise numbers come from the frames that pass). The summary is logged when the flowgraph stops.
 """
 from __future__ import annotations
 
@@ -21,7 +23,8 @@ from .ofdm_tx import _check_config
 
 
 class frame_checker(gr.sync_block):  # noqa: N801
-    def __init__(self, config, input: str = "llr", label: str = "", test_payload: bool = True):  # noqa: A002
+    def __init__(self, config, input: str = "llr", label: str = "", test_payload: bool = True,  # noqa: A002
+                 first_frame: int = -1):
         c = _check_config("frame_checker", config)
         if input not in ("llr", "bits"):
             raise ValueError(f"frame_checker: input must be 'llr' or 'bits', got '{input}'")
@@ -29,7 +32,7 @@ class frame_checker(gr.sync_block):  # noqa: N801
         width = c.nt * c.bits_per_symbol
         gr.sync_block.__init__(self, name="frame_checker",
                                in_sig=[(np.float32 if input == "llr" else np.uint8, width)], out_sig=None)
-        self.checker = FrameChecker(c, test_payload=test_payload)
+        self.checker = FrameChecker(c, test_payload=test_payload, first_frame=int(first_frame))
         self._buf = np.zeros((c.n_re, width), np.float32 if input == "llr" else np.uint8)
         self._fill = 0
         self._info = None
@@ -86,6 +89,7 @@ class frame_checker(gr.sync_block):  # noqa: N801
         return self.checker.summary()
 
     def stop(self):
+        self.checker.finish()
         s = self.summary()
         self._log.info(f"{s['frames']} frames, {s['crc_failures']} CRC failures, BER {s['ber']:.3e}, "
                        f"EVM {s['evm_db']:.1f} dB, SNR {s['snr_db']:.1f} dB")

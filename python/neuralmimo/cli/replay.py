@@ -106,6 +106,8 @@ def replay(path, detectors, threshold: float = 0.3, max_frames: int | None = Non
             break
     if bar is not None:
         bar.close()
+    for k in checkers.values():
+        k.finish()
     return {"recording": rec, "config": config, "frames": infos, "checkers": checkers}
 
 

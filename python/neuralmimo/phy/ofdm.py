@@ -257,9 +257,12 @@ def check_crc(frame_bits: np.ndarray) -> bool:
 
 
 def test_payload(config: OfdmConfig, frame_number: int) -> np.ndarray:
-    """uint8[payload_bits]: the numbered test payload of frame `frame_number` (mod 2^16 in the header)."""
-    n = int(frame_number)
-    header = ((n % (1 << HEADER_BITS)) >> np.arange(HEADER_BITS - 1, -1, -1)) & 1
+    """uint8[payload_bits]: the numbered test payload of frame `frame_number`.
+
+    Numbers wrap at 2^16 (the header's width), so frame n and n + 65536 carry the same bits
+    and a receiver that only knows the header regenerates them."""
+    n = int(frame_number) % (1 << HEADER_BITS)
+    header = (n >> np.arange(HEADER_BITS - 1, -1, -1)) & 1
     body = np.random.default_rng([config.seed, n]).integers(0, 2, config.payload_bits - HEADER_BITS)
     return np.concatenate([header, body]).astype(np.uint8)
 
@@ -325,18 +328,24 @@ class FrameChecker:
     check(detected, info) takes one frame's detector output, float32 LLRs [n_re, Nt·K]
     (bit = LLR > 0, DESIGN.md section 3) or uint8 bits of the same shape, and `info`
     (RxFrame.info(): start sample, SNR, EVM, CFO …). The frame number comes from the
-    header when the CRC passes; otherwise it is predicted from the last good frame and
-    the distance between frame starts (frame_len samples apart), so bit errors of a
-    failed frame are counted against what was sent. With test_payload=False only CRCs
-    are checked (user data).
+    header when the CRC passes; otherwise from the nearest good frame and the distance
+    between frame starts (frame_len samples apart), so the bit errors of a failed frame
+    are counted against what was sent. Failed frames before the first good one wait for
+    it; finish() settles any still waiting: from `first_frame` (the number of the first
+    frame detected, when the link is known to start there, as in a loopback) or else from
+    their unreliable headers, marking them "number_from_header". With test_payload=False
+    only CRCs are checked (user data).
     """
 
-    def __init__(self, config: OfdmConfig, test_payload: bool = True, keep_bits: bool = True):
+    def __init__(self, config: OfdmConfig, test_payload: bool = True, keep_bits: bool = True,
+                 first_frame: int | None = None):
         self.config, self.test_payload, self.keep_bits = config, bool(test_payload), bool(keep_bits)
+        self.first_frame = None if first_frame is None or first_frame < 0 else int(first_frame)
         self.records: list[dict] = []
         self.decoded: list[np.ndarray] = []     # packed frame bits (payload + CRC) per frame
-        self.bit_errors = self.bits = self.crc_failures = self.missed = 0
+        self.bit_errors = self.bits = self.crc_failures = 0
         self._last_good = None                  # (frame number, start sample)
+        self._waiting = []                      # (record, bits) of failed frames before any good one
 
     def check(self, detected, info: dict | None = None) -> dict:
         c = self.config
@@ -347,32 +356,59 @@ class FrameChecker:
         bits = (det > 0).astype(np.uint8).ravel() if det.dtype.kind == "f" else (det & 1).astype(np.uint8).ravel()
         info = dict(info or {})
         ok = check_crc(bits)
-        start = info.get("start")
-        if ok:
-            number = header_number(bits)
-            if self._last_good is not None:
-                self.missed += max(0, number - self._last_good[0] - 1)
-            self._last_good = (number, start)
-        elif self._last_good is not None and start is not None and self._last_good[1] is not None:
-            number = self._last_good[0] + int(round((start - self._last_good[1]) / c.frame_len))
-        else:
-            number = header_number(bits)
-        rec = {"frame": number, "crc_ok": ok, **info}
+        rec = {"frame": None, "crc_ok": ok, **info}
         self.crc_failures += not ok
-        if self.test_payload:
-            sent = append_crc(test_payload(c, number))
-            errs = int(np.count_nonzero(sent != bits))
-            rec["bit_errors"] = errs
-            self.bit_errors += errs
-            self.bits += bits.size
+        self.records.append(rec)
         if self.keep_bits:
             self.decoded.append(np.packbits(bits))
-        self.records.append(rec)
+        start = info.get("start")
+        if ok:
+            rec["frame"] = header_number(bits)
+            self._last_good = (rec["frame"], start)
+            self._count(rec, bits)
+            if self._waiting and start is not None:
+                for r, b in self._waiting:
+                    r["frame"] = (rec["frame"] - int(round((start - r["start"]) / c.frame_len))) % (1 << HEADER_BITS)
+                    self._count(r, b)
+                self._waiting = []
+        elif self._last_good is not None and start is not None and self._last_good[1] is not None:
+            rec["frame"] = (self._last_good[0] + int(round((start - self._last_good[1]) / c.frame_len))) % (1 << HEADER_BITS)
+            self._count(rec, bits)
+        elif start is not None:
+            self._waiting.append((rec, bits))
+        else:
+            rec["frame"], rec["number_from_header"] = header_number(bits), True
+            self._count(rec, bits)
         return rec
+
+    def finish(self) -> None:
+        """Settles failed frames that never saw a good one."""
+        first = self._waiting[0][0]["start"] if self._waiting else 0
+        for r, b in self._waiting:
+            if self.first_frame is not None:
+                r["frame"] = (self.first_frame + int(round((r["start"] - first) / self.config.frame_len))) \
+                    % (1 << HEADER_BITS)
+            else:
+                r["frame"], r["number_from_header"] = header_number(b), True
+            self._count(r, b)
+        self._waiting = []
+
+    def _count(self, rec: dict, bits: np.ndarray) -> None:
+        if self.test_payload:
+            sent = append_crc(test_payload(self.config, rec["frame"]))
+            rec["bit_errors"] = int(np.count_nonzero(sent != bits))
+            self.bit_errors += rec["bit_errors"]
+            self.bits += bits.size
 
     @property
     def frames(self) -> int:
         return len(self.records)
+
+    @property
+    def missed(self) -> int:
+        """Frame numbers skipped between consecutive numbered frames (frames never detected)."""
+        nums = [r["frame"] for r in self.records if r["frame"] is not None]
+        return int(sum((b - a - 1) % (1 << HEADER_BITS) for a, b in zip(nums, nums[1:])))
 
     def fer(self) -> float:
         """Frame error rate of the detected frames (NaN before the first)."""

@@ -18,8 +18,9 @@ Steps per frame (frame format: phy/ofdm.py):
    cyclic prefix (the LS estimate absorbs the resulting phase ramp).
 4. LS channel estimate per used carrier from the training symbols (averaged over the R
    repetitions; "comb": at each antenna's own carriers, then linear interpolation across
-   carriers); σ̂² from the spread of the repetitions; common phase error of each data
-   symbol from its pilots (tracks residual CFO and phase noise); y of every data RE.
+   carriers); σ̂² from the spread of the repetitions; phase of each data symbol, common
+   and per transmit stream, from its pilots (tracks residual CFO and phase noise, and
+   transmitters with their own oscillators); y and Ĥ of every data RE.
 
 Streaming: push() takes any number of samples and returns the frames completed so far;
 results do not depend on how the stream is chunked (tested).
@@ -44,8 +45,8 @@ class RxFrame:
     start: absolute index (in the receiver's input) of the frame's first sample as estimated
     (preamble CP start); fft_start: absolute index of the preamble's FFT window;
     cfo: estimated CFO in subcarrier spacings; h_est: complex64[n_used, Nr, Nt] Ĥ per used
-    carrier; noise_var: σ̂²; y: complex64[n_re, Nr]; h: complex64[n_re, Nr, Nt] (Ĥ of each
-    RE's carrier); snr_db: estimated per-RE SNR, Σ_t|H_rt|² averaged over r and carriers
+    carrier (from the training); noise_var: σ̂²; y: complex64[n_re, Nr]; h: complex64[n_re, Nr, Nt]
+    (Ĥ of each RE's carrier, with the phase tracked in its symbol); snr_db: estimated per-RE SNR, Σ_t|H_rt|² averaged over r and carriers
     over σ̂² (DESIGN.md convention: received power per antenna over noise), with the LS
     noise in |Ĥ|² subtracted; evm: rms error
     of LMMSE-equalised data symbols against their nearest constellation points (decision
@@ -72,9 +73,13 @@ class RxFrame:
 class OfdmReceiver:
     """Streaming receiver. push(x: complex[m, Nr]) -> list[RxFrame]."""
 
-    def __init__(self, config: OfdmConfig, threshold: float = 0.3, backoff: int | None = None):
+    def __init__(self, config: OfdmConfig, threshold: float = 0.3, backoff: int | None = None,
+                 tracking: str = "per_stream"):
         if not 0 < threshold < 1:
             raise ValueError(f"ofdm_rx: threshold must be in (0, 1), got {threshold}")
+        if tracking not in ("common", "per_stream"):
+            raise ValueError(f"ofdm_rx: tracking must be 'common' or 'per_stream', got '{tracking}'")
+        self.tracking = tracking
         c = config
         backoff = c.cp_len // 4 if backoff is None else int(backoff)
         if not 0 <= backoff < c.cp_len:
@@ -198,10 +203,9 @@ class OfdmReceiver:
         if not np.isfinite(nv) or nv <= 0:
             return None
         data = grid[1 + c.n_training_symbols:]                            # [D, n_used, Nr]
-        data = self._derotate(data, h_est)
+        data, g = self._track(data, h_est)
         y = data[:, self._data_pos, :].reshape(-1, c.nr)
-        h = np.broadcast_to(h_est[self._data_pos][None], (c.n_data_symbols,) + h_est[self._data_pos].shape)
-        h = h.reshape(-1, c.nr, c.nt)
+        h = (h_est[self._data_pos][None] * g[:, None, None, :]).reshape(-1, c.nr, c.nt)
         # E|Ĥ|² = |H|² + σ²/R' per entry (R' = training repeats, comb: R·Nt): remove that bias.
         reps = c.ltf_repeats * (c.nt if c.training == "comb" else 1)
         snr = max(float(np.mean(np.sum(np.abs(h_est) ** 2, axis=2)) / nv) - c.nt / reps, 1e-3)
@@ -237,13 +241,32 @@ class OfdmReceiver:
                                    + 1j * np.interp(car, car[own], ls[:, rx].imag)) * ramp
         return h, nv
 
-    def _derotate(self, data: np.ndarray, h_est: np.ndarray) -> np.ndarray:
-        """Remove each data symbol's common phase error, measured on its pilots."""
+    def _track(self, data: np.ndarray, h_est: np.ndarray):
+        """Phase tracking on the pilots of every data symbol.
+
+        data: complex[D, n_used, Nr] -> (data with each symbol's common phase removed,
+        g complex[D, Nt] unit-modulus phase of each stream in each symbol, relative to Ĥ).
+        Per stream because Ĥ's columns were measured at different times (time-orthogonal
+        training) and, over the air, may come from different oscillators: phase noise or
+        a residual CFO turns them apart. g is the least-squares fit of the P·Nr pilot
+        observations to Σ_t Ĥ[:, t] p_t g_t; with fewer than 2·Nt observations only the
+        common phase is tracked (g = 1).
+        """
         c = self.config
-        expect = np.einsum("prt,dpt->dpr", h_est[self._pilot_pos], c.pilot_values)   # [D, P, Nr]
+        hp = h_est[self._pilot_pos]                                         # [P, Nr, Nt]
+        a = hp[None] * c.pilot_values[:, :, None, :]                        # [D, P, Nr, Nt]
+        expect = a.sum(axis=3)                                              # [D, P, Nr]
         got = data[:, self._pilot_pos, :]
         phase = np.angle(np.sum(got * np.conj(expect), axis=(1, 2)))
-        return data * np.exp(-1j * phase)[:, None, None]
+        data = data * np.exp(-1j * phase)[:, None, None]
+        g = np.ones((c.n_data_symbols, c.nt), np.complex128)
+        if self.tracking == "per_stream" and len(self._pilot_pos) * c.nr >= 2 * c.nt:
+            a = a.reshape(c.n_data_symbols, -1, c.nt)                       # [D, P·Nr, Nt]
+            b = data[:, self._pilot_pos, :].reshape(c.n_data_symbols, -1)
+            ah = np.conj(np.swapaxes(a, 1, 2))
+            fit = np.linalg.solve(ah @ a + 1e-9 * np.eye(c.nt), (ah @ b[..., None]))[..., 0]
+            g = np.exp(1j * np.angle(fit))
+        return data, g
 
     def _evm(self, y: np.ndarray, h: np.ndarray, nv: float) -> float:
         c = self.config

@@ -1,0 +1,141 @@
+#!/usr/bin/env python3
+# Copyright 2026 gr-neuralmimo contributors
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The MIMO-OFDM link in GNU Radio: loopback flowgraph, record, replay (live bits == replayed bits)."""
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pmt
+from gnuradio import blocks, gr, gr_unittest
+
+import neuralmimo as nm
+from neuralmimo.cli import replay as replay_cli
+from neuralmimo.cli.record_loopback import record
+from neuralmimo.phy.ofdm import OfdmTransmitter, test_payload
+from neuralmimo.phy.ofdm_channel import OfdmChannelSim
+from neuralmimo.phy.ofdm_rx import OfdmReceiver
+from neuralmimo.qa_common import source_dir
+
+os.environ.setdefault("GR_CONF_LOG_LOG_LEVEL", "warn")
+FIXTURE = "tests/data/ofdm_loopback_2x2"
+DETECTORS = ("cpp:lmmse", "kbest", "zf")
+
+
+def replayed_hex(res, spec):
+    return [b.tobytes().hex() for b in res["checkers"][spec].decoded]
+
+
+class qa_ofdm_link(gr_unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.dir = Path(self.tmp.name)
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def test_high_snr_loopback_every_frame_passes_crc(self):
+        live = record(self.dir / "hi", snr_db=40.0, frames=8, nt=2, nr=4, seed=3, workdir=str(self.dir))
+        for spec, d in live["detectors"].items():
+            s = d["summary"]
+            self.assertEqual(s["frames"], 8, spec)
+            self.assertEqual(s["crc_failures"], 0, spec)
+            self.assertEqual(s["bit_errors"], 0, spec)
+            self.assertEqual([r["frame"] for r in d["records"]], list(range(8)), spec)
+
+    def test_replay_gives_the_live_bits(self):
+        live = record(self.dir / "rec", snr_db=24.0, frames=5, nt=2, nr=2, seed=2, workdir=str(self.dir))
+        res = replay_cli.replay(self.dir / "rec.sigmf-meta", list(DETECTORS))
+        for spec in DETECTORS:
+            self.assertEqual(len(live["detectors"][spec]["frames"]), 5, spec)
+            self.assertEqual(replayed_hex(res, spec), live["detectors"][spec]["frames"], spec)
+            self.assertEqual(res["checkers"][spec].bit_errors, live["detectors"][spec]["summary"]["bit_errors"])
+
+    def test_shipped_recording_replays_to_its_live_bits(self):
+        base = source_dir() / FIXTURE
+        live = json.loads(Path(f"{base}.live.json").read_text())
+        res = replay_cli.replay(f"{base}.sigmf-meta", list(live["detectors"]))
+        self.assertEqual(len(res["frames"]), live["frames_sent"])
+        for spec, d in live["detectors"].items():
+            self.assertEqual(replayed_hex(res, spec), d["frames"], spec)
+
+    def test_replay_cli_prints_detectors_side_by_side(self):
+        out = self.dir / "frames.csv"
+        rc = replay_cli.main([str(source_dir() / f"{FIXTURE}.sigmf-meta"), "--detector", "lmmse", "zf",
+                              "--csv", str(out)])
+        self.assertEqual(rc, 0)
+        rows = out.read_text().splitlines()
+        self.assertEqual(len(rows), 1 + 6)
+        self.assertIn("lmmse:crc_ok", rows[0])
+        self.assertIn("zf:bit_errors", rows[0])
+
+    def _copy_fixture(self, name):
+        for ext in (".sigmf-meta", ".sigmf-data"):
+            shutil.copy(source_dir() / f"{FIXTURE}{ext}", self.dir / f"{name}{ext}")
+        return self.dir / f"{name}.sigmf-meta"
+
+    def test_bad_recordings_are_refused_with_the_reason(self):
+        trunc = self._copy_fixture("trunc")
+        data = trunc.with_suffix(".sigmf-data")
+        data.write_bytes(data.read_bytes()[:-5])
+        with self.assertRaisesRegex(ValueError, "truncated|whole number"):
+            replay_cli.replay(trunc, ["lmmse"])
+        corrupt = self._copy_fixture("corrupt")
+        raw = bytearray(corrupt.with_suffix(".sigmf-data").read_bytes())
+        raw[1000] ^= 0xFF
+        corrupt.with_suffix(".sigmf-data").write_bytes(bytes(raw))
+        with self.assertRaisesRegex(ValueError, "sha512|checksum|corrupt"):
+            replay_cli.replay(corrupt, ["lmmse"])
+        self.assertEqual(replay_cli.main([str(corrupt), "--detector", "lmmse"]), 2)
+
+    def test_wrong_channel_counts_are_refused(self):
+        meta = self._copy_fixture("chan")
+        m = json.loads(meta.read_text())
+        m["global"]["neuralmimo:ofdm"]["nr"] = 4
+        meta.write_text(json.dumps(m))
+        with self.assertRaisesRegex(ValueError, "2 channels.*nr = 4"):
+            replay_cli.replay(meta, ["lmmse"], )
+        # A detector built for another antenna count than the recording.
+        with self.assertRaisesRegex(ValueError, "nt=2 but model lmmse_qam16_4x4.onnx was exported for nt=4"):
+            replay_cli.replay(source_dir() / f"{FIXTURE}.sigmf-meta", [str(source_dir() / "models/lmmse_qam16_4x4.onnx")])
+        # The receiver block refuses a stream of the wrong width at connect time.
+        cfg = nm.ofdm_config(nt=2, nr=2)
+        tb = gr.top_block()
+        src = blocks.vector_source_c([0j] * 300, False, 3)
+        with self.assertRaises((ValueError, RuntimeError)):
+            tb.connect(src, nm.ofdm_rx(cfg))
+
+    def test_receiver_block_matches_numpy_receiver_and_tags_frames(self):
+        cfg = nm.ofdm_config(nt=2, nr=2, gap=30)
+        tx = OfdmTransmitter(cfg)
+        x = np.concatenate([np.zeros((70, 2), np.complex64)] +
+                           [tx.frame(test_payload(cfg, n)) for n in range(3)])
+        ch = OfdmChannelSim(2, 2, sample_rate=5e6, snr_db=25, profile="A", seed=4)
+        y = ch.process(np.concatenate([x, np.zeros((50, 2), np.complex64)]))
+        ref = OfdmReceiver(cfg).push(y)
+        tb = gr.top_block()
+        src = blocks.vector_source_c(y.ravel().tolist(), False, 2)
+        rx = nm.ofdm_rx(cfg)
+        sinks = [blocks.vector_sink_c(2), blocks.vector_sink_c(4), blocks.vector_sink_f(1)]
+        tb.connect(src, rx)
+        for i, s in enumerate(sinks):
+            tb.connect((rx, i), s)
+        tb.run()
+        self.assertEqual(len(ref), 3)
+        np.testing.assert_array_equal(np.array(sinks[0].data(), np.complex64).reshape(-1, 2),
+                                      np.concatenate([f.y for f in ref]))
+        np.testing.assert_array_equal(np.array(sinks[1].data(), np.complex64).reshape(-1, 2, 2),
+                                      np.concatenate([f.h for f in ref]))
+        tags = sinks[1].tags()
+        self.assertEqual([t.offset for t in tags if str(t.key) == "chan_est"], [0, cfg.n_re, 2 * cfg.n_re])
+        h_tag = np.array(pmt.c32vector_elements(tags[0].value), np.complex64)
+        np.testing.assert_array_equal(h_tag.reshape(cfg.n_used, 2, 2), ref[0].h_est)
+        info = [t for t in sinks[0].tags() if str(t.key) == "frame_info"]
+        self.assertEqual(pmt.to_python(info[1].value)["start"], ref[1].start)
+
+
+if __name__ == "__main__":
+    gr_unittest.run(qa_ofdm_link)
