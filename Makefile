@@ -74,6 +74,7 @@ bench: setup
 	$(PY) -m neuralmimo.cli.bench
 	$(PY) -m neuralmimo.cli.bench detectors
 	$(PY) -m neuralmimo.cli.bench cg
+	$(PY) -m neuralmimo.cli.bench ofdm
 
 grc: setup
 	GRC_BLOCKS_PATH=$(CURDIR)/grc $(PY) /usr/bin/gnuradio-companion examples/*.grc

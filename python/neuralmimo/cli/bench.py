@@ -16,6 +16,7 @@ CPU (torch threads as set by the environment) for 4x4 16QAM, 8x8 QPSK and 32x64
 BPSK at batch 4096 and prints a table of detections per second.
 
 `python -m neuralmimo.cli.bench cg` times the C++ cg_detector block (see bench_cg).
+`python -m neuralmimo.cli.bench ofdm` times the whole MIMO-OFDM receiver (see bench_ofdm).
 """
 from __future__ import annotations
 
@@ -136,6 +137,10 @@ def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["detectors"]:
         return bench_detectors()
+    if argv[:1] == ["ofdm"]:
+        from .bench_ofdm import main as ofdm_main
+
+        return ofdm_main(argv[1:])
     if argv[:1] == ["cg"]:
         from .bench_cg import main as cg_main
 

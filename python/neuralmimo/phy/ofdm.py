@@ -408,7 +408,9 @@ class FrameChecker:
     def missed(self) -> int:
         """Frame numbers skipped between consecutive numbered frames (frames never detected)."""
         nums = [r["frame"] for r in self.records if r["frame"] is not None]
-        return int(sum((b - a - 1) % (1 << HEADER_BITS) for a, b in zip(nums, nums[1:])))
+        steps = [(b - a) % (1 << HEADER_BITS) for a, b in zip(nums, nums[1:])]
+        # A repeated or backwards number (a misread header) is no evidence of lost frames.
+        return int(sum(d - 1 for d in steps if 0 < d < (1 << (HEADER_BITS - 1))))
 
     def fer(self) -> float:
         """Frame error rate of the detected frames (NaN before the first)."""

@@ -141,18 +141,22 @@ class OfdmReceiver:
         return p, e[:len(p)] * e[L:L + len(p)]
 
     def _detect(self):
-        """Absolute index of the next threshold crossing of M at or after self._pos, or None."""
-        off = self._pos - self._buf_start
-        seg = self._buf[off:]
-        if len(seg) < 2 * self._L + 1:
-            return None
-        p, r = self._metric(seg)
-        m = np.abs(p) ** 2 / np.maximum(r, 1e-30)
-        hit = np.flatnonzero((m > self.threshold) & (r > 0))
-        if hit.size == 0:
-            self._pos = self._buf_start + off + len(m)        # nothing here: never look again
-            return None
-        return self._pos + int(hit[0])
+        """Absolute index of the next threshold crossing of M at or after self._pos, or None.
+
+        Searches in spans of a few symbols, so that a long buffer (a big push, a recording)
+        costs the metric once per sample searched, not once per frame found."""
+        span = 4 * self.config.symbol_len
+        while True:
+            off = self._pos - self._buf_start
+            seg = self._buf[off:off + span + 2 * self._L]
+            if len(seg) < 2 * self._L + 1:
+                return None
+            p, r = self._metric(seg)
+            m = np.abs(p) ** 2 / np.maximum(r, 1e-30)
+            hit = np.flatnonzero((m > self.threshold) & (r > 0))
+            if hit.size:
+                return self._pos + int(hit[0])
+            self._pos += len(m)                                 # nothing here: never look again
 
     # --- one frame ---------------------------------------------------------------------
     def _demodulate(self, d0: int):
@@ -166,12 +170,11 @@ class OfdmReceiver:
         win = m[:c.cp_len + L + 1]
         plateau = np.flatnonzero(win >= 0.9 * win.max())
         cfo = float(np.angle(np.sum(p[plateau])) / np.pi)
-        seg = seg[:self._search + c.n_symbols * c.symbol_len]
-        seg = seg * np.exp(-1j * np.pi * cfo * np.arange(len(seg)) / L)[:, None]
-        # Fine timing: correlate against the known preamble body.
-        cand = np.arange(self._search + 1)
-        idx = cand[:, None] + np.arange(c.fft_len)[None, :]
-        xc = np.einsum("dnr,n->dr", seg[idx], np.conj(self._pre_time))
+        # Fine timing: correlate the coarsely corrected start against the known preamble body.
+        n_head = self._search + c.fft_len
+        head = seg[:n_head] * np.exp(-1j * np.pi * cfo * np.arange(n_head) / L)[:, None]
+        idx = np.arange(self._search + 1)[:, None] + np.arange(c.fft_len)[None, :]
+        xc = np.einsum("dnr,n->dr", head[idx], np.conj(self._pre_time))
         peak = int(np.argmax(np.sum(np.abs(xc) ** 2, axis=1)))
         fft0 = peak - self.backoff                          # FFT window of the preamble body
         if fft0 < 0:
@@ -181,23 +184,17 @@ class OfdmReceiver:
         # Refine the CFO on the timed preamble body alone (the plateau average above mixes in
         # a little of the next symbol), then on the repeated training symbols, which lie a
         # whole symbol apart (|residual| < N / (2 (cp + N)) Δf, far above the coarse error).
-        body = seg[peak:peak + c.fft_len]
-        fine = np.angle(np.sum(np.conj(body[:L]) * body[L:])) / np.pi
-        seg = seg * np.exp(-1j * np.pi * fine * np.arange(len(seg)) / L)[:, None]
-        cfo += fine
-        if c.training == "time" or c.ltf_repeats > 1:
-            sl = c.symbol_len
-            t0 = fft0 + sl                                  # first training FFT window
-            pairs = np.arange(c.n_training_symbols).reshape(-1, c.ltf_repeats)[:, :-1].ravel()
-            acc = 0j
-            for j in pairs:
-                a = seg[t0 + j * sl:t0 + j * sl + c.fft_len]
-                acc += np.sum(np.conj(a) * seg[t0 + (j + 1) * sl:t0 + (j + 1) * sl + c.fft_len])
-            res = np.angle(acc) * c.fft_len / (2 * np.pi * sl)
-            seg = seg * np.exp(-2j * np.pi * res * np.arange(len(seg)) / c.fft_len)[:, None]
-            cfo += res
+        body = head[peak:peak + c.fft_len]
+        cfo += float(np.angle(np.sum(np.conj(body[:L]) * body[L:])) / np.pi)
+        sl = c.symbol_len
+        t0 = fft0 + sl                                      # first training FFT window
+        first = np.arange(c.n_training_symbols).reshape(-1, c.ltf_repeats)[:, :-1].ravel()
+        w = t0 + first[:, None] * sl + np.arange(c.fft_len)[None, :]
+        acc = np.sum(np.conj(seg[w]) * seg[w + sl]) * np.exp(-2j * np.pi * cfo * sl / c.fft_len)
+        cfo += float(np.angle(acc) * c.fft_len / (2 * np.pi * sl))
         starts = fft0 + np.arange(c.n_symbols) * c.symbol_len
-        sym = seg[starts[:, None] + np.arange(c.fft_len)[None, :]]       # [S, N, Nr]
+        idx = starts[:, None] + np.arange(c.fft_len)[None, :]
+        sym = seg[idx] * np.exp(-2j * np.pi * cfo * idx / c.fft_len)[..., None]    # [S, N, Nr]
         grid = np.fft.fft(sym, axis=1, norm="ortho")[:, self._used, :]    # [S, n_used, Nr]
         h_est, nv = self._estimate(grid[1:1 + c.n_training_symbols])
         if not np.isfinite(nv) or nv <= 0:
@@ -213,7 +210,7 @@ class OfdmReceiver:
         return RxFrame(start=abs_fft0 + self.backoff - c.cp_len, fft_start=abs_fft0, cfo=cfo,
                        h_est=h_est.astype(np.complex64), noise_var=float(nv),
                        y=y.astype(np.complex64), h=h.astype(np.complex64),
-                       snr_db=float(10 * np.log10(snr)), evm=self._evm(y, h, nv),
+                       snr_db=float(10 * np.log10(snr)), evm=self._evm(data[:, self._data_pos], h_est, g, nv),
                        metric=float(win.max()))
 
     def _estimate(self, train: np.ndarray):
@@ -268,10 +265,16 @@ class OfdmReceiver:
             g = np.exp(1j * np.angle(fit))
         return data, g
 
-    def _evm(self, y: np.ndarray, h: np.ndarray, nv: float) -> float:
+    def _evm(self, data: np.ndarray, h_est: np.ndarray, g: np.ndarray, nv: float) -> float:
+        """rms error of LMMSE estimates against their nearest points. data: complex[D, n_data, Nr].
+
+        Ĥ of symbol d is Ĥ·diag(g_d) with |g_d| = 1, so one LMMSE filter per carrier serves
+        every symbol: x̂ = conj(g_d) ⊙ (W_k y)."""
         c = self.config
-        hh = np.conj(np.swapaxes(h, 1, 2))
-        gram = hh @ h + nv * np.eye(c.nt)
-        x = np.linalg.solve(gram, (hh @ y[..., None]))[..., 0]
-        ref = c.const.points[c.const.nearest(x)]
-        return float(np.sqrt(np.mean(np.abs(x - ref) ** 2)))
+        hk = h_est[self._data_pos]                                          # [K, Nr, Nt]
+        hh = np.conj(np.swapaxes(hk, 1, 2))
+        w = np.linalg.solve(hh @ hk + nv * np.eye(c.nt), hh)                # [K, Nt, Nr]
+        x = np.einsum("ktr,dkr->dkt", w, data) * np.conj(g)[:, None, :]
+        pts = c.const.points
+        err = np.min(np.abs(x[..., None] - pts) ** 2, axis=-1)
+        return float(np.sqrt(np.mean(err)))
