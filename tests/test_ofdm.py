@@ -217,3 +217,22 @@ def test_per_stream_phase_tracking_follows_a_drifting_transmitter():
         assert len(frames) == 6
         evm[tracking] = 20 * np.log10(np.mean([f.evm for f in frames]))
     assert evm["per_stream"] < evm["common"] - 3, evm
+
+
+def test_skipping_ahead_loses_only_the_skipped_frames():
+    c = ofdm_config(nt=2, nr=4, gap=40)
+    x, starts = transmit(c, 8)
+    ch = OfdmChannelSim(c.nt, c.nr, sample_rate=FS, snr_db=35, profile="A", delay_spread=100e-9, seed=2)
+    y = ch.process(np.concatenate([x, np.zeros((100, c.nt), np.complex64)]))
+    rx = OfdmReceiver(c)
+    cut = int(starts[2]) + 500                   # inside frame 2
+    got = rx.push(y[:cut])
+    rx.skip(2 * c.frame_len)                     # frames 2, 3 and 4 are gone (part of 4 skipped)
+    got += rx.push(y[cut + 2 * c.frame_len:])
+    assert rx.samples_skipped == 2 * c.frame_len
+    # Bulk delay of the channel: 8 samples.
+    assert [f.start - 8 for f in got] == [int(s) for s in starts[[0, 1, 5, 6, 7]]]
+    chk = FrameChecker(c)
+    for f in got:
+        chk.check(decode_lmmse(c, f), f.info())
+    assert chk.crc_failures == 0 and [r["frame"] for r in chk.records] == [0, 1, 5, 6, 7] and chk.missed == 3

@@ -11,6 +11,11 @@ Tags at each frame's first item: "chan_est" on h (c32vector: Ĥ of every used ca
 [n_used, Nr, Nt] row-major) and "frame_info" on y (dict: start sample, cfo in subcarrier
 spacings, noise_var, snr_db, evm, metric). Detector blocks pass both on to their output.
 frames() lists every frame's info; frames_found() counts them.
+
+max_backlog > 0 (a live radio): when more than this many input samples wait, the block
+drops all but the last two frames' worth unprocessed (samples_skipped() counts them), so
+a receiver slower than the radio decodes a fraction of the frames instead of letting the
+radio overflow. Give the upstream block an output buffer larger than max_backlog.
 """
 from __future__ import annotations
 
@@ -23,9 +28,13 @@ from .ofdm_tx import _check_config
 
 
 class ofdm_rx(gr.basic_block):  # noqa: N801
-    def __init__(self, config, threshold: float = 0.3, backoff: int = -1):
+    def __init__(self, config, threshold: float = 0.3, backoff: int = -1, max_backlog: int = 0):
         c = _check_config("ofdm_rx", config)
-        self.config = c
+        max_backlog = int(max_backlog)
+        if max_backlog and max_backlog < 2 * c.frame_len:
+            raise ValueError(f"ofdm_rx: max_backlog must be 0 (off) or >= 2 frames = {2 * c.frame_len} "
+                             f"samples, got {max_backlog}")
+        self.config, self.max_backlog = c, max_backlog
         self.rx = OfdmReceiver(c, threshold=threshold, backoff=None if int(backoff) < 0 else int(backoff))
         gr.basic_block.__init__(self, name="ofdm_rx", in_sig=[(np.complex64, c.nr)],
                                 out_sig=[(np.complex64, c.nr), (np.complex64, c.nr * c.nt), np.float32])
@@ -42,12 +51,22 @@ class ofdm_rx(gr.basic_block):  # noqa: N801
     def frames_found(self) -> int:
         return len(self._info)
 
+    def samples_skipped(self) -> int:
+        """Input samples dropped unprocessed because the receiver fell behind (max_backlog)."""
+        return self.rx.samples_skipped
+
     def forecast(self, noutput_items, ninputs):
         # Frames already demodulated can be written without any new input.
         return [0 if self._pending else 1]
 
     def general_work(self, input_items, output_items):
         x = input_items[0]
+        if self.max_backlog and len(x) > self.max_backlog:
+            # Behind real time: keep the newest frame's worth, drop the rest unprocessed.
+            drop = len(x) - 2 * self.config.frame_len
+            self.rx.skip(drop)
+            self.consume(0, drop)
+            x = x[drop:]
         if len(x):
             for f in self.rx.push(x):
                 self._pending.append([f, 0])

@@ -135,8 +135,11 @@ class OfdmConfig:
 
     @property
     def data_carriers(self) -> np.ndarray:
-        u = self.used_carriers
-        return u[~np.isin(u, self.pilots)]
+        if "data" not in self._cache:           # sizes below derive from it: compute once
+            u = self.used_carriers
+            self._cache["data"] = u[~np.isin(u, self.pilots)]
+            self._cache["data"].flags.writeable = False
+        return self._cache["data"]
 
     @property
     def pilot_carriers(self) -> np.ndarray:

@@ -100,6 +100,7 @@ class OfdmReceiver:
         self._buf_start = 0          # absolute index of _buf[0]
         self._pos = 0                # absolute index where the search continues
         self.frames_found = 0
+        self.samples_skipped = 0
 
     # --- streaming ---------------------------------------------------------------------
     def push(self, x) -> list[RxFrame]:
@@ -128,6 +129,15 @@ class OfdmReceiver:
         keep = max(0, self._pos - self._buf_start)
         self._buf, self._buf_start = self._buf[keep:], self._buf_start + keep
         return frames
+
+    def skip(self, n: int) -> None:
+        """Drops the next n input samples unprocessed (a receiver falling behind real time
+        skips ahead instead of letting the radio overflow); buffered samples go too.
+        Frames in the dropped samples are lost; later frames are found as usual."""
+        end = self._buf_start + len(self._buf) + int(n)
+        self._buf = np.zeros((0, self.config.nr), np.complex128)
+        self._buf_start = self._pos = end
+        self.samples_skipped += int(n)
 
     def _metric(self, seg: np.ndarray):
         """S&C P(d) and E₁(d)·E₂(d) for every d with seg[d : d + 2L] inside seg."""
