@@ -21,16 +21,13 @@ def detector_select(spec: str = "cpp:lmmse", nt: int = 2, nr: int = 2, constella
     if spec == "cpp:lmmse":
         from .. import lmmse_detector
         return lmmse_detector(int(nt), int(nr), constellation, output)
-    if spec.startswith("cpp:cg"):
+    if spec == "cpp:cg" or spec.startswith("cpp:cg:"):
         from .. import cg_detector
-        tail = spec[len("cpp:cg"):]
-        try:
-            iterations = int(tail[1:]) if tail.startswith(":") else (int(nt) if not tail else None)
-        except ValueError:
-            iterations = None
-        if iterations is None or iterations < 1:
+        iterations = spec[len("cpp:cg:"):] if spec != "cpp:cg" else str(nt)
+        if not iterations.isdigit() or int(iterations) < 1:
             raise ValueError(f"detector_select: '{spec}' is not cpp:cg or cpp:cg:<iterations >= 1>")
-        return cg_detector(int(nt), int(nr), constellation, output, iterations, [], [], "complex", int(threads))
+        return cg_detector(int(nt), int(nr), constellation, output, int(iterations), [], [], "complex",
+                           int(threads))
     if spec.endswith(".onnx"):
         from .onnx_detector import onnx_detector
         return onnx_detector(spec, nt, nr, constellation, output, threads=threads, batch=batch)
