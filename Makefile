@@ -66,8 +66,11 @@ test: setup
 test-cpp:
 	cd $(BUILD) && ctest --output-on-failure
 
+# The algorithm tests run on the source tree; the C++ receiver's comparison needs the installed
+# package (the source tree has no compiled module), so it runs without PYTHONPATH.
 test-py:
-	PYTHONPATH=$(CURDIR)/python $(PY) -m pytest -q tests
+	PYTHONPATH=$(CURDIR)/python $(PY) -m pytest -q tests --ignore=tests/test_ofdm_rx_cpp.py
+	NEURALMIMO_REQUIRE_CPP=1 $(PY) -m pytest -q -p no:cacheprovider tests/test_ofdm_rx_cpp.py
 
 # --- extras -----------------------------------------------------------------
 bench: setup

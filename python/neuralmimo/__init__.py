@@ -13,7 +13,7 @@ blocks from the compiled binding) are loaded on first access, so importing the
 package stays light and works without GNU Radio.
 """
 from .detectors import DetectorOutput, detector, detector_names
-from .paths import example_path, model_path
+from .paths import example_path, fixture_path, model_path
 from .phy.constellation import Constellation, constellation, constellation_names
 from .phy.ofdm import OfdmConfig, ofdm_config
 
@@ -55,4 +55,4 @@ def __getattr__(name):
 
 
 __all__ = ["Constellation", "DetectorOutput", "constellation", "constellation_names",
-           "detector", "detector_names", "OfdmConfig", "ofdm_config", "model_path", "example_path", *_BLOCKS]
+           "detector", "detector_names", "OfdmConfig", "ofdm_config", "model_path", "example_path", "fixture_path", *_BLOCKS]

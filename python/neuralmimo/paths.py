@@ -9,12 +9,13 @@ from pathlib import Path
 
 
 def data_dirs(kind: str) -> list[Path]:
-    """Search order for kind "models" or "examples": $NEURALMIMO_<KIND>,
-    $NEURALMIMO_SOURCE_DIR/<kind>, ./<kind>, the source tree's <kind>/,
-    <prefix>/share/gr-neuralmimo/<kind>."""
+    """Search order for kind "models", "examples" or "tests/data": $NEURALMIMO_<KIND>
+    (MODELS, EXAMPLES, TESTS_DATA), $NEURALMIMO_SOURCE_DIR/<kind>, ./<kind>, the source
+    tree's <kind>/, <prefix>/share/gr-neuralmimo/<kind>."""
     dirs = []
-    if os.environ.get(f"NEURALMIMO_{kind.upper()}"):
-        dirs.append(Path(os.environ[f"NEURALMIMO_{kind.upper()}"]))
+    env = f"NEURALMIMO_{kind.upper().replace('/', '_')}"
+    if os.environ.get(env):
+        dirs.append(Path(os.environ[env]))
     if os.environ.get("NEURALMIMO_SOURCE_DIR"):
         dirs.append(Path(os.environ["NEURALMIMO_SOURCE_DIR"]) / kind)
     dirs.append(Path.cwd() / kind)
@@ -29,7 +30,7 @@ def _find(kind: str, name: str) -> str:
     for d in data_dirs(kind):
         if (d / name).is_file():
             return str(d / name)
-    raise ValueError(f"{kind[:-1]}: '{name}' not found in {', '.join(str(d) for d in data_dirs(kind))}")
+    raise ValueError(f"{kind.rstrip('s')}: '{name}' not found in {', '.join(str(d) for d in data_dirs(kind))}")
 
 
 def model_path(name: str) -> str:
@@ -40,3 +41,8 @@ def model_path(name: str) -> str:
 def example_path(name: str) -> str:
     """Path of a shipped example flowgraph by file name (e.g. "loopback_mimo.grc")."""
     return _find("examples", name)
+
+
+def fixture_path(name: str) -> str:
+    """Path of a shipped test recording by file name (e.g. "ofdm_loopback_2x2.sigmf-meta")."""
+    return _find("tests/data", name)

@@ -5,7 +5,8 @@
 In: complex[Nr] (sample n of all receive channels). Out (DESIGN.md section 5):
 y complex[Nr], h complex[Nr·Nt] (row-major Ĥ[r, t] at r·Nt + t), noise_var float,
 config.n_re items per frame (data REs in order; frame_checker's frame boundaries).
-Synchronisation, CFO correction, LS channel and noise estimates: phy/ofdm_rx.py.
+Synchronisation, CFO correction, LS channel and noise estimates: phy/ofdm_rx.py (backend
+"auto": the C++ kernel where built, else numpy; "numpy" or "cpp" to choose).
 
 Tags at each frame's first item: "chan_est" on h (c32vector: Ĥ of every used carrier,
 [n_used, Nr, Nt] row-major) and "frame_info" on y (dict: start sample, cfo in subcarrier
@@ -28,14 +29,16 @@ from .ofdm_tx import _check_config
 
 
 class ofdm_rx(gr.basic_block):  # noqa: N801
-    def __init__(self, config, threshold: float = 0.3, backoff: int = -1, max_backlog: int = 0):
+    def __init__(self, config, threshold: float = 0.3, backoff: int = -1, max_backlog: int = 0,
+                 backend: str = "auto"):
         c = _check_config("ofdm_rx", config)
         max_backlog = int(max_backlog)
         if max_backlog and max_backlog < 2 * c.frame_len:
             raise ValueError(f"ofdm_rx: max_backlog must be 0 (off) or >= 2 frames = {2 * c.frame_len} "
                              f"samples, got {max_backlog}")
         self.config, self.max_backlog = c, max_backlog
-        self.rx = OfdmReceiver(c, threshold=threshold, backoff=None if int(backoff) < 0 else int(backoff))
+        self.rx = OfdmReceiver(c, threshold=threshold, backoff=None if int(backoff) < 0 else int(backoff),
+                               backend=backend)
         gr.basic_block.__init__(self, name="ofdm_rx", in_sig=[(np.complex64, c.nr)],
                                 out_sig=[(np.complex64, c.nr), (np.complex64, c.nr * c.nt), np.float32])
         for port in range(3):
@@ -44,6 +47,8 @@ class ofdm_rx(gr.basic_block):  # noqa: N801
         self._pending = []          # frames not yet (fully) written: [frame, items already written]
         self._info = []
         self._key_h, self._key_info = pmt.intern("chan_est"), pmt.intern("frame_info")
+        gr.logger("ofdm_rx").info(f"{self.rx.backend} receiver, {c.nt}x{c.nr} {c.constellation}, "
+                                  f"{c.n_re} REs per frame")
 
     def frames(self) -> list:
         return list(self._info)

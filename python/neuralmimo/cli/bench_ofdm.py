@@ -87,11 +87,13 @@ def main(argv=None) -> int:
             if onnx is None:
                 onnx = os.path.join(tmp, f"lmmse_qam16_{nt}x{nt}.onnx")
                 export_detector(FAMILIES["lmmse"](nt, nt, "qam16"), onnx)
-            rx = OfdmReceiver(cfg)
-            t0 = time.perf_counter()
-            n_fr = len(rx.push(samples))
-            r_np = len(samples) / (time.perf_counter() - t0)
-            rows = [("numpy OfdmReceiver.push (no GNU Radio)", r_np, n_fr, 0)]
+            rows = []
+            for backend in ("numpy", "cpp"):
+                rx = OfdmReceiver(cfg, backend=backend)
+                t0 = time.perf_counter()
+                n_fr = len(rx.push(samples))
+                rows.append((f"OfdmReceiver.push, {backend} backend (no GNU Radio)",
+                             len(samples) / (time.perf_counter() - t0), n_fr, 0))
             rows.append(("ofdm_rx -> null sinks", *_run(cfg, samples, args.samples, None)))
             rows.append(("ofdm_rx -> cpp:lmmse -> frame_checker", *_run(cfg, samples, args.samples, "cpp:lmmse")))
             rows.append(("ofdm_rx -> onnx LMMSE -> frame_checker", *_run(cfg, samples, args.samples, onnx)))

@@ -1,0 +1,866 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-neuralmimo contributors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/*
+ * Unit tests of the OFDM receiver kernel without Python: the FFT against a
+ * direct DFT, frames built here (the frame format of phy/ofdm.py with seeded
+ * random sequences) and sent through a flat MIMO channel with a CFO, and the
+ * argument checks. The comparison with the numpy receiver on realistic
+ * channels is tests/test_ofdm_rx_cpp.py.
+ */
+
+#include <gnuradio/neuralmimo/ofdm_rx_kernel.h>
+#include <boost/test/unit_test.hpp>
+#include <algorithm>
+#include <cmath>
+#include <complex>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+using gr::neuralmimo::ofdm_rx_frame;
+using gr::neuralmimo::ofdm_rx_kernel;
+using gr::neuralmimo::radix2_fft;
+using cf = std::complex<float>;
+using cd = std::complex<double>;
+
+namespace {
+
+const double pi = 3.14159265358979323846;
+
+/*
+ * One frame definition as phy/ofdm.py builds it (FFT 64, CP 16, 52 used
+ * carriers, pilots at +-7 and +-21, 6 data symbols, QPSK): preamble on the even
+ * carriers at amplitude sqrt(2 Nt) from antenna 0, "time" or "comb" training
+ * with R repeats, +-1 pilots, data symbols per antenna.
+ */
+struct frame_def {
+    int nt, nr, n = 64, cp = 16, n_data_sym = 6, reps = 2;
+    std::string training;
+    std::vector<int> used, pilot_pos, data_pos;
+    std::vector<cd> pre, train, pilots, points;
+    int n_train() const { return training == "comb" ? reps : nt * reps; }
+    int n_sym() const { return 1 + n_train() + n_data_sym; }
+    int sl() const { return n + cp; }
+
+    frame_def(int nt_, int nr_, const std::string& kind)
+        : nt(nt_), nr(nr_), training(kind)
+    {
+        std::mt19937_64 gen(7);
+        auto sign = [&gen]() { return (gen() & 1) ? 1.0 : -1.0; };
+        for (int k = -26; k <= 26; ++k)
+            if (k != 0)
+                used.push_back(k);
+        const int nu = static_cast<int>(used.size());
+        for (int u = 0; u < nu; ++u) {
+            const int k = std::abs(used[u]);
+            (k == 7 || k == 21 ? pilot_pos : data_pos).push_back(u);
+        }
+        for (int u = 0; u < nu; ++u)
+            pre.push_back(used[u] % 2 == 0 ? sign() * std::sqrt(2.0 * nt) : 0.0);
+        std::vector<cd> p(nu);
+        for (auto& v : p)
+            v = cd(sign(), sign()) / std::sqrt(2.0);
+        train.assign(static_cast<size_t>(n_train()) * nu * nt, 0.0);
+        for (int s = 0; s < n_train(); ++s)
+            for (int u = 0; u < nu; ++u)
+                for (int t = 0; t < nt; ++t) {
+                    if (training == "time" && s / reps == t)
+                        train[(static_cast<size_t>(s) * nu + u) * nt + t] = p[u];
+                    if (training == "comb" && u % nt == t)
+                        train[(static_cast<size_t>(s) * nu + u) * nt + t] =
+                            p[u] * std::sqrt(double(nt));
+                }
+        pilots.resize(static_cast<size_t>(n_data_sym) * pilot_pos.size() * nt);
+        for (auto& v : pilots)
+            v = sign();
+        for (int i = 0; i < 4; ++i)
+            points.push_back(cd(i & 1 ? -1.0 : 1.0, i & 2 ? -1.0 : 1.0) / std::sqrt(2.0));
+    }
+
+    ofdm_rx_kernel kernel(double threshold = 0.3, int backoff = 4) const
+    {
+        return ofdm_rx_kernel(nt,
+                              nr,
+                              n,
+                              cp,
+                              used,
+                              pilot_pos,
+                              data_pos,
+                              n_data_sym,
+                              n_train(),
+                              reps,
+                              training,
+                              pre,
+                              train,
+                              pilots,
+                              points,
+                              threshold,
+                              backoff,
+                              "per_stream");
+    }
+
+    /*
+     * Samples [n_sym * sl, Nt] of one frame; x receives the data symbols
+     * [n_data_sym * n_data, Nt] (RE order of the receiver's output).
+     */
+    std::vector<cd> transmit(std::mt19937_64& gen, std::vector<cd>& x) const
+    {
+        const int nu = static_cast<int>(used.size());
+        const int nd = static_cast<int>(data_pos.size());
+        const int np = static_cast<int>(pilot_pos.size());
+        radix2_fft fft(n);
+        std::vector<cd> out(static_cast<size_t>(n_sym()) * sl() * nt, 0.0);
+        x.resize(static_cast<size_t>(n_data_sym) * nd * nt);
+        for (auto& v : x)
+            v = points[gen() % 4];
+        std::vector<cd> grid(n);
+        for (int s = 0; s < n_sym(); ++s)
+            for (int t = 0; t < nt; ++t) {
+                std::fill(grid.begin(), grid.end(), 0.0);
+                for (int u = 0; u < nu; ++u) {
+                    const int bin = (used[u] + n) % n;
+                    if (s == 0)
+                        grid[bin] = t == 0 ? pre[u] : 0.0;
+                    else if (s <= n_train())
+                        grid[bin] = train[(static_cast<size_t>(s - 1) * nu + u) * nt + t];
+                }
+                if (s > n_train()) {
+                    const int d = s - 1 - n_train();
+                    for (int k = 0; k < nd; ++k)
+                        grid[(used[data_pos[k]] + n) % n] =
+                            x[(static_cast<size_t>(d) * nd + k) * nt + t];
+                    for (int p = 0; p < np; ++p)
+                        grid[(used[pilot_pos[p]] + n) % n] =
+                            pilots[(static_cast<size_t>(d) * np + p) * nt + t];
+                }
+                fft.inverse(grid.data());
+                for (int i = 0; i < sl(); ++i)
+                    out[(static_cast<size_t>(s) * sl() + i) * nt + t] =
+                        grid[(i - cp + n) % n];
+            }
+        return out;
+    }
+};
+
+/*
+ * Flat channel H [Nr, Nt] with a CFO of `cfo` subcarrier spacings, optional
+ * noise: y = complex64[len(tx), Nr] after `lead` zeros, `tail` zeros after.
+ */
+std::vector<cf> channel(const std::vector<cd>& tx,
+                        int nt,
+                        int nr,
+                        const std::vector<cd>& h,
+                        double cfo,
+                        int n,
+                        int lead,
+                        int tail,
+                        double noise_var = 0.0,
+                        uint64_t seed = 1)
+{
+    const size_t len = tx.size() / nt;
+    std::vector<cf> y((lead + len + tail) * nr, 0.0f);
+    std::mt19937_64 gen(seed);
+    std::normal_distribution<double> g(0.0, std::sqrt(noise_var / 2.0));
+    for (size_t i = 0; i < len; ++i) {
+        const size_t abs_i = lead + i;
+        const cd rot = std::polar(1.0, 2.0 * pi * cfo * static_cast<double>(abs_i) / n);
+        for (int r = 0; r < nr; ++r) {
+            cd acc = 0.0;
+            for (int t = 0; t < nt; ++t)
+                acc += h[r * nt + t] * tx[i * nt + t];
+            acc *= rot;
+            if (noise_var > 0)
+                acc += cd(g(gen), g(gen));
+            y[abs_i * nr + r] = cf(acc);
+        }
+    }
+    return y;
+}
+
+std::vector<cd> test_channel(int nt, int nr, uint64_t seed)
+{
+    std::mt19937_64 gen(seed);
+    std::normal_distribution<double> g(0.0, std::sqrt(0.5));
+    std::vector<cd> h(static_cast<size_t>(nr) * nt);
+    for (auto& v : h)
+        v = cd(g(gen), g(gen));
+    for (int i = 0; i < std::min(nt, nr); ++i)
+        h[i * nt + i] += 1.5; // well conditioned
+    return h;
+}
+
+// Zero-forcing x = (H^H H)^-1 H^H y for one RE by Gaussian elimination (nt <= 4).
+std::vector<cd> zf(const cf* h, const cf* y, int nt, int nr)
+{
+    std::vector<cd> a(nt * nt), b(nt);
+    for (int i = 0; i < nt; ++i) {
+        for (int j = 0; j < nt; ++j)
+            for (int r = 0; r < nr; ++r)
+                a[i * nt + j] += std::conj(cd(h[r * nt + i])) * cd(h[r * nt + j]);
+        for (int r = 0; r < nr; ++r)
+            b[i] += std::conj(cd(h[r * nt + i])) * cd(y[r]);
+    }
+    for (int c = 0; c < nt; ++c)
+        for (int r = c + 1; r < nt; ++r) {
+            const cd f = a[r * nt + c] / a[c * nt + c];
+            for (int j = c; j < nt; ++j)
+                a[r * nt + j] -= f * a[c * nt + j];
+            b[r] -= f * b[c];
+        }
+    std::vector<cd> x(nt);
+    for (int c = nt - 1; c >= 0; --c) {
+        cd acc = b[c];
+        for (int j = c + 1; j < nt; ++j)
+            acc -= a[c * nt + j] * x[j];
+        x[c] = acc / a[c * nt + c];
+    }
+    return x;
+}
+
+std::vector<ofdm_rx_frame>
+push_all(ofdm_rx_kernel& k, const std::vector<cf>& y, int nr, int chunk_seed)
+{
+    std::vector<ofdm_rx_frame> out;
+    std::mt19937_64 gen(chunk_seed);
+    const int64_t len = static_cast<int64_t>(y.size()) / nr;
+    int64_t i = 0;
+    while (i < len) {
+        const int64_t m = chunk_seed ? std::min<int64_t>(1 + gen() % 700, len - i) : len;
+        const int got = k.push(y.data() + i * nr, m);
+        for (int f = 0; f < got; ++f)
+            out.push_back(k.frame(f));
+        i += m;
+    }
+    return out;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(fft_matches_direct_dft)
+{
+    std::mt19937_64 gen(3);
+    std::normal_distribution<double> g(0.0, 1.0);
+    for (int n : { 2, 4, 8, 64, 256, 1024 }) {
+        radix2_fft fft(n);
+        std::vector<cd> x(n);
+        for (auto& v : x)
+            v = cd(g(gen), g(gen));
+        std::vector<cd> fx = x, ix = x;
+        fft.forward(fx.data());
+        fft.inverse(ix.data());
+        double err_f = 0.0, err_i = 0.0;
+        for (int k = 0; k < n; ++k) {
+            cd ref_f = 0.0, ref_i = 0.0;
+            for (int m = 0; m < n; ++m) {
+                // The index product reduced mod n keeps the reference's angles small.
+                const double ang =
+                    2.0 * pi * static_cast<double>((static_cast<int64_t>(k) * m) % n) / n;
+                ref_f += x[m] * std::polar(1.0, -ang);
+                ref_i += x[m] * std::polar(1.0, ang);
+            }
+            err_f = std::max(err_f, std::abs(fx[k] - ref_f / std::sqrt(double(n))));
+            err_i = std::max(err_i, std::abs(ix[k] - ref_i / std::sqrt(double(n))));
+        }
+        BOOST_TEST_INFO("n = " << n);
+        BOOST_CHECK_LT(err_f, 1e-12);
+        BOOST_CHECK_LT(err_i, 1e-12);
+        fft.inverse(fx.data()); // orthonormal: the inverse undoes the forward
+        for (int k = 0; k < n; ++k)
+            BOOST_CHECK_LT(std::abs(fx[k] - x[k]), 1e-12);
+        // Several transforms side by side (element m of transform b at m * batch + b)
+        // give what forward() gives each.
+        for (int batch : { 1, 3, 8 }) {
+            std::vector<double> re(static_cast<size_t>(n) * batch);
+            std::vector<double> im(re.size());
+            std::vector<std::vector<cd>> one(batch, std::vector<cd>(n));
+            for (int b = 0; b < batch; ++b)
+                for (int m = 0; m < n; ++m) {
+                    one[b][m] = cd(g(gen), g(gen));
+                    re[static_cast<size_t>(m) * batch + b] = one[b][m].real();
+                    im[static_cast<size_t>(m) * batch + b] = one[b][m].imag();
+                }
+            fft.forward_batch(re.data(), im.data(), batch);
+            double err = 0.0;
+            for (int b = 0; b < batch; ++b) {
+                fft.forward(one[b].data());
+                for (int m = 0; m < n; ++m)
+                    err = std::max(
+                        err,
+                        std::abs(one[b][m] - cd(re[static_cast<size_t>(m) * batch + b],
+                                                im[static_cast<size_t>(m) * batch + b])));
+            }
+            BOOST_CHECK_LT(err, 1e-13);
+        }
+    }
+    BOOST_CHECK_THROW(radix2_fft(48), std::invalid_argument);
+    BOOST_CHECK_THROW(radix2_fft(1), std::invalid_argument);
+    BOOST_CHECK_THROW(radix2_fft(0), std::invalid_argument);
+}
+
+BOOST_AUTO_TEST_CASE(noise_free_frames_found_at_their_start_and_decoded)
+{
+    for (const std::string kind : { "time", "comb" }) {
+        for (auto dims : { std::pair<int, int>(2, 2),
+                           std::pair<int, int>(2, 4),
+                           std::pair<int, int>(4, 4) }) {
+            const int nt = dims.first, nr = dims.second;
+            BOOST_TEST_INFO(kind << " " << nt << "x" << nr);
+            const frame_def fd(nt, nr, kind);
+            std::mt19937_64 gen(11);
+            std::vector<cd> x1, x2;
+            std::vector<cd> tx = fd.transmit(gen, x1);
+            const std::vector<cd> tx2 = fd.transmit(gen, x2);
+            const int gap = 37;
+            tx.resize(tx.size() + static_cast<size_t>(gap) * nt, 0.0);
+            tx.insert(tx.end(), tx2.begin(), tx2.end());
+            const std::vector<cd> h = test_channel(nt, nr, 5);
+            const double cfo = 0.137; // subcarrier spacings; zero noise
+            const int lead = 211;
+            const std::vector<cf> y = channel(tx, nt, nr, h, cfo, fd.n, lead, 300);
+            ofdm_rx_kernel k = fd.kernel();
+            const std::vector<ofdm_rx_frame> frames = push_all(k, y, nr, 0);
+            BOOST_REQUIRE_EQUAL(frames.size(), 2u);
+            BOOST_CHECK_EQUAL(k.frames_found(), 2u);
+            const int64_t starts[2] = { lead, lead + fd.n_sym() * fd.sl() + gap };
+            const std::vector<cd>* xs[2] = { &x1, &x2 };
+            for (int i = 0; i < 2; ++i) {
+                const ofdm_rx_frame& f = frames[i];
+                BOOST_CHECK_EQUAL(f.start, starts[i]);
+                BOOST_CHECK_EQUAL(f.fft_start, starts[i] + fd.cp - 4);
+                BOOST_CHECK_SMALL(f.cfo - cfo, 1e-5);
+                BOOST_CHECK_GT(f.noise_var, 0.0); // float rounding only
+                BOOST_CHECK_LT(f.noise_var, 1e-9);
+                BOOST_CHECK_GT(f.metric, 0.9);
+                BOOST_CHECK_LT(f.evm, 1e-3);
+                BOOST_CHECK_GT(f.snr_db, 50.0);
+                // Zero forcing with the receiver's (y, H) gives back what was sent.
+                double err = 0.0;
+                for (int re = 0; re < k.n_re(); ++re) {
+                    const std::vector<cd> xh = zf(&f.h[static_cast<size_t>(re) * nr * nt],
+                                                  &f.y[static_cast<size_t>(re) * nr],
+                                                  nt,
+                                                  nr);
+                    for (int t = 0; t < nt; ++t)
+                        err = std::max(
+                            err,
+                            std::abs(xh[t] - (*xs[i])[static_cast<size_t>(re) * nt + t]));
+                }
+                BOOST_CHECK_LT(err, 1e-3);
+            }
+            // Random chunk sizes, through push() or append() and next(), give the
+            // same frames, bit for bit.
+            ofdm_rx_kernel k2 = fd.kernel();
+            std::vector<ofdm_rx_frame> split = push_all(k2, y, nr, 9);
+            ofdm_rx_kernel k3 = fd.kernel();
+            std::mt19937_64 chunks(4);
+            for (size_t i = 0; i < y.size() / nr;) {
+                const size_t m = std::min<size_t>(1 + chunks() % 300, y.size() / nr - i);
+                k3.append(y.data() + i * nr, static_cast<int64_t>(m));
+                while (const ofdm_rx_frame* f = k3.next())
+                    split.push_back(*f);
+                i += m;
+            }
+            BOOST_REQUIRE_EQUAL(split.size(), 4u);
+            for (int i = 0; i < 4; ++i) {
+                const ofdm_rx_frame& a = frames[i % 2];
+                BOOST_CHECK_EQUAL(split[i].start, a.start);
+                BOOST_CHECK_EQUAL(split[i].cfo, a.cfo);
+                BOOST_CHECK_EQUAL(split[i].noise_var, a.noise_var);
+                BOOST_CHECK_EQUAL(split[i].evm, a.evm);
+                BOOST_CHECK(split[i].y == a.y);
+                BOOST_CHECK(split[i].h == a.h);
+                BOOST_CHECK(split[i].h_est == a.h_est);
+            }
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(frame_with_nonfinite_noise_estimate_is_rejected)
+{
+    // A NaN sample in a training symbol makes sigma^2 NaN: that frame is dropped
+    // (no exception), the next one is found as usual.
+    const frame_def fd(2, 2, "time");
+    std::mt19937_64 gen(1);
+    std::vector<cd> x;
+    std::vector<cd> tx = fd.transmit(gen, x);
+    const std::vector<cd> tx2 = fd.transmit(gen, x);
+    tx.insert(tx.end(), tx2.begin(), tx2.end());
+    const int fl = fd.n_sym() * fd.sl();
+    std::vector<cf> y =
+        channel(tx, 2, 2, test_channel(2, 2, 3), 0.0, fd.n, 100, 100, 1e-3);
+    const int64_t bad =
+        100 + 2 * fd.sl() + fd.cp + 5; // second training symbol of frame 0
+    y[bad * 2] = cf(std::nanf(""), 0.0f);
+    ofdm_rx_kernel k = fd.kernel();
+    const std::vector<ofdm_rx_frame> f = push_all(k, y, 2, 0);
+    BOOST_REQUIRE_EQUAL(f.size(), 1u);
+    BOOST_CHECK_EQUAL(f[0].start, 100 + fl);
+    BOOST_CHECK_CLOSE(
+        f[0].noise_var, 1e-3, 30.0); // 208 complex differences: 7 % standard error
+}
+
+BOOST_AUTO_TEST_CASE(noise_only_gives_no_frames_and_a_bounded_buffer)
+{
+    const frame_def fd(2, 2, "time");
+    ofdm_rx_kernel k = fd.kernel();
+    std::mt19937_64 gen(4);
+    std::normal_distribution<double> g(0.0, 1.0);
+    std::vector<cf> noise(4096 * 2);
+    for (int rep = 0; rep < 50; ++rep) {
+        for (auto& v : noise)
+            v = cf(g(gen), g(gen));
+        BOOST_CHECK_EQUAL(k.push(noise.data(), 4096), 0);
+        // One metric span (4 symbols + 1) and a metric window at most.
+        BOOST_CHECK_LE(k.buffered(), 4 * fd.sl() + 1 + fd.n);
+    }
+    // Silence: E1 E2 = 0 exactly, never a frame.
+    std::vector<cf> zeros(5000 * 2, 0.0f);
+    BOOST_CHECK_EQUAL(k.push(zeros.data(), 5000), 0);
+    BOOST_CHECK_EQUAL(k.frames_found(), 0u);
+}
+
+BOOST_AUTO_TEST_CASE(skip_drops_buffered_and_next_samples)
+{
+    const frame_def fd(2, 2, "time");
+    std::mt19937_64 gen(2);
+    std::vector<cd> x;
+    std::vector<cd> tx;
+    for (int i = 0; i < 3; ++i) {
+        const std::vector<cd> one = fd.transmit(gen, x);
+        tx.insert(tx.end(), one.begin(), one.end());
+    }
+    const int fl = fd.n_sym() * fd.sl();
+    const std::vector<cf> y =
+        channel(tx, 2, 2, test_channel(2, 2, 8), 0.05, fd.n, 50, 100, 1e-4);
+    ofdm_rx_kernel k = fd.kernel();
+    // Frame 0 whole, then half of frame 1; skip the rest of frame 1: frame 2 survives.
+    const int64_t cut = 50 + fl + fl / 2;
+    BOOST_CHECK_EQUAL(k.push(y.data(), cut), 1);
+    BOOST_CHECK_EQUAL(k.frame(0).start, 50);
+    k.skip(fl / 2);
+    BOOST_CHECK_EQUAL(k.buffered(), 0);
+    BOOST_CHECK_EQUAL(k.samples_skipped(), static_cast<uint64_t>(fl / 2));
+    const int64_t rest = cut + fl / 2;
+    const int64_t len = static_cast<int64_t>(y.size()) / 2;
+    BOOST_CHECK_EQUAL(k.push(y.data() + rest * 2, len - rest), 1);
+    BOOST_CHECK_EQUAL(k.frame(0).start, 50 + 2 * fl);
+    BOOST_CHECK_THROW(k.skip(-1), std::invalid_argument);
+}
+
+BOOST_AUTO_TEST_CASE(bad_arguments_throw)
+{
+    const frame_def fd(2, 2, "time");
+    const int T = fd.n_train();
+    auto make = [&](int nt,
+                    int nr,
+                    int n,
+                    int cp,
+                    std::vector<int> used,
+                    std::vector<int> pp,
+                    std::vector<int> dp,
+                    int nd,
+                    int nts,
+                    int reps,
+                    std::string kind,
+                    std::vector<cd> pre,
+                    std::vector<cd> tr,
+                    std::vector<cd> pv,
+                    std::vector<cd> pts,
+                    double thr,
+                    int backoff,
+                    std::string tracking) {
+        ofdm_rx_kernel k(nt,
+                         nr,
+                         n,
+                         cp,
+                         used,
+                         pp,
+                         dp,
+                         nd,
+                         nts,
+                         reps,
+                         kind,
+                         pre,
+                         tr,
+                         pv,
+                         pts,
+                         thr,
+                         backoff,
+                         tracking);
+    };
+    auto expect = [&](const std::string& word, auto&& call) {
+        try {
+            call();
+            BOOST_ERROR("no exception; expected one naming " << word);
+        } catch (const std::invalid_argument& e) {
+            BOOST_TEST_INFO("message: " << e.what());
+            BOOST_CHECK(std::string(e.what()).find(word) != std::string::npos);
+        }
+    };
+    // The reference call is valid.
+    BOOST_CHECK_NO_THROW(make(2,
+                              2,
+                              64,
+                              16,
+                              fd.used,
+                              fd.pilot_pos,
+                              fd.data_pos,
+                              fd.n_data_sym,
+                              T,
+                              2,
+                              "time",
+                              fd.pre,
+                              fd.train,
+                              fd.pilots,
+                              fd.points,
+                              0.3,
+                              4,
+                              "per_stream"));
+    expect("fft_len", [&] {
+        make(2,
+             2,
+             48,
+             16,
+             fd.used,
+             fd.pilot_pos,
+             fd.data_pos,
+             fd.n_data_sym,
+             T,
+             2,
+             "time",
+             fd.pre,
+             fd.train,
+             fd.pilots,
+             fd.points,
+             0.3,
+             4,
+             "per_stream");
+    });
+    expect("48", [&] {
+        make(2,
+             2,
+             48,
+             16,
+             fd.used,
+             fd.pilot_pos,
+             fd.data_pos,
+             fd.n_data_sym,
+             T,
+             2,
+             "time",
+             fd.pre,
+             fd.train,
+             fd.pilots,
+             fd.points,
+             0.3,
+             4,
+             "per_stream");
+    });
+    expect("nt", [&] {
+        make(0,
+             2,
+             64,
+             16,
+             fd.used,
+             fd.pilot_pos,
+             fd.data_pos,
+             fd.n_data_sym,
+             T,
+             2,
+             "time",
+             fd.pre,
+             fd.train,
+             fd.pilots,
+             fd.points,
+             0.3,
+             4,
+             "per_stream");
+    });
+    expect("cp_len", [&] {
+        make(2,
+             2,
+             64,
+             40,
+             fd.used,
+             fd.pilot_pos,
+             fd.data_pos,
+             fd.n_data_sym,
+             T,
+             2,
+             "time",
+             fd.pre,
+             fd.train,
+             fd.pilots,
+             fd.points,
+             0.3,
+             4,
+             "per_stream");
+    });
+    expect("threshold", [&] {
+        make(2,
+             2,
+             64,
+             16,
+             fd.used,
+             fd.pilot_pos,
+             fd.data_pos,
+             fd.n_data_sym,
+             T,
+             2,
+             "time",
+             fd.pre,
+             fd.train,
+             fd.pilots,
+             fd.points,
+             1.5,
+             4,
+             "per_stream");
+    });
+    expect("backoff", [&] {
+        make(2,
+             2,
+             64,
+             16,
+             fd.used,
+             fd.pilot_pos,
+             fd.data_pos,
+             fd.n_data_sym,
+             T,
+             2,
+             "time",
+             fd.pre,
+             fd.train,
+             fd.pilots,
+             fd.points,
+             0.3,
+             16,
+             "per_stream");
+    });
+    expect("tracking", [&] {
+        make(2,
+             2,
+             64,
+             16,
+             fd.used,
+             fd.pilot_pos,
+             fd.data_pos,
+             fd.n_data_sym,
+             T,
+             2,
+             "time",
+             fd.pre,
+             fd.train,
+             fd.pilots,
+             fd.points,
+             0.3,
+             4,
+             "joint");
+    });
+    expect("training", [&] {
+        make(2,
+             2,
+             64,
+             16,
+             fd.used,
+             fd.pilot_pos,
+             fd.data_pos,
+             fd.n_data_sym,
+             T,
+             2,
+             "freq",
+             fd.pre,
+             fd.train,
+             fd.pilots,
+             fd.points,
+             0.3,
+             4,
+             "per_stream");
+    });
+    expect("n_training_symbols", [&] {
+        make(2,
+             2,
+             64,
+             16,
+             fd.used,
+             fd.pilot_pos,
+             fd.data_pos,
+             fd.n_data_sym,
+             T + 1,
+             2,
+             "time",
+             fd.pre,
+             fd.train,
+             fd.pilots,
+             fd.points,
+             0.3,
+             4,
+             "per_stream");
+    });
+    expect("ltf_repeats", [&] {
+        make(2,
+             2,
+             64,
+             16,
+             fd.used,
+             fd.pilot_pos,
+             fd.data_pos,
+             fd.n_data_sym,
+             2,
+             1,
+             "time",
+             fd.pre,
+             fd.train,
+             fd.pilots,
+             fd.points,
+             0.3,
+             4,
+             "per_stream");
+    });
+    std::vector<int> unsorted = fd.used;
+    std::swap(unsorted[0], unsorted[1]);
+    expect("ascending", [&] {
+        make(2,
+             2,
+             64,
+             16,
+             unsorted,
+             fd.pilot_pos,
+             fd.data_pos,
+             fd.n_data_sym,
+             T,
+             2,
+             "time",
+             fd.pre,
+             fd.train,
+             fd.pilots,
+             fd.points,
+             0.3,
+             4,
+             "per_stream");
+    });
+    expect("pilot position", [&] {
+        make(2,
+             2,
+             64,
+             16,
+             fd.used,
+             { 0, 99 },
+             fd.data_pos,
+             fd.n_data_sym,
+             T,
+             2,
+             "time",
+             fd.pre,
+             fd.train,
+             fd.pilots,
+             fd.points,
+             0.3,
+             4,
+             "per_stream");
+    });
+    expect("preamble_values", [&] {
+        make(2,
+             2,
+             64,
+             16,
+             fd.used,
+             fd.pilot_pos,
+             fd.data_pos,
+             fd.n_data_sym,
+             T,
+             2,
+             "time",
+             std::vector<cd>(3),
+             fd.train,
+             fd.pilots,
+             fd.points,
+             0.3,
+             4,
+             "per_stream");
+    });
+    expect("training_values", [&] {
+        make(2,
+             2,
+             64,
+             16,
+             fd.used,
+             fd.pilot_pos,
+             fd.data_pos,
+             fd.n_data_sym,
+             T,
+             2,
+             "time",
+             fd.pre,
+             std::vector<cd>(5),
+             fd.pilots,
+             fd.points,
+             0.3,
+             4,
+             "per_stream");
+    });
+    expect("training value", [&] {
+        make(2,
+             2,
+             64,
+             16,
+             fd.used,
+             fd.pilot_pos,
+             fd.data_pos,
+             fd.n_data_sym,
+             T,
+             2,
+             "time",
+             fd.pre,
+             std::vector<cd>(fd.train.size(), 0.0),
+             fd.pilots,
+             fd.points,
+             0.3,
+             4,
+             "per_stream");
+    });
+    expect("pilot_values", [&] {
+        make(2,
+             2,
+             64,
+             16,
+             fd.used,
+             fd.pilot_pos,
+             fd.data_pos,
+             fd.n_data_sym,
+             T,
+             2,
+             "time",
+             fd.pre,
+             fd.train,
+             std::vector<cd>(1),
+             fd.points,
+             0.3,
+             4,
+             "per_stream");
+    });
+    expect("constellation_points", [&] {
+        make(2,
+             2,
+             64,
+             16,
+             fd.used,
+             fd.pilot_pos,
+             fd.data_pos,
+             fd.n_data_sym,
+             T,
+             2,
+             "time",
+             fd.pre,
+             fd.train,
+             fd.pilots,
+             {},
+             0.3,
+             4,
+             "per_stream");
+    });
+}
