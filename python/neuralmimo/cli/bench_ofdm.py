@@ -9,7 +9,7 @@ with the C++ LMMSE block and with an ONNX LMMSE model (onnx_detector), and throu
 ofdm_rx alone (null sinks) to show where the time goes. Reference in the same run: the
 sample rate a USRP configuration would stream (--rate, default 20 MS/s per channel).
 
-    python -m neuralmimo.cli.bench ofdm [--samples 2000000] [--rate 20e6]
+    python -m neuralmimo.cli.bench ofdm [--samples 4000000] [--rate 20e6]
 """
 from __future__ import annotations
 
@@ -65,7 +65,7 @@ def _run(config, samples: np.ndarray, total: int, detector: str | None):
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m neuralmimo.cli.bench ofdm", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--samples", type=int, default=2_000_000, help="sample times through each flowgraph")
+    ap.add_argument("--samples", type=int, default=4_000_000, help="sample times through each flowgraph")
     ap.add_argument("--rate", type=float, default=20e6, help="USRP sample rate to compare with (S/s per channel)")
     args = ap.parse_args(argv)
     os.environ.setdefault("GR_CONF_LOG_LOG_LEVEL", "warn")
@@ -76,7 +76,7 @@ def main(argv=None) -> int:
     from ..phy.ofdm_rx import OfdmReceiver
 
     print(f"MIMO-OFDM receiver throughput, {os.cpu_count()} CPUs; reference: {args.rate / 1e6:g} MS/s per channel\n")
-    head = f"{'system':>7} | {'stage':<44} | {'MS/s':>7} | {'x USRP rate':>11} | frames (CRC fail)"
+    head = f"{'system':>7} | {'stage':<48} | {'MS/s':>7} | {'x USRP rate':>11} | frames (CRC fail)"
     print(head)
     print("-" * len(head))
     with tempfile.TemporaryDirectory() as tmp:
@@ -102,7 +102,7 @@ def main(argv=None) -> int:
             rows.append(("same, 96 data symbols per frame (cpp:lmmse)",
                          *_run(long_cfg, _stream(long_cfg, frames=8), args.samples, "cpp:lmmse")))
             for label, r, fr, bad in rows:
-                print(f"{nt}x{nt:<5} | {label:<44} | {r / 1e6:>7.3f} | {r / args.rate:>11.3f} | {fr} ({bad})")
+                print(f"{nt}x{nt:<5} | {label:<48} | {r / 1e6:>7.3f} | {r / args.rate:>11.3f} | {fr} ({bad})")
     print("\nMS/s: sample times per second (each carries one sample of every receive channel).")
     return 0
 
