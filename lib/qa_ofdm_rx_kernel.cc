@@ -455,412 +455,63 @@ BOOST_AUTO_TEST_CASE(skip_drops_buffered_and_next_samples)
 BOOST_AUTO_TEST_CASE(bad_arguments_throw)
 {
     const frame_def fd(2, 2, "time");
-    const int T = fd.n_train();
-    auto make = [&](int nt,
-                    int nr,
-                    int n,
-                    int cp,
-                    std::vector<int> used,
-                    std::vector<int> pp,
-                    std::vector<int> dp,
-                    int nd,
-                    int nts,
-                    int reps,
-                    std::string kind,
-                    std::vector<cd> pre,
-                    std::vector<cd> tr,
-                    std::vector<cd> pv,
-                    std::vector<cd> pts,
-                    double thr,
-                    int backoff,
-                    std::string tracking) {
-        ofdm_rx_kernel k(nt,
-                         nr,
-                         n,
-                         cp,
-                         used,
-                         pp,
-                         dp,
-                         nd,
-                         nts,
-                         reps,
-                         kind,
-                         pre,
-                         tr,
-                         pv,
-                         pts,
-                         thr,
-                         backoff,
-                         tracking);
+    // A valid argument set; each case below changes one argument and expects its name
+    // (or value) in the message.
+    struct kernel_args {
+        int nt = 2, nr = 2, fft_len = 64, cp_len = 16;
+        std::vector<int> used, pilot_pos, data_pos;
+        int n_data_sym = 0, n_train = 0, reps = 2;
+        std::string training = "time";
+        std::vector<cd> pre, train, pilots, points;
+        double threshold = 0.3;
+        int backoff = 4;
+        std::string tracking = "per_stream";
     };
-    auto expect = [&](const std::string& word, auto&& call) {
+    kernel_args base;
+    base.used = fd.used;
+    base.pilot_pos = fd.pilot_pos;
+    base.data_pos = fd.data_pos;
+    base.n_data_sym = fd.n_data_sym;
+    base.n_train = fd.n_train();
+    base.pre = fd.pre;
+    base.train = fd.train;
+    base.pilots = fd.pilots;
+    base.points = fd.points;
+    auto make = [](const kernel_args& a) {
+        ofdm_rx_kernel k(a.nt, a.nr, a.fft_len, a.cp_len, a.used, a.pilot_pos, a.data_pos,
+                         a.n_data_sym, a.n_train, a.reps, a.training, a.pre, a.train, a.pilots,
+                         a.points, a.threshold, a.backoff, a.tracking);
+    };
+    auto expect = [&](const std::string& word, auto&& change) {
+        kernel_args a = base;
+        change(a);
         try {
-            call();
+            make(a);
             BOOST_ERROR("no exception; expected one naming " << word);
         } catch (const std::invalid_argument& e) {
             BOOST_TEST_INFO("message: " << e.what());
             BOOST_CHECK(std::string(e.what()).find(word) != std::string::npos);
         }
     };
-    // The reference call is valid.
-    BOOST_CHECK_NO_THROW(make(2,
-                              2,
-                              64,
-                              16,
-                              fd.used,
-                              fd.pilot_pos,
-                              fd.data_pos,
-                              fd.n_data_sym,
-                              T,
-                              2,
-                              "time",
-                              fd.pre,
-                              fd.train,
-                              fd.pilots,
-                              fd.points,
-                              0.3,
-                              4,
-                              "per_stream"));
-    expect("fft_len", [&] {
-        make(2,
-             2,
-             48,
-             16,
-             fd.used,
-             fd.pilot_pos,
-             fd.data_pos,
-             fd.n_data_sym,
-             T,
-             2,
-             "time",
-             fd.pre,
-             fd.train,
-             fd.pilots,
-             fd.points,
-             0.3,
-             4,
-             "per_stream");
+    BOOST_CHECK_NO_THROW(make(base));
+    expect("fft_len", [](kernel_args& a) { a.fft_len = 48; });
+    expect("48", [](kernel_args& a) { a.fft_len = 48; });
+    expect("nt", [](kernel_args& a) { a.nt = 0; });
+    expect("cp_len", [](kernel_args& a) { a.cp_len = 40; });
+    expect("threshold", [](kernel_args& a) { a.threshold = 1.5; });
+    expect("backoff", [](kernel_args& a) { a.backoff = 16; });
+    expect("tracking", [](kernel_args& a) { a.tracking = "joint"; });
+    expect("training", [](kernel_args& a) { a.training = "freq"; });
+    expect("n_training_symbols", [](kernel_args& a) { a.n_train += 1; });
+    expect("ltf_repeats", [](kernel_args& a) {
+        a.n_train = 2;
+        a.reps = 1;
     });
-    expect("48", [&] {
-        make(2,
-             2,
-             48,
-             16,
-             fd.used,
-             fd.pilot_pos,
-             fd.data_pos,
-             fd.n_data_sym,
-             T,
-             2,
-             "time",
-             fd.pre,
-             fd.train,
-             fd.pilots,
-             fd.points,
-             0.3,
-             4,
-             "per_stream");
-    });
-    expect("nt", [&] {
-        make(0,
-             2,
-             64,
-             16,
-             fd.used,
-             fd.pilot_pos,
-             fd.data_pos,
-             fd.n_data_sym,
-             T,
-             2,
-             "time",
-             fd.pre,
-             fd.train,
-             fd.pilots,
-             fd.points,
-             0.3,
-             4,
-             "per_stream");
-    });
-    expect("cp_len", [&] {
-        make(2,
-             2,
-             64,
-             40,
-             fd.used,
-             fd.pilot_pos,
-             fd.data_pos,
-             fd.n_data_sym,
-             T,
-             2,
-             "time",
-             fd.pre,
-             fd.train,
-             fd.pilots,
-             fd.points,
-             0.3,
-             4,
-             "per_stream");
-    });
-    expect("threshold", [&] {
-        make(2,
-             2,
-             64,
-             16,
-             fd.used,
-             fd.pilot_pos,
-             fd.data_pos,
-             fd.n_data_sym,
-             T,
-             2,
-             "time",
-             fd.pre,
-             fd.train,
-             fd.pilots,
-             fd.points,
-             1.5,
-             4,
-             "per_stream");
-    });
-    expect("backoff", [&] {
-        make(2,
-             2,
-             64,
-             16,
-             fd.used,
-             fd.pilot_pos,
-             fd.data_pos,
-             fd.n_data_sym,
-             T,
-             2,
-             "time",
-             fd.pre,
-             fd.train,
-             fd.pilots,
-             fd.points,
-             0.3,
-             16,
-             "per_stream");
-    });
-    expect("tracking", [&] {
-        make(2,
-             2,
-             64,
-             16,
-             fd.used,
-             fd.pilot_pos,
-             fd.data_pos,
-             fd.n_data_sym,
-             T,
-             2,
-             "time",
-             fd.pre,
-             fd.train,
-             fd.pilots,
-             fd.points,
-             0.3,
-             4,
-             "joint");
-    });
-    expect("training", [&] {
-        make(2,
-             2,
-             64,
-             16,
-             fd.used,
-             fd.pilot_pos,
-             fd.data_pos,
-             fd.n_data_sym,
-             T,
-             2,
-             "freq",
-             fd.pre,
-             fd.train,
-             fd.pilots,
-             fd.points,
-             0.3,
-             4,
-             "per_stream");
-    });
-    expect("n_training_symbols", [&] {
-        make(2,
-             2,
-             64,
-             16,
-             fd.used,
-             fd.pilot_pos,
-             fd.data_pos,
-             fd.n_data_sym,
-             T + 1,
-             2,
-             "time",
-             fd.pre,
-             fd.train,
-             fd.pilots,
-             fd.points,
-             0.3,
-             4,
-             "per_stream");
-    });
-    expect("ltf_repeats", [&] {
-        make(2,
-             2,
-             64,
-             16,
-             fd.used,
-             fd.pilot_pos,
-             fd.data_pos,
-             fd.n_data_sym,
-             2,
-             1,
-             "time",
-             fd.pre,
-             fd.train,
-             fd.pilots,
-             fd.points,
-             0.3,
-             4,
-             "per_stream");
-    });
-    std::vector<int> unsorted = fd.used;
-    std::swap(unsorted[0], unsorted[1]);
-    expect("ascending", [&] {
-        make(2,
-             2,
-             64,
-             16,
-             unsorted,
-             fd.pilot_pos,
-             fd.data_pos,
-             fd.n_data_sym,
-             T,
-             2,
-             "time",
-             fd.pre,
-             fd.train,
-             fd.pilots,
-             fd.points,
-             0.3,
-             4,
-             "per_stream");
-    });
-    expect("pilot position", [&] {
-        make(2,
-             2,
-             64,
-             16,
-             fd.used,
-             { 0, 99 },
-             fd.data_pos,
-             fd.n_data_sym,
-             T,
-             2,
-             "time",
-             fd.pre,
-             fd.train,
-             fd.pilots,
-             fd.points,
-             0.3,
-             4,
-             "per_stream");
-    });
-    expect("preamble_values", [&] {
-        make(2,
-             2,
-             64,
-             16,
-             fd.used,
-             fd.pilot_pos,
-             fd.data_pos,
-             fd.n_data_sym,
-             T,
-             2,
-             "time",
-             std::vector<cd>(3),
-             fd.train,
-             fd.pilots,
-             fd.points,
-             0.3,
-             4,
-             "per_stream");
-    });
-    expect("training_values", [&] {
-        make(2,
-             2,
-             64,
-             16,
-             fd.used,
-             fd.pilot_pos,
-             fd.data_pos,
-             fd.n_data_sym,
-             T,
-             2,
-             "time",
-             fd.pre,
-             std::vector<cd>(5),
-             fd.pilots,
-             fd.points,
-             0.3,
-             4,
-             "per_stream");
-    });
-    expect("training value", [&] {
-        make(2,
-             2,
-             64,
-             16,
-             fd.used,
-             fd.pilot_pos,
-             fd.data_pos,
-             fd.n_data_sym,
-             T,
-             2,
-             "time",
-             fd.pre,
-             std::vector<cd>(fd.train.size(), 0.0),
-             fd.pilots,
-             fd.points,
-             0.3,
-             4,
-             "per_stream");
-    });
-    expect("pilot_values", [&] {
-        make(2,
-             2,
-             64,
-             16,
-             fd.used,
-             fd.pilot_pos,
-             fd.data_pos,
-             fd.n_data_sym,
-             T,
-             2,
-             "time",
-             fd.pre,
-             fd.train,
-             std::vector<cd>(1),
-             fd.points,
-             0.3,
-             4,
-             "per_stream");
-    });
-    expect("constellation_points", [&] {
-        make(2,
-             2,
-             64,
-             16,
-             fd.used,
-             fd.pilot_pos,
-             fd.data_pos,
-             fd.n_data_sym,
-             T,
-             2,
-             "time",
-             fd.pre,
-             fd.train,
-             fd.pilots,
-             {},
-             0.3,
-             4,
-             "per_stream");
-    });
+    expect("ascending", [](kernel_args& a) { std::swap(a.used[0], a.used[1]); });
+    expect("pilot position", [](kernel_args& a) { a.pilot_pos = { 0, 99 }; });
+    expect("preamble_values", [](kernel_args& a) { a.pre = std::vector<cd>(3); });
+    expect("training_values", [](kernel_args& a) { a.train = std::vector<cd>(5); });
+    expect("training value", [](kernel_args& a) { a.train = std::vector<cd>(a.train.size(), 0.0); });
+    expect("pilot_values", [](kernel_args& a) { a.pilots = std::vector<cd>(1); });
+    expect("constellation_points", [](kernel_args& a) { a.points = {}; });
 }

@@ -3,23 +3,11 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """detector_select: one string picks the C++, ONNX or classical detector block; all give the same LMMSE."""
 import numpy as np
-from gnuradio import blocks, gr, gr_unittest
+from gnuradio import gr_unittest
 
 import neuralmimo as nm
+from neuralmimo.blocks.detector_select import run_items
 from neuralmimo.qa_common import random_system, shipped_model
-
-
-def run(block, y, h, nv, width):
-    tb = gr.top_block()
-    srcs = [blocks.vector_source_c(y.ravel().tolist(), False, y.shape[1]),
-            blocks.vector_source_c(h.reshape(len(h), -1).ravel().tolist(), False, h.shape[1] * h.shape[2]),
-            blocks.vector_source_f(nv.tolist(), False, 1)]
-    snk = blocks.vector_sink_f(width)
-    for i, s in enumerate(srcs):
-        tb.connect(s, (block, i))
-    tb.connect(block, snk)
-    tb.run()
-    return np.array(snk.data(), np.float32).reshape(-1, width)
 
 
 class qa_detector_select(gr_unittest.TestCase):
@@ -31,7 +19,7 @@ class qa_detector_select(gr_unittest.TestCase):
         nv = np.full(n, 0.1, np.float32)
         ref = nm.detector("lmmse", constellation=c)(y, h, nv).llr.reshape(n, -1)
         for spec in ("cpp:lmmse", "cpp:cg:8", "lmmse", shipped_model("lmmse_qam16_4x4.onnx")):
-            out = run(nm.detector_select(spec, 4, 4, "qam16", "llr", batch=128), y, h, nv, 16)
+            out = run_items(nm.detector_select(spec, 4, 4, "qam16", "llr", batch=128), y, h, nv, 16)
             self.assertEqual(out.shape, (n, 16), spec)
             # Same detector in float32 (C++, onnxruntime) and torch: LLRs agree to rounding.
             np.testing.assert_allclose(out, ref, rtol=1e-3, atol=2e-3 * np.abs(ref).max(), err_msg=spec)

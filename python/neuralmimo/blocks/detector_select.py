@@ -36,3 +36,24 @@ def detector_select(spec: str = "cpp:lmmse", nt: int = 2, nr: int = 2, constella
         return classical_detector(spec, nt, nr, constellation, output, batch=batch)
     raise ValueError(f"detector_select: unknown detector '{spec}'; use cpp:lmmse, cpp:cg[:N], "
                      f"a .onnx file or one of {', '.join(detector_names())}")
+
+
+def run_items(block, y, h, noise_var, width: int):
+    """Runs a detector block once over items in a throw-away flowgraph (replay, tests).
+
+    y: complex64[n, Nr], h: complex64[n, Nr, Nt], noise_var: float32[n]; the block's output
+    must be float[width] (LLRs). Returns float32[n, width]."""
+    import numpy as np
+    from gnuradio import blocks, gr
+
+    n, nr = y.shape
+    tb = gr.top_block()
+    srcs = [blocks.vector_source_c(np.asarray(y).ravel().tolist(), False, nr),
+            blocks.vector_source_c(np.asarray(h).reshape(n, -1).ravel().tolist(), False, h.shape[1] * h.shape[2]),
+            blocks.vector_source_f(np.asarray(noise_var, np.float32).ravel().tolist(), False, 1)]
+    snk = blocks.vector_sink_f(width)
+    for i, src in enumerate(srcs):
+        tb.connect(src, (block, i))
+    tb.connect(block, snk)
+    tb.run()
+    return np.asarray(snk.data(), np.float32).reshape(-1, width)

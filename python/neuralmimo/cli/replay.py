@@ -59,21 +59,9 @@ class _Detector:
 
 def _run_block(spec: str, c: OfdmConfig, y, h, nv) -> np.ndarray:
     """Runs a C++ detector block on one frame's items in a throw-away flowgraph."""
-    from gnuradio import blocks, gr
-
-    from ..blocks.detector_select import detector_select
-    k = c.nt * c.bits_per_symbol
-    tb = gr.top_block()
+    from ..blocks.detector_select import detector_select, run_items
     det = detector_select(spec, c.nt, c.nr, c.constellation, "llr")
-    srcs = [blocks.vector_source_c(y.ravel().tolist(), False, c.nr),
-            blocks.vector_source_c(h.reshape(len(h), -1).ravel().tolist(), False, c.nr * c.nt),
-            blocks.vector_source_f([float(nv)] * len(y), False, 1)]
-    snk = blocks.vector_sink_f(k)
-    for i, s in enumerate(srcs):
-        tb.connect(s, (det, i))
-    tb.connect(det, snk)
-    tb.run()
-    return np.asarray(snk.data(), np.float32).reshape(-1, k)
+    return run_items(det, y, h, np.full(len(y), nv, np.float32), c.nt * c.bits_per_symbol)
 
 
 def replay(path, detectors, threshold: float = 0.3, max_frames: int | None = None,
