@@ -48,7 +48,7 @@ build: venv
 	  cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=$(VENV) \
 	    -DGR_PYTHON_DIR=$$SITE -DPYTHON_EXECUTABLE=$(PY) >/dev/null; \
 	fi
-	@cmake --build $(BUILD) -j$(JOBS) | grep -v -E '^\[ *[0-9]+%\] (Built|Copying|Generating)' || true
+	@env -u MAKEFLAGS -u MAKELEVEL cmake --build $(BUILD) -j$(JOBS) | grep -v -E '^\[ *[0-9]+%\] (Built|Copying|Generating)' || true
 	@test -f $(BUILD)/lib/libgnuradio-neuralmimo.so || { echo "build failed"; exit 1; }
 	@cmake --install $(BUILD) | grep -v -E 'Up-to-date' || true
 	@$(PY) -c "from gnuradio import neuralmimo; import neuralmimo; neuralmimo.lmmse_detector" \
