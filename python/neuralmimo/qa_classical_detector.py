@@ -30,6 +30,11 @@ class qa_classical_detector(gr_unittest.TestCase):
             nm.classical_detector("foo", 4, 4, "qam16", "llr")
         with self.assertRaisesRegex(ValueError, "nt must be >= 1"):
             nm.classical_detector("lmmse", 0, 4, "qam16", "llr")
+        # A size the detector cannot do is a constructor error, not an exception in work().
+        for name in ("kbest", "zf"):
+            with self.assertRaisesRegex(ValueError, rf"classical_detector\({name}\) with nt=2, nr=1: .*Nr >= Nt"):
+                nm.classical_detector(name, 2, 1, "qam16", "llr")
+        nm.classical_detector("lmmse", 2, 1, "qam16", "llr")      # LMMSE takes Nr < Nt
 
 
 if __name__ == "__main__":

@@ -46,6 +46,13 @@ class qa_ofdm_link(gr_unittest.TestCase):
             self.assertEqual(s["bit_errors"], 0, spec)
             self.assertEqual([r["frame"] for r in d["records"]], list(range(8)), spec)
 
+    def test_single_stream_and_single_antenna_links(self):
+        """Vector length 1 on the antenna ports (Nt = 1 or Nr = 1) works end to end."""
+        for nt, nr in ((1, 2), (1, 1)):
+            live = record(self.dir / f"s{nt}{nr}", snr_db=40.0, frames=3, nt=nt, nr=nr, seed=1, workdir=str(self.dir))
+            for spec, d in live["detectors"].items():
+                self.assertEqual((d["summary"]["frames"], d["summary"]["crc_failures"]), (3, 0), (nt, nr, spec))
+
     def test_replay_gives_the_live_bits(self):
         live = record(self.dir / "rec", snr_db=24.0, frames=5, nt=2, nr=2, seed=2, workdir=str(self.dir))
         res = replay_cli.replay(self.dir / "rec.sigmf-meta", list(DETECTORS))

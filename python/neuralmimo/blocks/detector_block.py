@@ -18,6 +18,8 @@ from __future__ import annotations
 import numpy as np
 from gnuradio import gr
 
+from . import item
+
 OUTPUT_KINDS = ("symbols", "estimate", "llr", "bits")
 
 
@@ -40,10 +42,10 @@ class DetectorBlock(gr.sync_block):
         self.nt, self.nr, self.output, self.batch = nt, nr, output, batch
         self.constellation = constellation
         k = constellation.bits_per_symbol
-        out_sig = {"symbols": (np.complex64, nt), "estimate": (np.complex64, nt),
-                   "llr": (np.float32, nt * k), "bits": (np.uint8, nt * k)}[output]
+        out_sig = {"symbols": item(np.complex64, nt), "estimate": item(np.complex64, nt),
+                   "llr": item(np.float32, nt * k), "bits": item(np.uint8, nt * k)}[output]
         gr.sync_block.__init__(self, name=name,
-                               in_sig=[(np.complex64, nr), (np.complex64, nr * nt), np.float32],
+                               in_sig=[item(np.complex64, nr), item(np.complex64, nr * nt), np.float32],
                                out_sig=[out_sig])
         self.set_output_multiple(batch)
         self._log = gr.logger(name)
@@ -75,8 +77,11 @@ class DetectorBlock(gr.sync_block):
             out[:] = self.constellation.points[self.constellation.nearest(res["estimate"])]
 
     def work(self, input_items, output_items):
-        y, h, nv = input_items
-        out = output_items[0]
+        # vlen-1 ports (Nr = 1, Nt = 1, BPSK with Nt = 1) arrive 1-D: make every port 2-D.
+        y = input_items[0].reshape(len(input_items[0]), self.nr)
+        h = input_items[1].reshape(len(input_items[1]), self.nr * self.nt)
+        nv = input_items[2]
+        out = output_items[0].reshape(len(output_items[0]), -1)
         n = out.shape[0]
         ok = (np.isfinite(y.view(np.float32)).all(axis=1) & np.isfinite(h.view(np.float32)).all(axis=1)
               & np.isfinite(nv) & (nv > 0))

@@ -19,6 +19,7 @@ import pmt
 from gnuradio import gr
 
 from ..phy.ofdm import FrameChecker
+from . import item
 from .ofdm_tx import _check_config
 
 
@@ -31,7 +32,7 @@ class frame_checker(gr.sync_block):  # noqa: N801
         self.config, self.label = c, label or "frame_checker"
         width = c.nt * c.bits_per_symbol
         gr.sync_block.__init__(self, name="frame_checker",
-                               in_sig=[(np.float32 if input == "llr" else np.uint8, width)], out_sig=None)
+                               in_sig=[item(np.float32 if input == "llr" else np.uint8, width)], out_sig=None)
         self.checker = FrameChecker(c, test_payload=test_payload, first_frame=int(first_frame))
         self._buf = np.zeros((c.n_re, width), np.float32 if input == "llr" else np.uint8)
         self._fill = 0
@@ -39,7 +40,7 @@ class frame_checker(gr.sync_block):  # noqa: N801
         self._log = gr.logger(f"frame_checker({self.label})")
 
     def work(self, input_items, output_items):
-        x = input_items[0]
+        x = input_items[0].reshape(len(input_items[0]), -1)           # vlen 1 arrives 1-D
         n, i, n_re = len(x), 0, self.config.n_re
         base = self.nitems_read(0)
         tags = {t.offset: pmt.to_python(t.value)

@@ -15,11 +15,7 @@ import numpy as np
 from gnuradio import gr
 
 from ..phy.ofdm_channel import OfdmChannelSim
-
-
-def _sig(vlen: int):
-    # vlen 1 as a plain stream: GNU Radio hands those over as 1-D arrays anyway.
-    return (np.complex64, vlen) if vlen > 1 else np.complex64
+from . import item
 
 
 class ofdm_channel(gr.sync_block):  # noqa: N801
@@ -36,7 +32,7 @@ class ofdm_channel(gr.sync_block):  # noqa: N801
                 msg = "samp_rate:" + msg[len("sample_rate:"):]
             raise ValueError(f"ofdm_channel: {msg}") from None
         self.nt, self.nr = self.sim.nt, self.sim.nr
-        gr.sync_block.__init__(self, name="ofdm_channel", in_sig=[_sig(self.nt)], out_sig=[_sig(self.nr)])
+        gr.sync_block.__init__(self, name="ofdm_channel", in_sig=[item(np.complex64, self.nt)], out_sig=[item(np.complex64, self.nr)])
         self._log = gr.logger("ofdm_channel")
         self._invalid = 0
 

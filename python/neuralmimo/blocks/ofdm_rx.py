@@ -25,6 +25,7 @@ import pmt
 from gnuradio import gr
 
 from ..phy.ofdm_rx import OfdmReceiver
+from . import item
 from .ofdm_tx import _check_config
 
 
@@ -39,8 +40,8 @@ class ofdm_rx(gr.basic_block):  # noqa: N801
         self.config, self.max_backlog = c, max_backlog
         self.rx = OfdmReceiver(c, threshold=threshold, backoff=None if int(backoff) < 0 else int(backoff),
                                backend=backend)
-        gr.basic_block.__init__(self, name="ofdm_rx", in_sig=[(np.complex64, c.nr)],
-                                out_sig=[(np.complex64, c.nr), (np.complex64, c.nr * c.nt), np.float32])
+        gr.basic_block.__init__(self, name="ofdm_rx", in_sig=[item(np.complex64, c.nr)],
+                                out_sig=[item(np.complex64, c.nr), item(np.complex64, c.nr * c.nt), np.float32])
         for port in range(3):
             self.set_min_output_buffer(port, 2 * c.n_re)
         self.set_tag_propagation_policy(gr.TPP_DONT)
@@ -65,7 +66,8 @@ class ofdm_rx(gr.basic_block):  # noqa: N801
         return [0 if self._pending else 1]
 
     def general_work(self, input_items, output_items):
-        x = input_items[0]
+        c = self.config
+        x = input_items[0].reshape(len(input_items[0]), c.nr)         # vlen 1 arrives 1-D
         if self.max_backlog and len(x) > self.max_backlog:
             # Behind real time: keep the newest frame's worth, drop the rest unprocessed.
             drop = len(x) - 2 * self.config.frame_len
@@ -77,7 +79,9 @@ class ofdm_rx(gr.basic_block):  # noqa: N801
                 self._pending.append([f, 0])
                 self._info.append(f.info())
             self.consume(0, len(x))
-        y_out, h_out, nv_out = output_items
+        y_out = output_items[0].reshape(len(output_items[0]), c.nr)
+        h_out = output_items[1].reshape(len(output_items[1]), c.nr * c.nt)
+        nv_out = output_items[2]
         room, written = len(y_out), 0
         while self._pending and written < room:
             f, done = self._pending[0]

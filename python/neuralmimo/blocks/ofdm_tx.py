@@ -18,6 +18,7 @@ import numpy as np
 from gnuradio import gr
 
 from ..phy.ofdm import OfdmConfig, OfdmTransmitter, test_payload
+from . import item
 
 
 def _check_config(name: str, config) -> OfdmConfig:
@@ -56,7 +57,7 @@ class ofdm_tx(gr.basic_block):  # noqa: N801
     def __init__(self, config, amplitude: float = 1.0):
         self.config = _check_config("ofdm_tx", config)
         self.tx = OfdmTransmitter(config, amplitude)
-        gr.basic_block.__init__(self, name="ofdm_tx", in_sig=[np.uint8], out_sig=[(np.complex64, config.nt)])
+        gr.basic_block.__init__(self, name="ofdm_tx", in_sig=[np.uint8], out_sig=[item(np.complex64, config.nt)])
         self.set_output_multiple(config.frame_len)
         self.set_min_output_buffer(2 * config.frame_len)
         self.frames_sent = 0
@@ -69,10 +70,11 @@ class ofdm_tx(gr.basic_block):  # noqa: N801
 
     def general_work(self, input_items, output_items):
         c = self.config
-        n = min(len(input_items[0]) // c.payload_bits, len(output_items[0]) // c.frame_len)
+        out = output_items[0].reshape(len(output_items[0]), c.nt)     # vlen 1 arrives 1-D
+        n = min(len(input_items[0]) // c.payload_bits, len(out) // c.frame_len)
         for i in range(n):
             bits = input_items[0][i * c.payload_bits:(i + 1) * c.payload_bits]
-            output_items[0][i * c.frame_len:(i + 1) * c.frame_len] = self.tx.frame(bits)
+            out[i * c.frame_len:(i + 1) * c.frame_len] = self.tx.frame(bits)
         self.consume(0, n * c.payload_bits)
         self.frames_sent += n
         return n * c.frame_len

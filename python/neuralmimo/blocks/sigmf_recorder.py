@@ -20,6 +20,7 @@ from gnuradio import gr
 from sigmf.utils import get_sigmf_iso8601_datetime_now
 
 from ..recording import SAMPLE_DTYPE, gains_list, sigmf_paths, write_meta
+from . import item
 
 
 class sigmf_recorder(gr.sync_block):  # noqa: N801
@@ -30,7 +31,7 @@ class sigmf_recorder(gr.sync_block):  # noqa: N801
             raise ValueError(f"sigmf_recorder: config.nr must be >= 1, got {nr}")
         if not samp_rate > 0:
             raise ValueError(f"sigmf_recorder: samp_rate must be > 0, got {samp_rate}")
-        gr.sync_block.__init__(self, name="sigmf_recorder", in_sig=[(np.complex64, nr)], out_sig=None)
+        gr.sync_block.__init__(self, name="sigmf_recorder", in_sig=[item(np.complex64, nr)], out_sig=None)
         self._nr = nr
         self._config_dict = config.to_dict()
         try:  # fail here, not at stop() after a long capture
