@@ -20,6 +20,7 @@ namespace py = pybind11;
 void bind_cg_detector(py::module& m);
 void bind_lmmse_detector(py::module& m);
 void bind_ofdm_rx_kernel(py::module& m);
+void bind_ofdm_rx_block(py::module& m);
 // ) END BINDING_FUNCTION_PROTOTYPES
 
 
@@ -48,5 +49,6 @@ PYBIND11_MODULE(neuralmimo_python, m)
     bind_cg_detector(m);
     bind_lmmse_detector(m);
     bind_ofdm_rx_kernel(m);
+    bind_ofdm_rx_block(m);
     // ) END BINDING_FUNCTION_CALLS
 }

@@ -11,12 +11,16 @@ Synchronisation, CFO correction, LS channel and noise estimates: phy/ofdm_rx.py 
 Tags at each frame's first item: "chan_est" on h (c32vector: Ĥ of every used carrier,
 [n_used, Nr, Nt] row-major) and "frame_info" on y (dict: start sample, cfo in subcarrier
 spacings, noise_var, snr_db, evm, metric). Detector blocks pass both on to their output.
-frames() lists every frame's info; frames_found() counts them.
+frames_found() counts the frames.
 
 max_backlog > 0 (a live radio): when more than this many input samples wait, the block
 drops all but the last two frames' worth unprocessed (samples_skipped() counts them), so
 a receiver slower than the radio decodes a fraction of the frames instead of letting the
 radio overflow. Give the upstream block an output buffer larger than max_backlog.
+
+ofdm_rx() returns the C++ block (neuralmimo_python.ofdm_rx_block, no Python per call or per
+frame) wherever OfdmReceiver would use the C++ kernel (backend "auto" or "cpp"), and the
+Python block _ofdm_rx_py otherwise; both give the same items and tags.
 """
 from __future__ import annotations
 
@@ -24,12 +28,30 @@ import numpy as np
 import pmt
 from gnuradio import gr
 
-from ..phy.ofdm_rx import OfdmReceiver
+from ..phy.ofdm_rx import OfdmReceiver, kernel_args
 from . import item
 from .ofdm_tx import _check_config
 
 
-class ofdm_rx(gr.basic_block):  # noqa: N801
+def ofdm_rx(config, threshold: float = 0.3, backoff: int = -1, max_backlog: int = 0, backend: str = "auto"):
+    """The receiver block for config: C++ where OfdmReceiver(backend=backend) uses the C++ kernel,
+    else the Python block. Both offer frames_found() and samples_skipped()."""
+    c = _check_config("ofdm_rx", config)
+    rx = OfdmReceiver(c, threshold=threshold, backoff=None if int(backoff) < 0 else int(backoff),
+                      backend=backend)
+    if rx.backend != "cpp":
+        return _ofdm_rx_py(c, threshold=threshold, backoff=backoff, max_backlog=max_backlog, backend="numpy")
+    from ..neuralmimo_python import ofdm_rx_block
+
+    args = kernel_args(rx)
+    for key in ("preamble_values", "training_values", "pilot_values", "constellation_points"):
+        args[key] = np.ravel(args[key])            # the block takes the tables flattened row-major
+    return ofdm_rx_block(**args, frame_len=c.frame_len, max_backlog=int(max_backlog))
+
+
+class _ofdm_rx_py(gr.basic_block):  # noqa: N801
+    """The receiver as a Python block (numpy backend, or where the compiled module is missing)."""
+
     def __init__(self, config, threshold: float = 0.3, backoff: int = -1, max_backlog: int = 0,
                  backend: str = "auto"):
         c = _check_config("ofdm_rx", config)

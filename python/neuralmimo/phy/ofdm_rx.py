@@ -325,7 +325,14 @@ def _cpp_kernel(rx: OfdmReceiver, backend: str):
     except ImportError as exc:
         raise ValueError(f"ofdm_rx: backend '{backend}' needs the compiled module neuralmimo_python "
                          f"(built with GNU Radio): {exc}") from exc
-    return ofdm_rx_kernel(
+    return ofdm_rx_kernel(**kernel_args(rx))
+
+
+def kernel_args(rx: OfdmReceiver) -> dict:
+    """The C++ kernel's constructor arguments for this receiver's config and parameters
+    (complex tables as numpy arrays in their shapes: [n_used], [T, n_used, Nt], [D, P, Nt], [M])."""
+    c = rx.config
+    return dict(
         nt=c.nt, nr=c.nr, fft_len=c.fft_len, cp_len=c.cp_len, used_carriers=c.used_carriers.tolist(),
         pilot_positions=rx._pilot_pos.tolist(), data_positions=rx._data_pos.tolist(),
         n_data_symbols=c.n_data_symbols, n_training_symbols=c.n_training_symbols, ltf_repeats=c.ltf_repeats,
