@@ -48,10 +48,16 @@ build: venv
 	  cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=$(VENV) \
 	    -DGR_PYTHON_DIR=$$SITE -DPYTHON_EXECUTABLE=$(PY) >/dev/null; \
 	fi
-	@env -u MAKEFLAGS -u MAKELEVEL cmake --build $(BUILD) -j$(JOBS) | grep -v -E '^\[ *[0-9]+%\] (Built|Copying|Generating)' || true
+	@# GrPybind's docstring stamp does not depend on the templates: a block added since the last
+	@# build (a cached build folder) would miss its generated docstring header.
+	@STAMP=$(BUILD)/python/neuralmimo/bindings/docstring_status; \
+	  if [ -f $$STAMP ] && [ -n "$$(find python/neuralmimo/bindings/docstrings -newer $$STAMP)" ]; then rm -f $$STAMP; fi
+	@set -o pipefail; env -u MAKEFLAGS -u MAKELEVEL cmake --build $(BUILD) -j$(JOBS) \
+	  | { grep -v -E '^\[ *[0-9]+%\] (Built|Copying|Generating)' || true; } \
+	  || { echo "build failed"; exit 1; }
 	@test -f $(BUILD)/lib/libgnuradio-neuralmimo.so || { echo "build failed"; exit 1; }
 	@cmake --install $(BUILD) | grep -v -E 'Up-to-date' || true
-	@$(PY) -c "from gnuradio import neuralmimo; import neuralmimo; neuralmimo.lmmse_detector" \
+	@$(PY) -c "from gnuradio import neuralmimo; import neuralmimo; neuralmimo.lmmse_detector; neuralmimo.ofdm_rx" \
 	  || { echo "install check failed"; exit 1; }
 
 setup: build
