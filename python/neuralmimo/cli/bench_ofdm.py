@@ -97,7 +97,7 @@ def main(argv=None) -> int:
             rows.append(("ofdm_rx -> null sinks", *_run(cfg, samples, args.samples, None)))
             rows.append(("ofdm_rx -> cpp:lmmse -> frame_checker", *_run(cfg, samples, args.samples, "cpp:lmmse")))
             rows.append(("ofdm_rx -> onnx LMMSE -> frame_checker", *_run(cfg, samples, args.samples, onnx)))
-            # Per-frame work is mostly Python overhead: longer frames amortise it.
+            # Longer frames: per-frame costs (sync search, tags, the checker's CRC) amortised.
             long_cfg = nm.ofdm_config(nt=nt, nr=nt, gap=32, n_data_symbols=96)
             rows.append(("same, 96 data symbols per frame (cpp:lmmse)",
                          *_run(long_cfg, _stream(long_cfg, frames=8), args.samples, "cpp:lmmse")))
