@@ -139,3 +139,19 @@ def test_manifest_disagreeing_with_graph_is_refused(tmp_path):
     missing.with_suffix(".json").unlink()
     with pytest.raises(ValueError, match="manifest .* not found"):
         nm.detector(str(missing))
+
+
+def test_exported_and_shipped_models_carry_no_exporter_debug_records(exported):
+    """The exporter's per-node stack traces name source files of the exporting machine."""
+    import glob
+
+    import onnx
+    from neuralmimo.paths import data_dirs
+
+    path, _ = exported
+    files = [str(path)] + sorted(glob.glob(str(next(d for d in data_dirs("models") if d.is_dir()) / "*.onnx")))
+    assert len(files) > 1
+    for f in files:
+        m = onnx.load(f)
+        assert not any(n.doc_string or len(n.metadata_props) for n in m.graph.node), f
+        assert b'File "' not in open(f, "rb").read(), f

@@ -90,6 +90,28 @@ def compare_with_torch(module, path, seed: int = 1234, batch: int = 512,
     return report
 
 
+def strip_debug_metadata(model) -> None:
+    """Removes the exporter's per-node debug records (stack traces with source paths of the
+    exporting machine, FX node dumps) from an onnx.ModelProto, in place; the graph is unchanged."""
+    def graphs(g):
+        yield g
+        for node in g.node:
+            for attr in node.attribute:
+                if attr.g.node:
+                    yield from graphs(attr.g)
+                for sub in attr.graphs:
+                    yield from graphs(sub)
+
+    for g in graphs(model.graph):
+        for node in g.node:
+            node.doc_string = ""
+            del node.metadata_props[:]
+    for f in model.functions:
+        for node in f.node:
+            node.doc_string = ""
+            del node.metadata_props[:]
+
+
 def export_detector(module, path, manifest_extra: dict | None = None, opset: int = DEFAULT_OPSET,
                     atol: float = DEFAULT_ATOL, rtol: float = DEFAULT_RTOL, seed: int = 1234,
                     domain: dict | None = None) -> dict:
@@ -135,6 +157,7 @@ def export_detector(module, path, manifest_extra: dict | None = None, opset: int
     }
     manifest.update(manifest_extra or {})
     model = onnx.load(str(path))
+    strip_debug_metadata(model)
     del model.metadata_props[:]
     for k, v in metadata_props(manifest).items():
         model.metadata_props.add(key=k, value=v)
