@@ -28,7 +28,7 @@ import numpy as np
 import pmt
 from gnuradio import gr
 
-from ..phy.ofdm_rx import OfdmReceiver, kernel_args
+from ..phy.ofdm_rx import OfdmReceiver, kernel_args, uses_cpp_kernel
 from . import item
 from .ofdm_tx import _check_config
 
@@ -37,12 +37,13 @@ def ofdm_rx(config, threshold: float = 0.3, backoff: int = -1, max_backlog: int 
     """The receiver block for config: C++ where OfdmReceiver(backend=backend) uses the C++ kernel,
     else the Python block. Both offer frames_found() and samples_skipped()."""
     c = _check_config("ofdm_rx", config)
-    rx = OfdmReceiver(c, threshold=threshold, backoff=None if int(backoff) < 0 else int(backoff),
-                      backend=backend)
-    if rx.backend != "cpp":
+    if not uses_cpp_kernel(c, backend):
         return _ofdm_rx_py(c, threshold=threshold, backoff=backoff, max_backlog=max_backlog, backend="numpy")
     from ..neuralmimo_python import ofdm_rx_block
 
+    # A numpy receiver (no kernel) checks the parameters and derives the kernel's arguments.
+    rx = OfdmReceiver(c, threshold=threshold, backoff=None if int(backoff) < 0 else int(backoff),
+                      backend="numpy")
     args = kernel_args(rx)
     for key in ("preamble_values", "training_values", "pilot_values", "constellation_points"):
         args[key] = np.ravel(args[key])            # the block takes the tables flattened row-major
@@ -68,16 +69,12 @@ class _ofdm_rx_py(gr.basic_block):  # noqa: N801
             self.set_min_output_buffer(port, 2 * c.n_re)
         self.set_tag_propagation_policy(gr.TPP_DONT)
         self._pending = []          # frames not yet (fully) written: [frame, items already written]
-        self._info = []
         self._key_h, self._key_info = pmt.intern("chan_est"), pmt.intern("frame_info")
         gr.logger("ofdm_rx").info(f"{self.rx.backend} receiver, {c.nt}x{c.nr} {c.constellation}, "
                                   f"{c.n_re} REs per frame")
 
-    def frames(self) -> list:
-        return list(self._info)
-
     def frames_found(self) -> int:
-        return len(self._info)
+        return self.rx.frames_found
 
     def samples_skipped(self) -> int:
         """Input samples dropped unprocessed because the receiver fell behind (max_backlog)."""
@@ -99,7 +96,6 @@ class _ofdm_rx_py(gr.basic_block):  # noqa: N801
         if len(x):
             for f in self.rx.push(x):
                 self._pending.append([f, 0])
-                self._info.append(f.info())
             self.consume(0, len(x))
         y_out = output_items[0].reshape(len(output_items[0]), c.nr)
         h_out = output_items[1].reshape(len(output_items[1]), c.nr * c.nt)

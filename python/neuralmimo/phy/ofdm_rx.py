@@ -306,25 +306,32 @@ class OfdmReceiver:
         return float(np.sqrt(np.mean(err)))
 
 
-def _cpp_kernel(rx: OfdmReceiver, backend: str):
-    """The C++ receiver kernel for backend "cpp" (and "auto" where it applies), or None for numpy."""
+def uses_cpp_kernel(config: OfdmConfig, backend: str) -> bool:
+    """Whether a receiver for config with this backend runs the C++ kernel.
+
+    "numpy": no; "cpp": yes, ValueError when the compiled module is missing; "auto": yes
+    unless the module is absent (no GNU Radio, or the source tree on sys.path) or fft_len is
+    not a power of two (the kernel's FFT); a module that is there but fails to load raises."""
     if backend not in ("auto", "numpy", "cpp"):
         raise ValueError(f"ofdm_rx: backend must be 'auto', 'numpy' or 'cpp', got '{backend}'")
-    c = rx.config
     if backend == "numpy":
-        return None
-    if backend == "auto":
-        # Only a missing module (no GNU Radio, or the source tree on sys.path) or an FFT length
-        # the kernel does not do means numpy; a module that is there but fails to load raises.
-        if c.fft_len & (c.fft_len - 1):
-            return None
-        if importlib.util.find_spec("..neuralmimo_python", __package__) is None:
-            return None
+        return False
+    if backend == "auto" and (config.fft_len & (config.fft_len - 1)
+                              or importlib.util.find_spec("..neuralmimo_python", __package__) is None):
+        return False
     try:
-        from ..neuralmimo_python import ofdm_rx_kernel
+        from ..neuralmimo_python import ofdm_rx_kernel  # noqa: F401
     except ImportError as exc:
         raise ValueError(f"ofdm_rx: backend '{backend}' needs the compiled module neuralmimo_python "
                          f"(built with GNU Radio): {exc}") from exc
+    return True
+
+
+def _cpp_kernel(rx: OfdmReceiver, backend: str):
+    """The C++ receiver kernel where uses_cpp_kernel says so, else None (numpy)."""
+    if not uses_cpp_kernel(rx.config, backend):
+        return None
+    from ..neuralmimo_python import ofdm_rx_kernel
     return ofdm_rx_kernel(**kernel_args(rx))
 
 
