@@ -29,14 +29,13 @@ from ..recording import Recording
 
 
 class _Detector:
-    """One detector of the replay: frame (y, h, σ²) -> LLRs or bits [n_re, Nt·K]."""
+    """One detector of the replay: frames -> their LLRs or bits, [n_re, Nt·K] each."""
 
     def __init__(self, spec: str, config: OfdmConfig, threads: int = 1):
         self.spec, self.config = spec, config
         c = config
+        self._det = None
         if spec.startswith("cpp:"):
-            self._block_spec = spec
-            self._det = None
             from ..blocks.detector_select import detector_select     # raises without GNU Radio
             detector_select(spec, c.nt, c.nr, c.constellation, "llr")  # validate the spec now
         elif spec.endswith(".onnx"):
@@ -46,22 +45,28 @@ class _Detector:
             from ..detectors import detector
             self._det = detector(spec, constellation=c.constellation)
 
-    def __call__(self, y: np.ndarray, h: np.ndarray, nv: float) -> np.ndarray:
+    def frames(self, frames: list) -> list:
         c = self.config
         if self._det is None:
-            return _run_block(self._block_spec, c, y, h, nv)
-        out = self._det(y, h, np.full(len(y), nv, np.float32))
+            # A C++ block: one throw-away flowgraph for all the frames (its items are independent).
+            from ..blocks.detector_select import detector_select, run_items
+            y = np.concatenate([f.y for f in frames])
+            h = np.concatenate([f.h for f in frames])
+            nv = np.concatenate([np.full(len(f.y), f.noise_var, np.float32) for f in frames])
+            out = run_items(detector_select(self.spec, c.nt, c.nr, c.constellation, "llr"), y, h, nv,
+                            c.nt * c.bits_per_symbol)
+            return np.split(out, len(frames))
+        # Python detectors frame by frame: the same batches as the live block (batch = n_re),
+        # so a replay gives the live run's bits.
+        return [self._one(f) for f in frames]
+
+    def _one(self, f) -> np.ndarray:
+        c = self.config
+        out = self._det(f.y, f.h, np.full(len(f.y), f.noise_var, np.float32))
         if out.llr is not None:
-            return np.asarray(out.llr, np.float32).reshape(len(y), -1)
+            return np.asarray(out.llr, np.float32).reshape(len(f.y), -1)
         idx = c.const.nearest(np.asarray(out.symbols))
-        return c.const.indices_to_bits(idx).astype(np.uint8).reshape(len(y), -1)
-
-
-def _run_block(spec: str, c: OfdmConfig, y, h, nv) -> np.ndarray:
-    """Runs a C++ detector block on one frame's items in a throw-away flowgraph."""
-    from ..blocks.detector_select import detector_select, run_items
-    det = detector_select(spec, c.nt, c.nr, c.constellation, "llr")
-    return run_items(det, y, h, np.full(len(y), nv, np.float32), c.nt * c.bits_per_symbol)
+        return c.const.indices_to_bits(idx).astype(np.uint8).reshape(len(f.y), -1)
 
 
 def replay(path, detectors, threshold: float = 0.3, max_frames: int | None = None,
@@ -81,13 +86,15 @@ def replay(path, detectors, threshold: float = 0.3, max_frames: int | None = Non
         from tqdm import tqdm
         bar = tqdm(total=len(rec), unit="S", unit_scale=True, desc="replay", leave=False)
     for x in rec.iter_chunks(chunk):
-        for frame in rx.push(x):
-            if max_frames is not None and len(infos) >= max_frames:
-                break
-            info = frame.info()
-            infos.append(info)
+        frames = rx.push(x)
+        if max_frames is not None:
+            frames = frames[:max_frames - len(infos)]
+        if frames:
+            new = [f.info() for f in frames]
+            infos += new
             for spec, det in dets.items():
-                checkers[spec].check(det(frame.y, frame.h, frame.noise_var), info)
+                for out, info in zip(det.frames(frames), new):
+                    checkers[spec].check(out, info)
         if bar is not None:
             bar.update(len(x))
         if max_frames is not None and len(infos) >= max_frames:
