@@ -8,16 +8,11 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import numpy as np
-import pmt
 from gnuradio import blocks, gr, gr_unittest
 
 import neuralmimo as nm
 from neuralmimo.cli import replay as replay_cli
 from neuralmimo.cli.record_loopback import record
-from neuralmimo.phy.ofdm import OfdmTransmitter, test_payload
-from neuralmimo.phy.ofdm_channel import OfdmChannelSim
-from neuralmimo.phy.ofdm_rx import OfdmReceiver
 from neuralmimo.qa_common import source_dir
 
 os.environ.setdefault("GR_CONF_LOG_LOG_LEVEL", "warn")
@@ -126,34 +121,6 @@ class qa_ofdm_link(gr_unittest.TestCase):
         src = blocks.vector_source_c([0j] * 300, False, 3)
         with self.assertRaises((ValueError, RuntimeError)):
             tb.connect(src, nm.ofdm_rx(cfg))
-
-    def test_receiver_block_matches_numpy_receiver_and_tags_frames(self):
-        cfg = nm.ofdm_config(nt=2, nr=2, gap=30)
-        tx = OfdmTransmitter(cfg)
-        x = np.concatenate([np.zeros((70, 2), np.complex64)] +
-                           [tx.frame(test_payload(cfg, n)) for n in range(3)])
-        ch = OfdmChannelSim(2, 2, sample_rate=5e6, snr_db=25, profile="A", seed=4)
-        y = ch.process(np.concatenate([x, np.zeros((50, 2), np.complex64)]))
-        ref = OfdmReceiver(cfg).push(y)
-        tb = gr.top_block()
-        src = blocks.vector_source_c(y.ravel().tolist(), False, 2)
-        rx = nm.ofdm_rx(cfg)
-        sinks = [blocks.vector_sink_c(2), blocks.vector_sink_c(4), blocks.vector_sink_f(1)]
-        tb.connect(src, rx)
-        for i, s in enumerate(sinks):
-            tb.connect((rx, i), s)
-        tb.run()
-        self.assertEqual(len(ref), 3)
-        np.testing.assert_array_equal(np.array(sinks[0].data(), np.complex64).reshape(-1, 2),
-                                      np.concatenate([f.y for f in ref]))
-        np.testing.assert_array_equal(np.array(sinks[1].data(), np.complex64).reshape(-1, 2, 2),
-                                      np.concatenate([f.h for f in ref]))
-        tags = sinks[1].tags()
-        self.assertEqual([t.offset for t in tags if str(t.key) == "chan_est"], [0, cfg.n_re, 2 * cfg.n_re])
-        h_tag = np.array(pmt.c32vector_elements(tags[0].value), np.complex64)
-        np.testing.assert_array_equal(h_tag.reshape(cfg.n_used, 2, 2), ref[0].h_est)
-        info = [t for t in sinks[0].tags() if str(t.key) == "frame_info"]
-        self.assertEqual(pmt.to_python(info[1].value)["start"], ref[1].start)
 
 
 if __name__ == "__main__":
