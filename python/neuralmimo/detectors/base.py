@@ -1,6 +1,6 @@
 # Copyright 2026 gr-neuralmimo contributors
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""One detector interface for every backend (DESIGN.md section 4).
+"""One detector interface for every backend (docs/conventions.md, "Python detector interface").
 
     out = det(y, H, noise_var)
     y: complex[B, Nr], H: complex[B, Nr, Nt], noise_var: float scalar or [B]

@@ -1,6 +1,6 @@
 # Copyright 2026 gr-neuralmimo contributors
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Detectors from exported ONNX files (DESIGN.md section 6).
+"""Detectors from exported ONNX files (docs/conventions.md, "ONNX contract").
 
 One onnxruntime InferenceSession per instance; intra-op threads and the
 execution provider are explicit, and the provider actually used is checked
