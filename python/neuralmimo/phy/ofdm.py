@@ -68,15 +68,10 @@ def _pn(seed: int, shape, qpsk: bool) -> np.ndarray:
 class OfdmConfig:
     """Everything transmitter and receiver must agree on (stored in recordings as a dict).
 
-    nt, nr: transmit streams and receive antennas; constellation: name (docs/conventions.md,
-    "Constellations and labelling"); fft_len: FFT size (even, >= 8); cp_len: cyclic prefix
-    (1 .. fft_len/2); n_used: used carriers, even, signed indices ±1 .. ±n_used/2 (DC unused);
-    pilots: signed indices of the phase-pilot carriers (distinct used carriers); n_data_symbols:
-    data OFDM symbols per frame; training: "time" or "comb" (module docstring); ltf_repeats:
-    training repetitions R >= 2 (noise estimate from their differences); gap: zero samples after
-    each frame; seed: PRBS seed of the numbered test payload. Frozen; ValueError naming the
-    field for an inconsistent configuration. Derived sizes (n_re, bits_per_frame, frame_len, ...)
-    are properties.
+    fft_len: even, >= 8; cp_len: 1 .. fft_len/2; n_used: even, carriers ±1 .. ±n_used/2;
+    pilots: signed phase-pilot carriers; training: "time" or "comb", ltf_repeats R >= 2
+    (module docstring); gap: zero samples after a frame; seed: of the test payload.
+    ValueError naming the field for an inconsistent configuration.
     """
 
     nt: int = 2
