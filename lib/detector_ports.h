@@ -14,9 +14,9 @@ namespace gr {
 namespace neuralmimo {
 
 /*
- * Ports and argument checks shared by the C++ detector blocks (DESIGN.md
- * section 5): inputs y c[Nr], h c[Nr*Nt], noise_var f; one output of the
- * selected kind. Errors are std::invalid_argument prefixed with the block name.
+ * Ports and argument checks shared by the C++ detector blocks (stream contract,
+ * docs/conventions.md): inputs y c[Nr], h c[Nr*Nt], noise_var f; one output of
+ * the selected kind. Errors are std::invalid_argument prefixed with the block name.
  */
 enum class output_kind { symbols, estimate, llr, bits };
 

@@ -13,7 +13,7 @@ def formula_38211(name, b):
     """The 38.211 §5.1 modulation-mapper formulas written out, b = label bits b0..b(K-1)."""
     s = lambda i: 1 - 2 * b[i]
     if name == "bpsk":
-        return s(0) + 0j                      # the project's real BPSK (DESIGN.md section 3)
+        return s(0) + 0j                      # the project's real BPSK (docs/conventions.md)
     if name == "qpsk":
         return (s(0) + 1j * s(1)) / np.sqrt(2)
     if name == "qam16":

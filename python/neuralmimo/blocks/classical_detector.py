@@ -14,6 +14,10 @@ from .detector_block import DetectorBlock
 
 
 class classical_detector(DetectorBlock):  # noqa: N801
+    """nm.detector(name) as a block. In: y complex[Nr], h complex[Nr·Nt] (row-major),
+    noise_var float; out by `output`: symbols/estimate complex[Nt], llr float[Nt·K]
+    (user-major, LLR = ln P(b=1)/P(b=0)), bits byte[Nt·K] (docs/conventions.md)."""
+
     def __init__(self, name: str = "lmmse", nt: int = 4, nr: int = 4, constellation: str = "qam16",
                  output: str = "llr", batch: int = 256):
         self.detector = detector(name, constellation=constellation)

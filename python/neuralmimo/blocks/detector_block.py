@@ -1,6 +1,6 @@
 # Copyright 2026 gr-neuralmimo contributors
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Common part of the Python detector blocks (stream contract: DESIGN.md section 5).
+"""Common part of the Python detector blocks (docs/conventions.md, "GNU Radio stream contract").
 
 Inputs:  y complex[Nr], h complex[Nr·Nt] (row-major H[r, t] at r·Nt + t), noise_var float.
 Output:  one port, by `output`: "symbols" complex[Nt], "estimate" complex[Nt],

@@ -7,7 +7,7 @@
     spec "path/model.onnx"     onnx_detector (its manifest must match nt, nr, constellation)
     spec any other name        classical_detector(name): nm.detector_names()
 
-All of them take y, h, noise_var (DESIGN.md section 5) and give one output of kind
+All of them take y, h, noise_var (docs/conventions.md, stream contract) and give one output of kind
 `output`; a receiver flowgraph (usrp_rx.grc, replay) changes detector by changing a string.
 """
 from __future__ import annotations

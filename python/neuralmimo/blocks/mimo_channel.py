@@ -5,7 +5,7 @@
 In: x complex[Nt]. Out: y complex[Nr], h complex[Nr·Nt] (row-major, the true
 H), noise_var float (σ²). H ~ CN(0, 1) entries, redrawn every `coherence`
 items (1 = a new H per item). σ² follows the SNR convention `convention`
-(default "rx": SNR = Nt/σ², DESIGN.md section 3). H and noise come from two
+(default "rx": SNR = Nt/σ², docs/conventions.md). H and noise come from two
 generators seeded from `seed`, so the output does not depend on how GNU Radio
 chunks the stream.
 """

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """ofdm_rx: Nr receive channels -> per-RE (y, Ĥ, σ̂²) streams for any detector block.
 
-In: complex[Nr] (sample n of all receive channels). Out (DESIGN.md section 5):
+In: complex[Nr] (sample n of all receive channels). Out (stream contract, docs/conventions.md):
 y complex[Nr], h complex[Nr·Nt] (row-major Ĥ[r, t] at r·Nt + t), noise_var float,
 config.n_re items per frame (data REs in order; frame_checker's frame boundaries).
 Synchronisation, CFO correction, LS channel and noise estimates: phy/ofdm_rx.py (backend

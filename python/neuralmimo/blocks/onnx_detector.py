@@ -18,6 +18,10 @@ from .detector_block import DetectorBlock
 
 
 class onnx_detector(DetectorBlock):  # noqa: N801 (GNU Radio block naming)
+    """An ONNX model as a block; ports as classical_detector: in y complex[Nr], h complex[Nr·Nt]
+    (row-major), noise_var float; out symbols/estimate complex[Nt], llr float[Nt·K] (user-major,
+    LLR = ln P(b=1)/P(b=0)) or bits byte[Nt·K] (docs/conventions.md)."""
+
     def __init__(self, model: str, nt: int = 4, nr: int = 4, constellation: str = "qam16",
                  output: str = "llr", threads: int = 1, provider: str = "cpu", batch: int = 256):
         det = OnnxDetector(model, threads=threads, provider=provider, constellation=constellation,

@@ -4,7 +4,7 @@
 
 In: byte[Nt·K] (one bit per byte, the least significant bit is used, as
 GNU Radio's unpacked-bit blocks produce); out: complex[Nt]. Stream t takes
-bits t·K .. t·K+K−1, most significant first (DESIGN.md section 3).
+bits t·K .. t·K+K−1, most significant first (docs/conventions.md).
 """
 from __future__ import annotations
 

@@ -105,6 +105,8 @@ def gaussian_posterior(r: torch.Tensor, tau2: torch.Tensor, points: torch.Tensor
 
 
 class _MessagePassing(Detector):
+    """Shared part of AMP and OAMP: the iteration count and the output of the final posterior."""
+
     def __init__(self, constellation=None, iterations: int = DEFAULT_ITERATIONS):
         super().__init__(constellation)
         try:
@@ -131,6 +133,12 @@ class Amp(_MessagePassing):
     and the SER drops, e.g. 16x32 QPSK at 8 dB: 1.6e-3 -> 1.0e-3 (OAMP 1.6e-3, near-ML 0.8e-3);
     8x16 16QAM at 18 dB: 6.3e-3 -> 0.3e-3. The cost is 30 matrix-vector pairs per item, no inversions.
     Square systems with high-order QAM (Nt/Nr = 1) stay hard for AMP at any damping; use "oamp".
+    Outputs: estimate = posterior mean, exact LLRs and symbols of the last iteration's decoupled
+    scalar channel.
+    Call: det(y complex[B, Nr], H complex[B, Nr, Nt], noise_var float scalar or [B]) ->
+    DetectorOutput with symbols complex[B, Nt], llr float[B, Nt, K], estimate complex[B, Nt]
+    (complex64/float32, or complex128/float64 for double inputs; numpy or torch as given).
+    LLR = ln P(b=1|y)/P(b=0|y): positive means bit 1 (docs/conventions.md).
     """
 
     name = "amp"
@@ -194,6 +202,10 @@ class Oamp(_MessagePassing):
     denoiser: "divergence-free" (default, Ma & Ping's Bayes-optimal divergence-free NLE) or
     "posterior-mean" (the plain MMSE denoiser of the OAMP-Net baseline). The final output is always
     the posterior of the last iteration (estimate = E[x | r_T]).
+    Call: det(y complex[B, Nr], H complex[B, Nr, Nt], noise_var float scalar or [B]) ->
+    DetectorOutput with symbols complex[B, Nt], llr float[B, Nt, K], estimate complex[B, Nt]
+    (complex64/float32, or complex128/float64 for double inputs; numpy or torch as given).
+    LLR = ln P(b=1|y)/P(b=0|y): positive means bit 1 (docs/conventions.md).
     """
 
     name = "oamp"

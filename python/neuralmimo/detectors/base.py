@@ -1,6 +1,6 @@
 # Copyright 2026 gr-neuralmimo contributors
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""One detector interface for every backend (DESIGN.md section 4).
+"""One detector interface for every backend (docs/conventions.md, "Python detector interface").
 
     out = det(y, H, noise_var)
     y: complex[B, Nr], H: complex[B, Nr, Nt], noise_var: float scalar or [B]
@@ -27,7 +27,15 @@ NOISE_VAR_FLOOR = 1e-10
 
 @dataclass
 class DetectorOutput:
-    """Detector results; a field is None where the detector does not produce it."""
+    """Detector results; a field is None where the detector does not produce it.
+
+    symbols: complex[B, Nt] hard decisions (constellation points).
+    llr: float[B, Nt, K], LLR = ln P(b=1|y)/P(b=0|y), positive means bit 1; bit k of stream t
+    is label bit k (MSB first) of the constellation (docs/conventions.md).
+    estimate: complex[B, Nt] soft estimate x̂.
+    numpy arrays for numpy inputs, torch tensors for torch inputs; complex64/float32 unless the
+    inputs were double precision.
+    """
 
     symbols: Any = None
     llr: Any = None
@@ -50,7 +58,14 @@ def _as_tensor(name: str, value, expected_ndim: int) -> torch.Tensor:
 
 
 class Detector:
-    """Base class: validation, dtype/backend conversion. Subclasses implement `_detect`."""
+    """Base class: validation, dtype/backend conversion. Subclasses implement `_detect`.
+
+    det(y, H, noise_var) -> DetectorOutput; y: complex[B, Nr]; H: complex[B, Nr, Nt];
+    noise_var: σ² per complex receive dimension, float scalar, [B] or [B, 1], >= 0 (0 is floored
+    at NOISE_VAR_FLOOR). Inputs are checked (shapes, NaN/Inf, negative σ²) and ValueError names
+    the argument. `_detect` receives torch tensors y complex[B, Nr], h complex[B, Nr, Nt],
+    noise_var real[B] of one precision on one device. constellation= is required.
+    """
 
     name = "detector"
     #: Whether Nt > Nr is acceptable (ZF and friends need Nr >= Nt).

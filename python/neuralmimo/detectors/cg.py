@@ -43,6 +43,19 @@ def conjugate_gradient(a: torch.Tensor, b: torch.Tensor, iterations: int) -> tor
 
 
 class ConjugateGradient(Detector):
+    """Conjugate gradient on the LMMSE normal equations (HᴴH + σ²I) x = Hᴴy; see the module docstring.
+
+    constellation: name or Constellation (required); iterations: CG iterations (>= 1; None =
+    Nt for form="complex", 2Nt for form="real", where CG is exact); form: "complex" (default)
+    or "real" (the real-valued system LcgNet unfolds, its Algorithm 1);
+    llr_variance: "exact" (the LMMSE post-detection variance) or "diag" (1/A_tt, cheaper,
+    over-confident); demapping: "maxlog" (default) or "app". estimate = the CG iterate x̂.
+    Call: det(y complex[B, Nr], H complex[B, Nr, Nt], noise_var float scalar or [B]) ->
+    DetectorOutput with symbols complex[B, Nt], llr float[B, Nt, K], estimate complex[B, Nt]
+    (complex64/float32, or complex128/float64 for double inputs; numpy or torch as given).
+    LLR = ln P(b=1|y)/P(b=0|y): positive means bit 1 (docs/conventions.md).
+    """
+
     name = "cg"
 
     def __init__(self, constellation=None, iterations: int | None = None, form: str = "complex",

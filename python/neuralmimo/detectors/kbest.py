@@ -77,6 +77,11 @@ class KBest(Detector):
 
     k: paths kept per layer (>= 1; default 16). llr_clip: minimum |LLR| for bits without a
     counter-hypothesis in the final list (> 0; default 20). ordering: "sqrd" (default) or "none".
+    constellation: name or Constellation (required). Needs Nr >= Nt.
+    Call: det(y complex[B, Nr], H complex[B, Nr, Nt], noise_var float scalar or [B]) ->
+    DetectorOutput with symbols complex[B, Nt], llr float[B, Nt, K], estimate complex[B, Nt]
+    (complex64/float32, or complex128/float64 for double inputs; numpy or torch as given).
+    LLR = ln P(b=1|y)/P(b=0|y): positive means bit 1 (docs/conventions.md).
     """
 
     name = "kbest"

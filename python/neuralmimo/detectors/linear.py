@@ -18,6 +18,9 @@ from .demap import DEMAPPING_METHODS, gaussian_llr, symbols_from_llr, weighted_l
 
 
 class _LinearDetector(Detector):
+    """Shared part of ZF and LMMSE: x̂ = G Hᴴ y, bias-corrected Gaussian LLRs of z = x̂/μ
+    (docs/conventions.md, "Bias-corrected Gaussian LLRs of linear detectors")."""
+
     def __init__(self, constellation=None, demapping: str = "maxlog"):
         super().__init__(constellation)
         if demapping not in DEMAPPING_METHODS:
@@ -41,6 +44,16 @@ class _LinearDetector(Detector):
 
 
 class ZeroForcing(_LinearDetector):
+    """Zero forcing: x̂ = (HᴴH)⁻¹Hᴴy, unbiased, error variance ν_t = σ² [(HᴴH)⁻¹]_tt.
+
+    constellation: name or Constellation (required); demapping: "maxlog" (default) or "app".
+    Needs Nr >= Nt and a full-column-rank H (ValueError otherwise). estimate = x̂.
+    Call: det(y complex[B, Nr], H complex[B, Nr, Nt], noise_var float scalar or [B]) ->
+    DetectorOutput with symbols complex[B, Nt], llr float[B, Nt, K], estimate complex[B, Nt]
+    (complex64/float32, or complex128/float64 for double inputs; numpy or torch as given).
+    LLR = ln P(b=1|y)/P(b=0|y): positive means bit 1 (docs/conventions.md).
+    """
+
     name = "zf"
     allows_more_streams_than_antennas = False
 
@@ -53,6 +66,17 @@ class ZeroForcing(_LinearDetector):
 
 
 class Lmmse(_LinearDetector):
+    """Linear MMSE: x̂ = (HᴴH + σ²I)⁻¹Hᴴy (the biased MMSE estimate, returned as estimate);
+    LLRs of the unbiased z_t = x̂_t/μ_t, μ_t = 1 − σ²G_tt, with variance ν_t = σ²G_tt/μ_t.
+
+    constellation: name or Constellation (required); demapping: "maxlog" (default, the C++
+    lmmse_detector's) or "app". Any Nr, Nt; σ² = 0 needs a full-column-rank H.
+    Call: det(y complex[B, Nr], H complex[B, Nr, Nt], noise_var float scalar or [B]) ->
+    DetectorOutput with symbols complex[B, Nt], llr float[B, Nt, K], estimate complex[B, Nt]
+    (complex64/float32, or complex128/float64 for double inputs; numpy or torch as given).
+    LLR = ln P(b=1|y)/P(b=0|y): positive means bit 1 (docs/conventions.md).
+    """
+
     name = "lmmse"
 
     def _filter(self, h, nv):
@@ -76,6 +100,13 @@ class WidelyLinearLmmse(Detector):
     v_i = e_i/μ_i; LLR metric Σ_i (z_i − s_i)²/(2 v_i) over the dimensions that carry symbols.
     For proper constellations (QAM ≥ 4) this is exactly the complex LMMSE; for BPSK (improper) it
     uses that Im x = 0 and gains up to 3 dB.
+
+    constellation: name or Constellation (required); demapping: "maxlog" (default) or "app".
+    estimate = the biased x̂ as a complex vector.
+    Call: det(y complex[B, Nr], H complex[B, Nr, Nt], noise_var float scalar or [B]) ->
+    DetectorOutput with symbols complex[B, Nt], llr float[B, Nt, K], estimate complex[B, Nt]
+    (complex64/float32, or complex128/float64 for double inputs; numpy or torch as given).
+    LLR = ln P(b=1|y)/P(b=0|y): positive means bit 1 (docs/conventions.md).
     """
 
     name = "wl-lmmse"

@@ -26,6 +26,18 @@ _CHUNK_ELEMENTS = 1 << 22
 
 
 class MaximumLikelihood(Detector):
+    """Exact ML by enumeration of all M^Nt candidate vectors, exact (log-sum-exp) LLRs.
+
+    metric(x) = ‖y − Hx‖²/σ²; llr from the full posterior, symbols = argmin of the metric,
+    estimate = posterior mean E[x | y]. constellation: name or Constellation (required);
+    max_candidates: refuse systems with more than this many candidates (default 65536), since
+    time and memory grow as M^Nt.
+    Call: det(y complex[B, Nr], H complex[B, Nr, Nt], noise_var float scalar or [B]) ->
+    DetectorOutput with symbols complex[B, Nt], llr float[B, Nt, K], estimate complex[B, Nt]
+    (complex64/float32, or complex128/float64 for double inputs; numpy or torch as given).
+    LLR = ln P(b=1|y)/P(b=0|y): positive means bit 1 (docs/conventions.md).
+    """
+
     name = "ml"
     maxlog = False
 
@@ -81,5 +93,11 @@ class MaximumLikelihood(Detector):
 
 
 class MaximumLikelihoodMaxlog(MaximumLikelihood):
+    """ML with max-log LLRs: LLR_j = min_{x: b_j=0} metric − min_{x: b_j=1} metric.
+
+    Same options, symbols and estimate as MaximumLikelihood; the LLRs are what a complete
+    K-best list (K ≥ M^Nt) gives.
+    """
+
     name = "ml-maxlog"
     maxlog = True

@@ -1,6 +1,6 @@
 # Copyright 2026 gr-neuralmimo contributors
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Detectors from exported ONNX files (DESIGN.md section 6).
+"""Detectors from exported ONNX files (docs/conventions.md, "ONNX contract").
 
 One onnxruntime InferenceSession per instance; intra-op threads and the
 execution provider are explicit, and the provider actually used is checked
@@ -39,7 +39,16 @@ def _dim(d):
 
 
 class OnnxDetector(Detector):
-    """nm.detector("model.onnx"): runs the model, derives hard symbols from the LLR signs."""
+    """nm.detector("model.onnx"): runs the model, derives hard symbols from the LLR signs.
+
+    path: the .onnx file, with its JSON manifest beside it; threads: onnxruntime intra-op
+    threads (default 1); provider: "cpu", "cuda", "tensorrt" or a full onnxruntime name (no
+    silent fallback); constellation, nt, nr: optional checks against the manifest (ValueError
+    on a mismatch). The graph takes y float32[B, Nr, 2], h float32[B, Nr, Nt, 2], noise_var
+    float32[B] and gives llr float32[B, Nt, K] and/or estimate float32[B, Nt, 2]
+    (docs/conventions.md, "ONNX contract"); the call itself is the Detector one, with
+    complex inputs and LLR = ln P(b=1|y)/P(b=0|y).
+    """
 
     name = "onnx"
 

@@ -18,6 +18,8 @@ from .demap import DEMAPPING_METHODS, gaussian_llr, symbols_from_llr
 
 
 class _OrderedSic(Detector):
+    """Shared part of MMSE-SIC and V-BLAST (module docstring); `mmse` picks the filter."""
+
     mmse = True
 
     def __init__(self, constellation=None, demapping: str = "maxlog"):
@@ -69,12 +71,32 @@ class _OrderedSic(Detector):
 
 
 class MmseSic(_OrderedSic):
+    """Ordered MMSE successive interference cancellation; see the module docstring.
+
+    Per stage: LMMSE filter on the remaining streams, detect the stream with the highest
+    post-detection SINR (bias-corrected Gaussian LLRs, as Lmmse), subtract its decided symbol.
+    constellation: name or Constellation (required); demapping: "maxlog" (default) or "app".
+    estimate = each stream's LMMSE estimate at its stage; symbols from its LLRs.
+    Call: det(y complex[B, Nr], H complex[B, Nr, Nt], noise_var float scalar or [B]) ->
+    DetectorOutput with symbols complex[B, Nt], llr float[B, Nt, K], estimate complex[B, Nt]
+    (complex64/float32, or complex128/float64 for double inputs; numpy or torch as given).
+    LLR = ln P(b=1|y)/P(b=0|y): positive means bit 1 (docs/conventions.md).
+    """
+
     name = "mmse-sic"
     mmse = True
 
 
 class Vblast(_OrderedSic):
-    """V-BLAST: ordered ZF-SIC (Wolniansky et al. 1998), largest post-detection SNR first."""
+    """V-BLAST: ordered ZF-SIC (Wolniansky et al. 1998), largest post-detection SNR first.
+
+    As MmseSic with the ZF filter (no bias correction); needs Nr >= Nt.
+    constellation: name or Constellation (required); demapping: "maxlog" (default) or "app".
+    Call: det(y complex[B, Nr], H complex[B, Nr, Nt], noise_var float scalar or [B]) ->
+    DetectorOutput with symbols complex[B, Nt], llr float[B, Nt, K], estimate complex[B, Nt]
+    (complex64/float32, or complex128/float64 for double inputs; numpy or torch as given).
+    LLR = ln P(b=1|y)/P(b=0|y): positive means bit 1 (docs/conventions.md).
+    """
 
     name = "vblast"
     mmse = False

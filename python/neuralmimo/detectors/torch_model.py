@@ -25,7 +25,13 @@ def load_checkpoint_module(path):
 
 
 class TorchModelDetector(Detector):
-    """Detector interface over module.forward(y [B,Nr,2], h [B,Nr,Nt,2], noise_var [B])."""
+    """Detector interface over module.forward(y [B,Nr,2], h [B,Nr,Nt,2], noise_var [B]).
+
+    module: a trainable detector (models/, ONNX-contract forward: float32 (re, im) tensors in,
+    llr float32[B, Nt, K] and/or estimate float32[B, Nt, 2] out); constellation: defaults to
+    the module's; decisions: see __init__. The call is the Detector one (complex y, H),
+    LLR = ln P(b=1|y)/P(b=0|y).
+    """
 
     name = "torch-model"
 

@@ -1,6 +1,6 @@
 # Copyright 2026 gr-neuralmimo contributors
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The JSON manifest beside every ONNX model (DESIGN.md section 6).
+"""The JSON manifest beside every ONNX model (docs/conventions.md, "ONNX contract").
 
 `<model>.json` next to `<model>.onnx`, with the same keys (as strings) in the
 ONNX file's metadata_props, so a model separated from its manifest can still

@@ -1,6 +1,6 @@
 # Copyright 2026 gr-neuralmimo contributors
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""LMMSE as an exportable torch module on the ONNX contract (DESIGN.md section 6).
+"""LMMSE as an exportable torch module on the ONNX contract (docs/conventions.md).
 
 Same mathematics as detectors.linear.Lmmse, on the real-valued equivalent
 system: with unit-energy symbols (1/2 per real dimension) and σ²/2 noise per

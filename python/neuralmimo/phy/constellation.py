@@ -4,7 +4,8 @@
 
 Symbol index i carries the bits of i, most significant bit first (bit 0 of a
 label is the MSB of the index). BPSK is real: bit 0 -> +1, bit 1 -> -1 (the
-project's convention, DESIGN.md section 3; 38.211's BPSK is rotated by 45°).
+project's convention, docs/conventions.md "Constellations and labelling";
+38.211's BPSK is rotated by 45°).
 For QAM the real part is driven by the even label bits b0, b2, ... and the
 imaginary part by the odd bits b1, b3, ..., as in 38.211:
   16QAM: (1/√10){(1−2b0)[2−(1−2b2)] + j(1−2b1)[2−(1−2b3)]}

@@ -23,13 +23,13 @@ One frame, per transmit antenna, in time samples (every symbol = cp_len + fft_le
 Frequency domain: carriers are signed indices k (DC = 0 unused); n_used carriers
 −n_used/2 … −1, 1 … n_used/2. The IFFT is orthonormal and symbols have unit energy,
 so with time-domain noise variance σ² every resource element (RE) sees y = H x + n,
-n ~ CN(0, σ²) (DESIGN.md section 3, SNR = Nt/σ² per RE).
+n ~ CN(0, σ²) (SNR convention "rx": SNR = Nt/σ² per RE, docs/conventions.md).
 
 Bits: a frame holds bits_per_frame = n_re·Nt·K bits: the payload (payload_bits) then
 its CRC-32 (MSB first). RE i (data symbols in order, data carriers ascending within a
 symbol) carries bits [(i·Nt + t)·K, (i·Nt + t + 1)·K) on antenna t, i.e. exactly the
-user-major LLR layout of the detectors (DESIGN.md section 5), so a frame's LLRs
-flattened are its bits in order.
+user-major LLR layout of the detectors (docs/conventions.md, "GNU Radio stream
+contract"), so a frame's LLRs flattened are its bits in order.
 
 The numbered test payload (for BER over the air): 16-bit frame number, then PRBS bits
 drawn from (seed, frame number), so a receiver regenerates what was sent.
@@ -66,7 +66,13 @@ def _pn(seed: int, shape, qpsk: bool) -> np.ndarray:
 
 @dataclass(frozen=True)
 class OfdmConfig:
-    """Everything transmitter and receiver must agree on (stored in recordings as a dict)."""
+    """Everything transmitter and receiver must agree on (stored in recordings as a dict).
+
+    fft_len: even, >= 8; cp_len: 1 .. fft_len/2; n_used: even, carriers ±1 .. ±n_used/2;
+    pilots: signed phase-pilot carriers; training: "time" or "comb", ltf_repeats R >= 2
+    (module docstring); gap: zero samples after a frame; seed: of the test payload.
+    ValueError naming the field for an inconsistent configuration.
+    """
 
     nt: int = 2
     nr: int = 2
@@ -329,7 +335,7 @@ class FrameChecker:
     """Checks received frames: CRC, and bit errors against the numbered test payload.
 
     check(detected, info) takes one frame's detector output, float32 LLRs [n_re, Nt·K]
-    (bit = LLR > 0, DESIGN.md section 3) or uint8 bits of the same shape, and `info`
+    (bit = LLR > 0, docs/conventions.md) or uint8 bits of the same shape, and `info`
     (RxFrame.info(): start sample, SNR, EVM, CFO …). The frame number comes from the
     header when the CRC passes; otherwise from the nearest good frame and the distance
     between frame starts (frame_len samples apart), so the bit errors of a failed frame

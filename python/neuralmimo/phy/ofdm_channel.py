@@ -22,7 +22,7 @@ Model, in order, per receive antenna r and absolute sample index n:
    local oscillator shared by all receive antennas.
 4. AWGN: + CN(0, σ²) independent per antenna and sample.
 
-SNR convention (DESIGN.md section 3, "rx"): σ² = Nt / 10^(snr_db/10). With
+SNR convention "rx" (docs/conventions.md): σ² = Nt / 10^(snr_db/10). With
 unit-energy frequency-domain symbols on every transmit stream and an
 orthonormal IFFT (x = √N·ifft(X)), the time-domain noise variance σ² is also
 the noise variance per subcarrier after an orthonormal FFT, and since
@@ -159,7 +159,7 @@ class OfdmChannelSim:
 
     # ------------------------------------------------------------------ SNR
     def set_snr(self, snr_db: float) -> None:
-        """σ² = nt / 10^(snr_db/10) (per-resource-element SNR, DESIGN.md section 3)."""
+        """σ² = nt / 10^(snr_db/10) (per-resource-element SNR, convention "rx")."""
         self.snr_db = _real("snr_db", snr_db)
         self._noise_var = self.nt / 10.0 ** (self.snr_db / 10.0)
 

@@ -1,6 +1,6 @@
 # Copyright 2026 gr-neuralmimo contributors
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Real-valued equivalent system, written once (DESIGN.md section 3).
+"""Real-valued equivalent system, written once (docs/conventions.md, same section name).
 
 [Re y; Im y] = [[Re H, −Im H]; [Im H, Re H]] [Re x; Im x] + n_r,
 with noise variance σ²/2 per real dimension. Works on (re, im) pairs so that

@@ -1,6 +1,6 @@
 # Copyright 2026 gr-neuralmimo contributors
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""SNR conventions (DESIGN.md section 3), each by name.
+"""SNR conventions, each by name (docs/conventions.md, "SNR conventions").
 
 Every convention maps an SNR in dB to σ², the noise variance per complex
 receive dimension of y = Hx + n, n ~ CN(0, σ² I), for unit-average-energy
@@ -8,56 +8,58 @@ symbols x. Each one assumes a channel normalisation, recorded in
 ``CONVENTION_CHANNEL_VARIANCE`` (E|h_ij|² as a function of (nr, nt)) so that
 the evaluation harness can pair a convention with its channel.
 
-| name      | SNR definition (paper, lines)                      | channel E|h_ij|²    | σ²                 |
+| name      | SNR definition (paper, equation)                   | channel E|h_ij|²    | σ²                 |
 |-----------|----------------------------------------------------|---------------------|--------------------|
-| rx        | E‖Hx‖²/E‖n‖² = per-receive-antenna SNR (DESIGN §3)  | 1                   | Nt/SNR             |
-| detnet    | per sample: ‖H‖_F²/(Nt σ²) (DetNet code, DESIGN §3) | any (scale-free)    | ‖H_b‖_F²/(Nt·SNR)  |
-| lcgnet    | E‖s‖²/E‖n‖², eq. (27) (lcgnet.txt L1197-1201)       | 1/Nt (L1214-1215)   | Nt/(Nr·SNR)        |
-| remimo    | E‖Hx‖²/E‖n‖², eq. (25) (remimo.txt L313-316)        | 1/Nr (L322)         | Nt/(Nr·SNR)        |
-| hypermimo | E[(1/Nr)‖y‖²]/σ² = 1/σ², eq. (15) (hypermimo L157)  | 1/Nt (see below)    | 1/SNR              |
-| eqnet     | Es/N0 (not defined in eqnet.txt, CLAIMS EA1)        | 1                   | 1/SNR              |
+| rx        | E‖Hx‖²/E‖n‖² = per-receive-antenna SNR (default)   | 1                   | Nt/SNR             |
+| detnet    | per sample: ‖H‖_F²/(Nt σ²) (DetNet's generator)    | any (scale-free)    | ‖H_b‖_F²/(Nt·SNR)  |
+| lcgnet    | E‖s‖²/E‖n‖², LcgNet eq. (27)                       | 1/Nt (Sec. V-A)     | Nt/(Nr·SNR)        |
+| remimo    | E‖Hx‖²/E‖n‖², RE-MIMO eq. (25)                     | 1/Nr (Sec. V-A)     | Nt/(Nr·SNR)        |
+| hypermimo | E[(1/Nr)‖y‖²]/σ² = 1/σ², HyperMIMO eq. (15)        | 1/Nt (see below)    | 1/SNR              |
+| eqnet     | Es/N0 (EQ-Net defines none, docs/papers.md)        | 1                   | 1/SNR              |
 
 Notes per convention (the readings chosen where a paper is ambiguous):
 
 rx: the project default. With CN(0, 1) H and unit-energy x,
   E‖Hx‖² = Nr·Nt and E‖n‖² = Nr·σ², so σ² = Nt/SNR.
 
-detnet (DetNet and WeSNet): σ²_b = ‖H_b‖_F² / (Nt·SNR_b) per sample, as
-  DESIGN.md section 3 states; it is DetNet's published generator
+detnet (DetNet and WeSNet): σ²_b = ‖H_b‖_F² / (Nt·SNR_b) per sample, the
+  project's reading of DetNet's published generator
   (noise std √(trace(HᵀH)/K / SNR), K = Nt). WeSNet defines no SNR
-  (wesnet.txt L1048-1054, CLAIMS.md WA1) and is taken to use DetNet's. The
+  (its Section VI-B; docs/papers.md, "WeSNet") and is taken to use DetNet's. The
   realised ratio is, per sample, (E_x‖H_b x‖²/Nt) / σ²_b = SNR_b: the energy
   one user's unit symbol delivers to the whole array over the noise per
-  antenna. It needs H ([B, Nr, Nt] -> σ² [B]). Caveat (CLAIMS.md WA2): DetNet's
-  code applies the formula to a *real* system with σ² per real dimension;
+  antenna. It needs H ([B, Nr, Nt] -> σ² [B]). Caveat (real or complex system,
+  docs/papers.md, "WeSNet"): DetNet's code applies the formula to a *real*
+  system with σ² per real dimension;
   applying it to the real-valued equivalent of a complex system (2Nt columns,
   σ²/2 per real dimension) would give twice this σ² (−3 dB).
 
 lcgnet: eq. (27) SNR = E‖s‖²/E‖n‖² = Nt/(Nr σ²) does not involve H; LcgNet's
-  H has var 1/Nt (L1214-1215), so the per-receive-antenna SNR is (Nr/Nt)·SNR
-  (+3 dB for 32×64; CLAIMS.md CA1). σ² does not depend on the channel.
+  H has var 1/Nt (its Section V-A), so the per-receive-antenna SNR is (Nr/Nt)·SNR
+  (+3 dB for 32×64; docs/papers.md, "LcgNet"). σ² does not depend on the channel.
 
-remimo: eq. (25) SNR = E‖Hx‖²/E‖n‖² with h_ij ~ CN(0, 1/Nr) (L322):
+remimo: eq. (25) SNR = E‖Hx‖²/E‖n‖² with h_ij ~ CN(0, 1/Nr) (Section V-A):
   E‖Hx‖² = Nt, so σ² = Nt/(Nr·SNR) = channel_variance·Nt/SNR. The same ratio as
   "rx" with the paper's channel scale; the total received SNR, so σ² scales
-  with the number of users (CLAIMS.md RA1).
+  with the number of users (docs/papers.md, "RE-MIMO").
 
-hypermimo: eq. (15) (hypermimo.txt L157-159) SNR = E[(1/Nr)‖y‖²]/σ² = 1/σ², so
+hypermimo: HyperMIMO eq. (15) SNR = E[(1/Nr)‖y‖²]/σ² = 1/σ², so
   σ² = 1/SNR exactly as the paper writes. The middle ratio equals 1/σ² only if
   the received signal power per antenna is 1 (and the noise in y is left out
   of the numerator), i.e. E|h_ij|² = 1/Nu for unit-energy symbols. The paper
-  also says each user has "an average gain of one" (L137), which with Nu users
-  would make the per-antenna received SNR Nu·SNR (CLAIMS.md HA1). Reading
-  chosen: eq. (15) and DESIGN.md ("received power per antenna over σ²") win,
-  so the paired channel has E|h_ij|² = 1/Nt (LocalScatteringChannel with
+  also says each user has "an average gain of one" (Section IV-A), which with Nu
+  users would make the per-antenna received SNR Nu·SNR (docs/papers.md,
+  "HyperMIMO"). Reading chosen: eq. (15) (received power per antenna over σ²)
+  wins, so the paired channel has E|h_ij|² = 1/Nt (LocalScatteringChannel with
   gain=1/nt), and with ``channel_variance`` given σ² = channel_variance·Nt/SNR.
   To reproduce the other reading use gain=1 with σ² = 1/SNR (i.e. this
   convention without channel_variance): the SNR axis then shifts by
   10·log10(Nu) dB (+7.8 dB for Nu = 6).
 
-eqnet: EQ-Net states no SNR definition (eqnet.txt L137-139, L663-668; CLAIMS.md
-  EA1); DESIGN.md names it Es/N0. Reading chosen: Es = E|x_i|² = 1, the energy
-  of one transmitted symbol per stream, and N0 = σ² (complex noise variance per
+eqnet: EQ-Net states no SNR definition (neither with its model eq. (1) nor with
+  its training data; docs/papers.md, "EQ-Net"), so the project calls it Es/N0.
+  Reading chosen: Es = E|x_i|² = 1, the energy of one transmitted symbol per
+  stream, and N0 = σ² (complex noise variance per
   receive dimension), so σ² = 1/SNR; channel i.i.d. CN(0, 1) (normalisation not
   stated), giving a per-receive-antenna SNR of Nt·Es/N0.
 
@@ -124,10 +126,10 @@ _CONVENTIONS = {"rx": _rx, "detnet": _detnet, "lcgnet": _lcgnet, "remimo": _remi
 CONVENTION_CHANNEL_VARIANCE = {
     "rx": lambda nr, nt: 1.0,
     "detnet": lambda nr, nt: 1.0,          # scale-free; DetNet's generator uses unit-variance entries
-    "lcgnet": lambda nr, nt: 1.0 / nt,     # lcgnet.txt L1214-1215
-    "remimo": lambda nr, nt: 1.0 / nr,     # remimo.txt L322
+    "lcgnet": lambda nr, nt: 1.0 / nt,     # LcgNet Section V-A
+    "remimo": lambda nr, nt: 1.0 / nr,     # RE-MIMO Section V-A
     "hypermimo": lambda nr, nt: 1.0 / nt,  # eq. (15) holds with per-user gain 1/Nu (see module doc)
-    "eqnet": lambda nr, nt: 1.0,           # not stated in eqnet.txt; unit variance assumed
+    "eqnet": lambda nr, nt: 1.0,           # not stated by EQ-Net; unit variance assumed
 }
 
 #: The ratio each convention sets equal to the SNR (for documentation and reports).

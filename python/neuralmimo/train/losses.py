@@ -4,12 +4,12 @@
 
 Shapes: estimate, x float[B, Nt, 2]; llr float[B, Nt, K]; bits float[B, Nt, K] (0/1).
 
-mse   (1/B) Σ_b ‖x_b − x̂_b‖² over the 2Nt real coordinates: LcgNet eq. (15)
-      (lcgnet.txt L520-530), a squared norm per vector averaged over the batch.
-nmse  (1/B) Σ_b ‖x_b − x̂_b‖² / ‖x_b‖²: LcgNet eq. (26) (L1187), the quantity
+mse   (1/B) Σ_b ‖x_b − x̂_b‖² over the 2Nt real coordinates: LcgNet eq. (15),
+      a squared norm per vector averaged over the batch.
+nmse  (1/B) Σ_b ‖x_b − x̂_b‖² / ‖x_b‖²: LcgNet eq. (26), the quantity
       the validation reports and early stopping watches.
 bce   binary cross-entropy of sigmoid(LLR) against the bits, mean over all
-      bits; with LLR = ln P(b=1)/P(b=0) (DESIGN.md section 3) sigmoid(LLR) is P(b=1).
+      bits; with LLR = ln P(b=1)/P(b=0) (docs/conventions.md) sigmoid(LLR) is P(b=1).
 """
 from __future__ import annotations
 

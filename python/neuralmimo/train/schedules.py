@@ -13,7 +13,7 @@ Schedules (pluggable: ``@register_schedule("name")`` on a
 
 fixed      one stage.
 stages     an explicit list, [[schedule.stages]] tables in the config.
-layerwise  LcgNet's recipe (lcgnet.txt L764-803): SNR curriculum from high to
+layerwise  LcgNet's recipe (Section III-D, Fig. 3): SNR curriculum from high to
            low SNR and layer-by-layer growth; see :func:`layerwise`.
 """
 from __future__ import annotations
@@ -148,7 +148,7 @@ def stages(keys: Keys, n_layers: int) -> list[Stage]:
 
 @register_schedule("layerwise")
 def layerwise(keys: Keys, n_layers: int) -> list[Stage]:
-    """LcgNet's training recipe (lcgnet.txt L764-803, CLAIMS.md CA4/CA5).
+    """LcgNet's training recipe (its Section III-D and Fig. 3; docs/papers.md, "LcgNet").
 
     Keys (defaults): snr_curriculum_db ([30, 25, 20, 15, 10, 5, 0]; each entry a
     number or a [lo, hi] range, trained in this order), layers (model n_layers),
@@ -164,11 +164,11 @@ def layerwise(keys: Keys, n_layers: int) -> list[Stage]:
     with grow_at_every_level = true, the whole growth again.
 
     Why growth only at the first level by default: the paper says "for each SNR
-    level, we train the proposed network with the same strategy" (L775-777), and
-    its Fig. 3 (L948) draws the train/fine-tune sequence under both SNRs, but it never
+    level, we train the proposed network with the same strategy" (Section III-D),
+    and its Fig. 3 draws the train/fine-tune sequence under both SNRs, but it never
     says whether the later levels start again from one layer or continue from
-    the grown network (CLAIMS.md CA5). Layer-wise growth exists to initialise
-    each new layer well and to expose the 1..L-layer networks (L779-790); at a
+    the grown network (docs/papers.md, "LcgNet", curriculum). Layer-wise growth exists to
+    initialise each new layer well and to expose the 1..L-layer networks; at a
     later level every layer is already trained, so re-running "train the newest
     layer alone" with the others frozen mostly repeats the fine-tuning, at about
     twice the stage count per level (2L instead of 1: 14L stages for the paper's
