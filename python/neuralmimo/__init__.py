@@ -12,10 +12,11 @@ never import gnuradio. GNU Radio blocks (Python blocks in `blocks`, C++
 blocks from the compiled binding) are loaded on first access, so importing the
 package stays light and works without GNU Radio.
 """
-from .detectors import DetectorOutput, detector, detector_names
+from .detectors import DetectorOutput, detector_names
 from .paths import example_path, fixture_path, model_path
 from .phy.constellation import Constellation, constellation, constellation_names
 from .phy.ofdm import OfdmConfig, ofdm_config
+from .registry import DetectorSpec, detector
 
 __version__ = "0.1.0"
 
@@ -54,5 +55,5 @@ def __getattr__(name):
     raise AttributeError(f"module 'neuralmimo' has no attribute '{name}'")
 
 
-__all__ = ["Constellation", "DetectorOutput", "constellation", "constellation_names",
+__all__ = ["Constellation", "DetectorOutput", "DetectorSpec", "constellation", "constellation_names",
            "detector", "detector_names", "OfdmConfig", "ofdm_config", "model_path", "example_path", "fixture_path", *_BLOCKS]

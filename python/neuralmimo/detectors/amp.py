@@ -52,7 +52,8 @@ from dataclasses import dataclass
 
 import torch
 
-from .base import NOISE_VAR_FLOOR, Detector, DetectorOutput, constellation_tensors
+from ..phy.demap import NOISE_VAR_FLOOR
+from .base import Detector, DetectorOutput, constellation_tensors
 
 #: Floor ε on the OAMP error variances v², τ² and the AMP effective noise variance.
 VARIANCE_FLOOR = 1e-10

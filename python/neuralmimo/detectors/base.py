@@ -1,6 +1,6 @@
 # Copyright 2026 gr-neuralmimo contributors
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""One detector interface for every backend (DESIGN.md section 4).
+"""One detector interface for every backend.
 
     out = det(y, H, noise_var)
     y: complex[B, Nr], H: complex[B, Nr, Nt], noise_var: float scalar or [B]
@@ -19,10 +19,7 @@ import numpy as np
 import torch
 
 from ..phy.constellation import Constellation, constellation as _lookup
-
-#: Smallest noise variance used inside detectors: noise_var = 0 is allowed
-#: (noise-free analysis) and gives large but finite LLRs.
-NOISE_VAR_FLOOR = 1e-10
+from ..phy.demap import check_demapping, linear_llr, symbols_from_llr
 
 
 @dataclass
@@ -56,11 +53,15 @@ class Detector:
     #: Whether Nt > Nr is acceptable (ZF and friends need Nr >= Nt).
     allows_more_streams_than_antennas = True
 
-    def __init__(self, constellation: str | Constellation | None = None):
+    def __init__(self, constellation: str | Constellation | None = None, demapping: str | None = None):
+        """demapping: "maxlog" or "app" for the detectors that demap a per-stream Gaussian estimate
+        (phy.demap); None for the others, which have no such choice."""
         if constellation is None:
             raise ValueError(f"{self.name}: constellation= is required "
                              "(one of bpsk, qpsk, qam16, qam64, qam256)")
         self.constellation = _lookup(constellation)
+        if demapping is not None:
+            self.demapping = check_demapping(demapping)
 
     # -- subclasses ---------------------------------------------------------
     def _check_dims(self, nr: int, nt: int) -> None:
@@ -112,6 +113,13 @@ class Detector:
             out = DetectorOutput(*(None if v is None else v.detach().cpu().numpy()
                                    for v in (out.symbols, out.llr, out.estimate)))
         return out
+
+    def linear_output(self, xhat, g_diag, nv, biased: bool = True) -> DetectorOutput:
+        """Output of a linear filter x̂ = G Hᴴ y: bias-corrected Gaussian LLRs (phy.demap.linear_llr),
+        symbols from their signs. xhat complex[B, Nt], g_diag real[B, Nt] (G_tt), nv real[B]."""
+        pts, bits = constellation_tensors(self.constellation, nv.dtype, nv.device)
+        llr, _ = linear_llr(xhat.real, xhat.imag, g_diag, nv, pts.real, pts.imag, bits, self.demapping, biased)
+        return DetectorOutput(symbols=symbols_from_llr(llr, pts), llr=llr, estimate=xhat)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(constellation='{self.constellation.name}')"

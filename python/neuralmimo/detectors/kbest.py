@@ -35,7 +35,8 @@ from __future__ import annotations
 
 import torch
 
-from .base import NOISE_VAR_FLOOR, Detector, DetectorOutput, constellation_tensors
+from ..phy.demap import NOISE_VAR_FLOOR
+from .base import Detector, DetectorOutput, constellation_tensors
 
 DEFAULT_K = 16
 DEFAULT_LLR_CLIP = 20.0

@@ -16,8 +16,8 @@ import torch
 
 from ..export.manifest import metadata_props, read_manifest
 from ..phy.constellation import constellation as _lookup
+from ..phy.demap import symbols_from_llr
 from .base import Detector, DetectorOutput, constellation_tensors
-from .demap import symbols_from_llr
 
 _PROVIDER_ALIASES = {"cpu": "CPUExecutionProvider", "cuda": "CUDAExecutionProvider",
                      "tensorrt": "TensorrtExecutionProvider"}
