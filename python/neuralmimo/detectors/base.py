@@ -125,6 +125,18 @@ class Detector:
         return f"{type(self).__name__}(constellation='{self.constellation.name}')"
 
 
+def positive_int(name: str, value) -> int:
+    """A count parameter: value as an int >= 1 (an integral float such as 4.0 passes), else ValueError
+    naming the parameter."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name}: expected an integer >= 1, got {value!r}") from exc
+    if number < 1 or number != value:
+        raise ValueError(f"{name}: expected an integer >= 1, got {value!r}")
+    return number
+
+
 def constellation_tensors(const: Constellation, dtype: torch.dtype, device) -> tuple[torch.Tensor, torch.Tensor]:
     """(points complex[M], bits bool[M, K]) as tensors."""
     cdtype = torch.complex128 if dtype in (torch.float64, torch.complex128) else torch.complex64
