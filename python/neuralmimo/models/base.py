@@ -6,13 +6,13 @@ A family subclasses :class:`TrainableDetector`, sets the class attributes, build
 its layers in ``__init__`` (after ``super().__init__(nt, nr, constellation)``) and
 implements ``forward``; everything else has a default.
 
-Tensors follow the ONNX contract (DESIGN.md section 6), float32 with (re, im) last:
+Tensors follow the ONNX contract (docs/conventions.md), float32 with (re, im) last:
 
     y          float32[B, Nr, 2]
     h          float32[B, Nr, Nt, 2]
     noise_var  float32[B]            σ² per complex receive dimension
     estimate   float32[B, Nt, 2]     soft estimate x̂
-    llr        float32[B, Nt, K]     LLR = ln P(b=1|y)/P(b=0|y) (DESIGN.md section 3)
+    llr        float32[B, Nt, K]     LLR = ln P(b=1|y)/P(b=0|y) (docs/conventions.md)
 
 Members the trainer and the exporter use:
 

@@ -1,6 +1,6 @@
 # Copyright 2026 gr-neuralmimo contributors
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""LcgNet: unfolded conjugate gradient with learned step sizes (lcgnet.txt).
+"""LcgNet: unfolded conjugate gradient with learned step sizes (docs/papers.md).
 
 Works on the real-valued equivalent system (phy/realvalued.py), for every
 constellation: x_r = [Re x; Im x] has n = 2Nt coordinates, A = H_rᵀH_r + σ²I,
@@ -10,7 +10,7 @@ b = H_rᵀy_r. One layer i (eqs. 16-17):
 
 LcgNetS learns one scalar α_i, β_i per layer; LcgNetV learns vectors in Rⁿ.
 For BPSK the imaginary half of x_r is zero and the vector steps can learn to
-suppress it (the paper's steps are in R^{2Nt}, CA3 in CLAIMS.md). For QAM the
+suppress it (the paper's steps are in R^{2Nt}). For QAM the
 real and imaginary halves are two PAMs with energy 1/2 each.
 
 LLRs (Gaussian approximation, exact for this linear map): s = M b, where M
@@ -24,7 +24,7 @@ This costs L·n³ per item, which is why forward_train skips it.
 QLcgNetV (section IV): the step sizes pass through one shared soft staircase
 (TanhSum with learnable Φ = {w1, w2, b1, b2}, eq. 24) whose smoothness σ is
 annealed; the exported model uses its σ → ∞ limit, a true staircase with at
-most 2l+1 levels. Departure (CA10): each tanh has amplitude G/2 (the paper
+most 2l+1 levels. Departure from the paper: each tanh has amplitude G/2 (the paper
 writes G_b/(2l)), so that at σ → ∞ with Φ at its initial value the soft
 quantiser equals the uniform hard quantiser (19)-(21) exactly.
 """
@@ -108,7 +108,7 @@ class LcgNet(TrainableDetector):
         self.variant = variant
         self.n_layers = int(layers)
         width = 2 * self.nt if variant == "V" else 1
-        # The paper initialises every step size at zero (L773-775).
+        # The paper initialises every step size at zero.
         # One parameter per layer so that layer-by-layer training can freeze earlier layers.
         self.alphas = nn.ParameterList([nn.Parameter(torch.zeros(width)) for _ in range(self.n_layers)])
         self.betas = nn.ParameterList([nn.Parameter(torch.zeros(width)) for _ in range(self.n_layers)])
@@ -224,7 +224,7 @@ class LcgNet(TrainableDetector):
                 "alpha": a.double().tolist(), "beta": b.double().tolist(), "quantization": q}
 
     def step_memory_bits(self, bits_per_value: int = 32) -> int:
-        """Memory of the step sizes of the active layers (C17/C21: 4·Nt·L values for LcgNetV)."""
+        """Memory of the step sizes of the active layers (4·Nt·L values for LcgNetV)."""
         per_layer = 2 * (2 * self.nt if self.variant == "V" else 1)
         return per_layer * self.active_layers * int(bits_per_value)
 
@@ -301,7 +301,7 @@ class LcgNet(TrainableDetector):
 
 def quantizer_step_for(alpha: torch.Tensor, beta: torch.Tensor, levels: int) -> float:
     """G such that the top level lG equals the largest trained step magnitude (the paper's G_b comes
-    from "prior knowledge obtained by LcgNetV", CA10)."""
+    from "prior knowledge obtained by LcgNetV")."""
     top = float(torch.cat([alpha.detach().abs().flatten(), beta.detach().abs().flatten()]).max())
     return top / levels if top > 0 else 1.0 / max(levels, 1)
 
