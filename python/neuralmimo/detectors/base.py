@@ -125,6 +125,21 @@ class Detector:
         return f"{type(self).__name__}(constellation='{self.constellation.name}')"
 
 
+def contract_output(res: dict, points: torch.Tensor) -> DetectorOutput:
+    """DetectorOutput of a model's outputs on the ONNX contract: res holds "estimate" float[B, Nt, 2]
+    and/or "llr" float[B, Nt, K]; points complex[M]. Symbols come from the LLR signs, or are the
+    points nearest to the estimate when the model gives no LLRs."""
+    out = DetectorOutput()
+    if "estimate" in res:
+        out.estimate = torch.view_as_complex(res["estimate"].contiguous())
+    if "llr" in res:
+        out.llr = res["llr"]
+        out.symbols = symbols_from_llr(out.llr, points)
+    else:
+        out.symbols = points[torch.argmin((out.estimate.unsqueeze(-1) - points).abs(), dim=-1)]
+    return out
+
+
 def positive_int(name: str, value) -> int:
     """A count parameter: value as an int >= 1 (an integral float such as 4.0 passes), else ValueError
     naming the parameter."""

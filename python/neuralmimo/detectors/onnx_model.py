@@ -17,8 +17,7 @@ import torch
 
 from ..manifest import metadata_props, read_manifest
 from ..phy.constellation import constellation as _lookup
-from ..phy.demap import symbols_from_llr
-from .base import Detector, DetectorOutput, constellation_tensors
+from .base import Detector, constellation_tensors, contract_output
 
 _PROVIDER_ALIASES = {"cpu": "CPUExecutionProvider", "cuda": "CUDAExecutionProvider",
                      "tensorrt": "TensorrtExecutionProvider"}
@@ -119,16 +118,7 @@ class OnnxDetector(Detector):
                            torch.view_as_real(h.to(torch.complex64)).contiguous().cpu().numpy(),
                            nv.to(torch.float32).cpu().numpy())
         pts, _ = constellation_tensors(self.constellation, torch.float32, dev)
-        out = DetectorOutput()
-        if "estimate" in res:
-            out.estimate = torch.view_as_complex(torch.from_numpy(res["estimate"]).to(dev).contiguous())
-        if "llr" in res:
-            out.llr = torch.from_numpy(res["llr"]).to(dev)
-            out.symbols = symbols_from_llr(out.llr, pts)
-        else:
-            d = (out.estimate.unsqueeze(-1) - pts).abs()
-            out.symbols = pts[torch.argmin(d, dim=-1)]
-        return out
+        return contract_output({k: torch.from_numpy(v).to(dev) for k, v in res.items()}, pts)
 
     def __repr__(self):
         return f"OnnxDetector('{self.path.name}', provider={self.provider}, threads={self.threads})"

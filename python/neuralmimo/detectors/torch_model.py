@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import torch
 
-from ..phy.demap import symbols_from_llr
-from .base import Detector, DetectorOutput, constellation_tensors
+from .base import Detector, constellation_tensors, contract_output
 
 
 class TorchModelDetector(Detector):
@@ -55,15 +54,7 @@ class TorchModelDetector(Detector):
             else:
                 res = dict(zip(module.outputs, module(*args)))
         pts, _ = constellation_tensors(self.constellation, real, y.device)
-        out = DetectorOutput()
-        if "estimate" in res:
-            out.estimate = torch.view_as_complex(res["estimate"].contiguous())
-        if "llr" in res:
-            out.llr = res["llr"]
-            out.symbols = symbols_from_llr(out.llr, pts)
-        else:
-            out.symbols = pts[torch.argmin((out.estimate.unsqueeze(-1) - pts).abs(), dim=-1)]
-        return out
+        return contract_output(res, pts)
 
     def __repr__(self):
         return f"TorchModelDetector({type(self.module).__name__}, nt={self.module.nt}, nr={self.module.nr})"
