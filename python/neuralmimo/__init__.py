@@ -7,15 +7,30 @@
     det = nm.detector("lmmse", constellation="qam16")
     out = det(y, H, noise_var)       # .symbols, .llr, .estimate
 
-The algorithm sub-packages (phy, detectors, models, train, export, eval, cli)
-never import gnuradio. GNU Radio blocks (Python blocks in `blocks`, C++
-blocks from the compiled binding) are loaded on first access, so importing the
-package stays light and works without GNU Radio.
+Imports run one way, lowest layer first (tests/test_imports.py checks it, lazy imports included):
+
+    paths, manifest, cg_steps   files and their formats
+    phy                         constellations, channels, SNR conventions, demapping, OFDM framing
+    detectors                   classical detectors; adapters of ONNX files and torch modules
+    models                      trainable families (models.FAMILIES), checkpoint loading
+    registry                    nm.detector and DetectorSpec: every detector behind one spec
+    export                      ONNX export, checked against torch
+    train                       trainer, schedules, configs
+    eval, recording             Monte-Carlo harness and metrics; SigMF traces
+    papers                      per-paper studies
+    blocks                      GNU Radio blocks (Python, and the compiled C++ ones)
+    bench, cli                  entry points
+
+A module may import its own layer and the layers listed before it, never one listed after it.
+Nothing listed before blocks imports gnuradio, so all of that runs on a machine without GNU
+Radio (a training or GPU machine). This package re-exports the API at the
+registry layer; its GNU Radio blocks are loaded on first access, so importing it stays light.
 """
-from .detectors import DetectorOutput, detector, detector_names
+from .detectors import DetectorOutput, detector_names
 from .paths import example_path, fixture_path, model_path
 from .phy.constellation import Constellation, constellation, constellation_names
 from .phy.ofdm import OfdmConfig, ofdm_config
+from .registry import DetectorSpec, detector
 
 __version__ = "0.1.0"
 
@@ -54,5 +69,5 @@ def __getattr__(name):
     raise AttributeError(f"module 'neuralmimo' has no attribute '{name}'")
 
 
-__all__ = ["Constellation", "DetectorOutput", "constellation", "constellation_names",
+__all__ = ["Constellation", "DetectorOutput", "DetectorSpec", "constellation", "constellation_names",
            "detector", "detector_names", "OfdmConfig", "ofdm_config", "model_path", "example_path", "fixture_path", *_BLOCKS]

@@ -17,7 +17,12 @@ _PREFIX = __name__ + "."
 
 
 class _AliasFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    """Resolves gnuradio.neuralmimo.X to the already importable neuralmimo.X."""
+    """Resolves gnuradio.neuralmimo.X to the already importable neuralmimo.X.
+
+    The import system stamps the alias spec on whatever create_module returns; exec_module puts
+    the module's own spec back, so that __spec__.name stays "neuralmimo.X" and importlib.reload
+    re-executes the real module instead of this loader's no-op.
+    """
 
     def find_spec(self, fullname, path=None, target=None):
         if fullname.startswith(_PREFIX):
@@ -25,10 +30,12 @@ class _AliasFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         return None
 
     def create_module(self, spec):
-        return importlib.import_module("neuralmimo." + spec.name[len(_PREFIX):])
+        module = importlib.import_module("neuralmimo." + spec.name[len(_PREFIX):])
+        spec.loader_state = module.__spec__
+        return module
 
     def exec_module(self, module):
-        pass
+        module.__spec__ = module.__spec__.loader_state
 
 
 if not any(isinstance(f, _AliasFinder) for f in sys.meta_path):

@@ -18,6 +18,18 @@ class qa_module(gr_unittest.TestCase):
         self.assertIs(gnm.onnx_detector, neuralmimo.onnx_detector)
         self.assertIs(gnm.lmmse_detector, neuralmimo.lmmse_detector)
 
+    def test_aliased_submodules_keep_their_own_spec(self):
+        import importlib
+
+        import gnuradio.neuralmimo.paths as gpaths
+        import neuralmimo.paths as paths
+
+        self.assertIs(gpaths, paths)
+        self.assertEqual(paths.__spec__.name, "neuralmimo.paths")
+        paths.model_path = None                  # reload must run the module again
+        importlib.reload(gpaths)
+        self.assertTrue(callable(paths.model_path))
+
 
 if __name__ == "__main__":
     gr_unittest.run(qa_module)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..detectors import detector
+from ..registry import detector
 from .detector_block import DetectorBlock
 
 

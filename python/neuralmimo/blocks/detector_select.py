@@ -7,35 +7,33 @@
     spec "path/model.onnx"     onnx_detector (its manifest must match nt, nr, constellation)
     spec any other name        classical_detector(name): nm.detector_names()
 
-All of them take y, h, noise_var (docs/conventions.md, stream contract) and give one output of kind
-`output`; a receiver flowgraph (usrp_rx.grc, replay) changes detector by changing a string.
+The spec is parsed by registry.DetectorSpec, as nm.detector's. All of them take y, h, noise_var
+(the stream contract, docs/conventions.md) and give one output of kind `output`; a receiver
+flowgraph (usrp_rx.grc, replay) changes detector by changing a string.
 """
 from __future__ import annotations
 
-from ..detectors import detector_names
+from ..registry import DetectorSpec
 
 
 def detector_select(spec: str = "cpp:lmmse", nt: int = 2, nr: int = 2, constellation: str = "qam16",
                     output: str = "llr", batch: int = 256, threads: int = 1):
-    spec = str(spec).strip()
-    if spec == "cpp:lmmse":
+    s = DetectorSpec.parse(spec, "detector_select: spec")
+    if s.kind == "cpp" and s.name == "lmmse":
         from .. import lmmse_detector
         return lmmse_detector(int(nt), int(nr), constellation, output)
-    if spec == "cpp:cg" or spec.startswith("cpp:cg:"):
+    if s.kind == "cpp":
         from .. import cg_detector
-        iterations = spec[len("cpp:cg:"):] if spec != "cpp:cg" else str(nt)
-        if not iterations.isdigit() or int(iterations) < 1:
-            raise ValueError(f"detector_select: '{spec}' is not cpp:cg or cpp:cg:<iterations >= 1>")
-        return cg_detector(int(nt), int(nr), constellation, output, int(iterations), [], [], "complex",
-                           int(threads))
-    if spec.endswith(".onnx"):
+        iterations = s.options.get("iterations", int(nt))
+        return cg_detector(int(nt), int(nr), constellation, output, iterations, [], [], "complex", int(threads))
+    if s.kind == "onnx":
         from .onnx_detector import onnx_detector
-        return onnx_detector(spec, nt, nr, constellation, output, threads=threads, batch=batch)
-    if spec in detector_names():
+        return onnx_detector(s.name, nt, nr, constellation, output, threads=threads, batch=batch)
+    if s.kind == "classical":
         from .classical_detector import classical_detector
-        return classical_detector(spec, nt, nr, constellation, output, batch=batch)
-    raise ValueError(f"detector_select: unknown detector '{spec}'; use cpp:lmmse, cpp:cg[:N], "
-                     f"a .onnx file or one of {', '.join(detector_names())}")
+        return classical_detector(s.name, nt, nr, constellation, output, batch=batch)
+    raise ValueError(f"detector_select: spec '{spec}' is a {s.kind}; a block needs cpp:lmmse, cpp:cg[:N], "
+                     "a .onnx model or a classical name")
 
 
 def run_items(block, y, h, noise_var, width: int):

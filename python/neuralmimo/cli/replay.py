@@ -26,6 +26,7 @@ import numpy as np
 from ..phy.ofdm import FrameChecker, OfdmConfig
 from ..phy.ofdm_rx import OfdmReceiver
 from ..recording import Recording
+from ..registry import DetectorSpec, detector
 
 
 class _Detector:
@@ -35,14 +36,13 @@ class _Detector:
         self.spec, self.config = spec, config
         c = config
         self._det = None
-        if spec.startswith("cpp:"):
+        kind = DetectorSpec.parse(spec, "--detectors").kind
+        if kind == "cpp":
             from ..blocks.detector_select import detector_select     # raises without GNU Radio
             detector_select(spec, c.nt, c.nr, c.constellation, "llr")  # validate the spec now
-        elif spec.endswith(".onnx"):
-            from ..detectors.onnx_model import OnnxDetector
-            self._det = OnnxDetector(spec, threads=threads, constellation=c.constellation, nt=c.nt, nr=c.nr)
+        elif kind == "onnx":
+            self._det = detector(spec, threads=threads, constellation=c.constellation, nt=c.nt, nr=c.nr)
         else:
-            from ..detectors import detector
             self._det = detector(spec, constellation=c.constellation)
 
     def frames(self, frames: list) -> list:

@@ -52,7 +52,8 @@ from dataclasses import dataclass
 
 import torch
 
-from .base import NOISE_VAR_FLOOR, Detector, DetectorOutput, constellation_tensors
+from ..phy.demap import NOISE_VAR_FLOOR
+from .base import Detector, DetectorOutput, constellation_tensors, positive_int
 
 #: Floor ε on the OAMP error variances v², τ² and the AMP effective noise variance.
 VARIANCE_FLOOR = 1e-10
@@ -109,13 +110,7 @@ class _MessagePassing(Detector):
 
     def __init__(self, constellation=None, iterations: int = DEFAULT_ITERATIONS):
         super().__init__(constellation)
-        try:
-            it = int(iterations)
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"iterations: expected an integer >= 1, got {iterations!r}") from exc
-        if it < 1 or it != iterations:
-            raise ValueError(f"iterations: expected an integer >= 1, got {iterations!r}")
-        self.iterations = it
+        self.iterations = positive_int("iterations", iterations)
 
     @staticmethod
     def _output(post: Posterior) -> DetectorOutput:

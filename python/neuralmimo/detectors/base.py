@@ -19,10 +19,7 @@ import numpy as np
 import torch
 
 from ..phy.constellation import Constellation, constellation as _lookup
-
-#: Smallest noise variance used inside detectors: noise_var = 0 is allowed
-#: (noise-free analysis) and gives large but finite LLRs.
-NOISE_VAR_FLOOR = 1e-10
+from ..phy.demap import check_demapping, linear_llr, symbols_from_llr
 
 
 @dataclass
@@ -71,11 +68,15 @@ class Detector:
     #: Whether Nt > Nr is acceptable (ZF and friends need Nr >= Nt).
     allows_more_streams_than_antennas = True
 
-    def __init__(self, constellation: str | Constellation | None = None):
+    def __init__(self, constellation: str | Constellation | None = None, demapping: str | None = None):
+        """demapping: "maxlog" or "app" for the detectors that demap a per-stream Gaussian estimate
+        (phy.demap); None for the others, which have no such choice."""
         if constellation is None:
             raise ValueError(f"{self.name}: constellation= is required "
                              "(one of bpsk, qpsk, qam16, qam64, qam256)")
         self.constellation = _lookup(constellation)
+        if demapping is not None:
+            self.demapping = check_demapping(demapping)
 
     # -- subclasses ---------------------------------------------------------
     def _check_dims(self, nr: int, nt: int) -> None:
@@ -128,8 +129,42 @@ class Detector:
                                    for v in (out.symbols, out.llr, out.estimate)))
         return out
 
+    def linear_output(self, xhat, g_diag, nv, biased: bool = True) -> DetectorOutput:
+        """Output of a linear filter x̂ = G Hᴴ y: bias-corrected Gaussian LLRs (phy.demap.linear_llr),
+        symbols from their signs. xhat complex[B, Nt], g_diag real[B, Nt] (G_tt), nv real[B]."""
+        pts, bits = constellation_tensors(self.constellation, nv.dtype, nv.device)
+        llr, _ = linear_llr(xhat.real, xhat.imag, g_diag, nv, pts.real, pts.imag, bits, self.demapping, biased)
+        return DetectorOutput(symbols=symbols_from_llr(llr, pts), llr=llr, estimate=xhat)
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}(constellation='{self.constellation.name}')"
+
+
+def contract_output(res: dict, points: torch.Tensor) -> DetectorOutput:
+    """DetectorOutput of a model's outputs on the ONNX contract: res holds "estimate" float[B, Nt, 2]
+    and/or "llr" float[B, Nt, K]; points complex[M]. Symbols come from the LLR signs, or are the
+    points nearest to the estimate when the model gives no LLRs."""
+    out = DetectorOutput()
+    if "estimate" in res:
+        out.estimate = torch.view_as_complex(res["estimate"].contiguous())
+    if "llr" in res:
+        out.llr = res["llr"]
+        out.symbols = symbols_from_llr(out.llr, points)
+    else:
+        out.symbols = points[torch.argmin((out.estimate.unsqueeze(-1) - points).abs(), dim=-1)]
+    return out
+
+
+def positive_int(name: str, value) -> int:
+    """A count parameter: value as an int >= 1 (an integral float such as 4.0 passes), else ValueError
+    naming the parameter."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name}: expected an integer >= 1, got {value!r}") from exc
+    if number < 1 or number != value:
+        raise ValueError(f"{name}: expected an integer >= 1, got {value!r}")
+    return number
 
 
 def constellation_tensors(const: Constellation, dtype: torch.dtype, device) -> tuple[torch.Tensor, torch.Tensor]:

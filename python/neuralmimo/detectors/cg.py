@@ -18,8 +18,7 @@ from __future__ import annotations
 import torch
 
 from ..phy.realvalued import real_system
-from .base import NOISE_VAR_FLOOR, Detector, DetectorOutput, constellation_tensors
-from .demap import DEMAPPING_METHODS, gaussian_llr, symbols_from_llr
+from .base import Detector
 
 
 def conjugate_gradient(a: torch.Tensor, b: torch.Tensor, iterations: int) -> torch.Tensor:
@@ -60,17 +59,15 @@ class ConjugateGradient(Detector):
 
     def __init__(self, constellation=None, iterations: int | None = None, form: str = "complex",
                  llr_variance: str = "exact", demapping: str = "maxlog"):
-        super().__init__(constellation)
+        super().__init__(constellation, demapping)
         if iterations is not None and int(iterations) < 1:
             raise ValueError(f"iterations: must be >= 1, got {iterations}")
         if form not in ("complex", "real"):
             raise ValueError(f"form: '{form}' is not one of complex, real")
         if llr_variance not in ("exact", "diag"):
             raise ValueError(f"llr_variance: '{llr_variance}' is not one of exact, diag")
-        if demapping not in DEMAPPING_METHODS:
-            raise ValueError(f"demapping: '{demapping}' is not one of {', '.join(DEMAPPING_METHODS)}")
         self.iterations = None if iterations is None else int(iterations)
-        self.form, self.llr_variance, self.demapping = form, llr_variance, demapping
+        self.form, self.llr_variance = form, llr_variance
 
     def _detect(self, y, h, nv):
         nt = h.shape[-1]
@@ -89,9 +86,4 @@ class ConjugateGradient(Detector):
             g_diag = torch.diagonal(torch.linalg.inv(a), dim1=-2, dim2=-1).real
         else:
             g_diag = 1.0 / torch.diagonal(a, dim1=-2, dim2=-1).real
-        mu = (1.0 - nv.unsqueeze(-1) * g_diag).clamp_min(1e-12)
-        nu = (nv.unsqueeze(-1) * g_diag / mu).clamp_min(NOISE_VAR_FLOOR)
-        z = xhat / mu
-        pts, bits = constellation_tensors(self.constellation, nv.dtype, nv.device)
-        llr = gaussian_llr(z.real, z.imag, nu, pts.real, pts.imag, bits, self.demapping)
-        return DetectorOutput(symbols=symbols_from_llr(llr, pts), llr=llr, estimate=xhat)
+        return self.linear_output(xhat, g_diag, nv)

@@ -35,7 +35,8 @@ from __future__ import annotations
 
 import torch
 
-from .base import NOISE_VAR_FLOOR, Detector, DetectorOutput, constellation_tensors
+from ..phy.demap import NOISE_VAR_FLOOR
+from .base import Detector, DetectorOutput, constellation_tensors, positive_int
 
 DEFAULT_K = 16
 DEFAULT_LLR_CLIP = 20.0
@@ -90,12 +91,7 @@ class KBest(Detector):
     def __init__(self, constellation=None, k: int = DEFAULT_K, llr_clip: float = DEFAULT_LLR_CLIP,
                  ordering: str = "sqrd"):
         super().__init__(constellation)
-        try:
-            kk = int(k)
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"k: expected an integer >= 1, got {k!r}") from exc
-        if kk < 1 or kk != k:
-            raise ValueError(f"k: expected an integer >= 1, got {k!r}")
+        kk = positive_int("k", k)
         try:
             clip = float(llr_clip)
         except (TypeError, ValueError) as exc:

@@ -13,34 +13,28 @@ from __future__ import annotations
 
 import torch
 
-from .base import NOISE_VAR_FLOOR, Detector, DetectorOutput, constellation_tensors
-from .demap import DEMAPPING_METHODS, gaussian_llr, symbols_from_llr, weighted_llr
+from ..phy.demap import BIAS_FLOOR, NOISE_VAR_FLOOR, real_dims_llr, symbols_from_llr
+from .base import Detector, DetectorOutput, constellation_tensors
 
 
 class _LinearDetector(Detector):
     """Shared part of ZF and LMMSE: x̂ = G Hᴴ y, bias-corrected Gaussian LLRs of z = x̂/μ
     (docs/conventions.md, "Bias-corrected Gaussian LLRs of linear detectors")."""
 
+    #: G is the biased LMMSE filter (True) or the unbiased ZF one (False); see phy.demap.linear_llr.
+    biased = True
+
     def __init__(self, constellation=None, demapping: str = "maxlog"):
-        super().__init__(constellation)
-        if demapping not in DEMAPPING_METHODS:
-            raise ValueError(f"demapping: '{demapping}' is not one of {', '.join(DEMAPPING_METHODS)}")
-        self.demapping = demapping
+        super().__init__(constellation, demapping)
 
     def _filter(self, h, nv):
-        """-> (G [B,Nt,Nt], bias μ [B,Nt] real)."""
+        """-> G complex[B, Nt, Nt]."""
         raise NotImplementedError
 
     def _detect(self, y, h, nv):
-        hh = h.mH
-        g, mu = self._filter(h, nv)
-        xhat = (g @ (hh @ y.unsqueeze(-1))).squeeze(-1)
-        g_diag = torch.diagonal(g, dim1=-2, dim2=-1).real
-        nu = (nv.unsqueeze(-1) * g_diag / mu).clamp_min(NOISE_VAR_FLOOR)
-        z = xhat / mu
-        pts, bits = constellation_tensors(self.constellation, nv.dtype, nv.device)
-        llr = gaussian_llr(z.real, z.imag, nu, pts.real, pts.imag, bits, self.demapping)
-        return DetectorOutput(symbols=symbols_from_llr(llr, pts), llr=llr, estimate=xhat)
+        g = self._filter(h, nv)
+        xhat = (g @ (h.mH @ y.unsqueeze(-1))).squeeze(-1)
+        return self.linear_output(xhat, torch.diagonal(g, dim1=-2, dim2=-1).real, nv, self.biased)
 
 
 class ZeroForcing(_LinearDetector):
@@ -56,13 +50,13 @@ class ZeroForcing(_LinearDetector):
 
     name = "zf"
     allows_more_streams_than_antennas = False
+    biased = False
 
     def _filter(self, h, nv):
-        gram = h.mH @ h
-        g, info = torch.linalg.inv_ex(gram)
+        g, info = torch.linalg.inv_ex(h.mH @ h)
         if (info != 0).any():
             raise ValueError(f"H: HᴴH is singular for {int((info != 0).sum())} item(s); ZF needs full column rank")
-        return g, torch.ones(g.shape[:-1], dtype=nv.dtype, device=nv.device)
+        return g
 
 
 class Lmmse(_LinearDetector):
@@ -86,9 +80,7 @@ class Lmmse(_LinearDetector):
         g, info = torch.linalg.inv_ex(a)
         if (info != 0).any():
             raise ValueError("H: HᴴH + σ²I is singular (noise_var = 0 with a rank-deficient H)")
-        mu = 1.0 - nv.unsqueeze(-1) * torch.diagonal(g, dim1=-2, dim2=-1).real
-        # μ → 0 only when a stream is buried in noise; keep the division finite.
-        return g, mu.clamp_min(1e-12)
+        return g
 
 
 class WidelyLinearLmmse(Detector):
@@ -112,10 +104,7 @@ class WidelyLinearLmmse(Detector):
     name = "wl-lmmse"
 
     def __init__(self, constellation=None, demapping: str = "maxlog"):
-        super().__init__(constellation)
-        if demapping not in DEMAPPING_METHODS:
-            raise ValueError(f"demapping: '{demapping}' is not one of {', '.join(DEMAPPING_METHODS)}")
-        self.demapping = demapping
+        super().__init__(constellation, demapping)
 
     def _detect(self, y, h, nv):
         from ..phy.realvalued import real_system
@@ -135,10 +124,8 @@ class WidelyLinearLmmse(Detector):
         xhat = d * (g @ (hd.transpose(-1, -2) @ y_r.unsqueeze(-1))).squeeze(-1)        # [B, 2Nt]
         e = (nv / 2).unsqueeze(-1) * c * torch.diagonal(g, dim1=-2, dim2=-1)
         used = c > 0
-        mu = torch.where(used, 1.0 - e / torch.where(used, c, 1.0), torch.ones_like(e)).clamp_min(1e-12)
+        mu = torch.where(used, 1.0 - e / torch.where(used, c, 1.0), torch.ones_like(e)).clamp_min(BIAS_FLOOR)
         v = (e / mu).clamp_min(NOISE_VAR_FLOOR / 2)
-        w = torch.where(used, 1.0 / (2.0 * v), torch.zeros_like(v))
-        z = xhat / mu
-        llr = weighted_llr(z[:, :nt], z[:, nt:], w[:, :nt], w[:, nt:], pts.real, pts.imag, bits, self.demapping)
+        llr = real_dims_llr(xhat, mu, v, c, pts.real, pts.imag, bits, self.demapping)
         estimate = torch.complex(xhat[:, :nt], xhat[:, nt:])
         return DetectorOutput(symbols=symbols_from_llr(llr, pts), llr=llr, estimate=estimate)

@@ -15,7 +15,8 @@ import itertools
 import numpy as np
 import torch
 
-from .base import NOISE_VAR_FLOOR, Detector, DetectorOutput, constellation_tensors
+from ..phy.demap import NOISE_VAR_FLOOR, bit_llr
+from .base import Detector, DetectorOutput, constellation_tensors
 
 #: Default refusal limit on M^Nt: 65536 candidates (e.g. 16QAM with 4 streams,
 #: QPSK with 8). Raise it with max_candidates= if memory and time allow.
@@ -76,15 +77,7 @@ class MaximumLikelihood(Detector):
             hc, yc = h[s:s + chunk], y[s:s + chunk]
             r = yc.unsqueeze(-1) - hc @ cand.T                        # [b, Nr, C]
             metric = (r.real ** 2 + r.imag ** 2).sum(1) * inv_nv[s:s + chunk, None]   # [b, C]
-            m = metric.unsqueeze(1)                                  # [b, 1, C]
-            if self.maxlog:
-                d1 = torch.amin(m + (1.0 - one) * 1e30, dim=-1)
-                d0 = torch.amin(m + one * 1e30, dim=-1)
-                llrs.append(d0 - d1)
-            else:
-                l1 = torch.logsumexp(-m - (1.0 - one) * 1e30, dim=-1)
-                l0 = torch.logsumexp(-m - one * 1e30, dim=-1)
-                llrs.append(l1 - l0)
+            llrs.append(bit_llr(metric.unsqueeze(1), one, -1, "maxlog" if self.maxlog else "app"))   # [b, Nt·K]
             syms.append(cand[torch.argmin(metric, dim=-1)])
             post = torch.softmax(-metric, dim=-1).to(cand.dtype)
             ests.append(post @ cand)

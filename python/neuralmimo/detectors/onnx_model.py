@@ -4,8 +4,9 @@
 
 One onnxruntime InferenceSession per instance; intra-op threads and the
 execution provider are explicit, and the provider actually used is checked
-(no silent fallback to another one). The manifest beside the model is checked
-against the graph's inputs/outputs and its metadata_props.
+(no silent fallback to another one). The manifest beside the model (or, without
+that file, the one in its metadata_props) is checked against the graph's inputs
+and outputs and against its metadata_props.
 """
 from __future__ import annotations
 
@@ -14,10 +15,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..export.manifest import metadata_props, read_manifest
+from ..manifest import metadata_props, read_manifest
 from ..phy.constellation import constellation as _lookup
-from .base import Detector, DetectorOutput, constellation_tensors
-from .demap import symbols_from_llr
+from .base import Detector, constellation_tensors, contract_output
 
 _PROVIDER_ALIASES = {"cpu": "CPUExecutionProvider", "cuda": "CUDAExecutionProvider",
                      "tensorrt": "TensorrtExecutionProvider"}
@@ -59,16 +59,6 @@ class OnnxDetector(Detector):
         self.path = Path(path)
         if not self.path.is_file():
             raise ValueError(f"model: file {self.path} not found")
-        self.manifest = read_manifest(self.path)
-        super().__init__(self.manifest["constellation"])
-        self.nt, self.nr = self.manifest["nt"], self.manifest["nr"]
-        for key, want in (("nt", nt), ("nr", nr)):
-            if want is not None and int(want) != self.manifest[key]:
-                raise ValueError(f"{key}: the flowgraph has {key}={want} but model {self.path.name} "
-                                 f"was exported for {key}={self.manifest[key]}")
-        if constellation is not None and _lookup(constellation).name != self.constellation.name:
-            raise ValueError(f"constellation: the flowgraph has '{_lookup(constellation).name}' but model "
-                             f"{self.path.name} was exported for '{self.constellation.name}'")
         if int(threads) < 1:
             raise ValueError(f"threads: must be >= 1, got {threads}")
         self.threads = int(threads)
@@ -83,6 +73,16 @@ class OnnxDetector(Detector):
         used = self.session.get_providers()[0]
         if used != self.provider:
             raise ValueError(f"provider: asked for {self.provider} but onnxruntime runs {used}")
+        self.manifest = read_manifest(self.path, self.session.get_modelmeta().custom_metadata_map)
+        super().__init__(self.manifest["constellation"])
+        self.nt, self.nr = self.manifest["nt"], self.manifest["nr"]
+        for key, want in (("nt", nt), ("nr", nr)):
+            if want is not None and int(want) != self.manifest[key]:
+                raise ValueError(f"{key}: the flowgraph has {key}={want} but model {self.path.name} "
+                                 f"was exported for {key}={self.manifest[key]}")
+        if constellation is not None and _lookup(constellation).name != self.constellation.name:
+            raise ValueError(f"constellation: the flowgraph has '{_lookup(constellation).name}' but model "
+                             f"{self.path.name} was exported for '{self.constellation.name}'")
         self._check_graph()
         self.outputs = list(self.manifest["outputs"])
 
@@ -127,16 +127,7 @@ class OnnxDetector(Detector):
                            torch.view_as_real(h.to(torch.complex64)).contiguous().cpu().numpy(),
                            nv.to(torch.float32).cpu().numpy())
         pts, _ = constellation_tensors(self.constellation, torch.float32, dev)
-        out = DetectorOutput()
-        if "estimate" in res:
-            out.estimate = torch.view_as_complex(torch.from_numpy(res["estimate"]).to(dev).contiguous())
-        if "llr" in res:
-            out.llr = torch.from_numpy(res["llr"]).to(dev)
-            out.symbols = symbols_from_llr(out.llr, pts)
-        else:
-            d = (out.estimate.unsqueeze(-1) - pts).abs()
-            out.symbols = pts[torch.argmin(d, dim=-1)]
-        return out
+        return contract_output({k: torch.from_numpy(v).to(dev) for k, v in res.items()}, pts)
 
     def __repr__(self):
         return f"OnnxDetector('{self.path.name}', provider={self.provider}, threads={self.threads})"

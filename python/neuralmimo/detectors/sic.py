@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import torch
 
-from .base import NOISE_VAR_FLOOR, Detector, DetectorOutput, constellation_tensors
-from .demap import DEMAPPING_METHODS, gaussian_llr, symbols_from_llr
+from ..phy.demap import linear_llr, symbols_from_llr
+from .base import Detector, DetectorOutput, constellation_tensors
 
 
 class _OrderedSic(Detector):
@@ -23,10 +23,7 @@ class _OrderedSic(Detector):
     mmse = True
 
     def __init__(self, constellation=None, demapping: str = "maxlog"):
-        super().__init__(constellation)
-        if demapping not in DEMAPPING_METHODS:
-            raise ValueError(f"demapping: '{demapping}' is not one of {', '.join(DEMAPPING_METHODS)}")
-        self.demapping = demapping
+        super().__init__(constellation, demapping)
 
     def _detect(self, y, h, nv):
         b, nr = y.shape
@@ -50,18 +47,13 @@ class _OrderedSic(Detector):
                 raise ValueError(f"H: singular system in {self.name} (rank-deficient H with noise_var = 0)")
             xhat = (g @ (hm.mH @ y_res.unsqueeze(-1))).squeeze(-1)
             gd = torch.diagonal(g, dim1=-2, dim2=-1).real
-            if self.mmse:
-                mu = (1.0 - nv.unsqueeze(-1) * gd).clamp_min(1e-12)
-            else:
-                mu = torch.ones_like(gd)
-            nu = (nv.unsqueeze(-1) * gd / mu).clamp_min(NOISE_VAR_FLOOR)
+            l_all, nu = linear_llr(xhat.real, xhat.imag, gd, nv, pts.real, pts.imag, bits, self.demapping,
+                                   self.mmse)                                    # [B, Nt, K], [B, Nt]
             score = torch.where(active, -nu, torch.full_like(nu, -float("inf")))
             t = torch.argmax(score, dim=-1)                                     # [B]
-            z_t = xhat[rows, t] / mu[rows, t]
-            l_t = gaussian_llr(z_t.real[:, None], z_t.imag[:, None], nu[rows, t][:, None],
-                               pts.real, pts.imag, bits, self.demapping)       # [B, 1, K]
-            s_t = symbols_from_llr(l_t, pts)[:, 0]
-            llr[rows, t] = l_t[:, 0]
+            l_t = l_all[rows, t]                                                # [B, K]
+            s_t = symbols_from_llr(l_t.unsqueeze(1), pts)[:, 0]
+            llr[rows, t] = l_t
             symbols[rows, t] = s_t
             estimate[rows, t] = xhat[rows, t]
             y_res = y_res - h[rows, :, t] * s_t.unsqueeze(-1)

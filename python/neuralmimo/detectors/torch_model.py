@@ -1,9 +1,12 @@
 # Copyright 2026 gr-neuralmimo contributors
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""A trainable detector module (models/) or a training checkpoint behind the one detector interface.
+"""A detector module on the ONNX contract (a models/ family) behind the one detector interface.
 
-    det = nm.detector("runs/lcgnetv_32x64_bpsk/final.pt")     # a checkpoint written by the trainer
     det = TorchModelDetector(module)                           # a module in memory
+    det = nm.detector("runs/lcgnetv_32x64_bpsk/final.pt")     # the same, from a trainer checkpoint
+
+The module is duck-typed (nt, nr, constellation, outputs, forward, forward_train), so this
+adapter needs nothing from models/; loading a checkpoint is models.checkpoint's job.
 
 Runs the module's forward (the graph that ONNX export would contain) in torch,
 on the device of the inputs, without autograd. Handy to evaluate a model
@@ -13,15 +16,7 @@ from __future__ import annotations
 
 import torch
 
-from .base import Detector, DetectorOutput, constellation_tensors
-from .demap import symbols_from_llr
-
-
-def load_checkpoint_module(path):
-    """Rebuild the module saved in a trainer checkpoint. ValueError naming the file."""
-    from ..train.checkpoint import model_from_checkpoint
-
-    return model_from_checkpoint(path, deployed=True)[0]
+from .base import Detector, constellation_tensors, contract_output
 
 
 class TorchModelDetector(Detector):
@@ -65,15 +60,7 @@ class TorchModelDetector(Detector):
             else:
                 res = dict(zip(module.outputs, module(*args)))
         pts, _ = constellation_tensors(self.constellation, real, y.device)
-        out = DetectorOutput()
-        if "estimate" in res:
-            out.estimate = torch.view_as_complex(res["estimate"].contiguous())
-        if "llr" in res:
-            out.llr = res["llr"]
-            out.symbols = symbols_from_llr(out.llr, pts)
-        else:
-            out.symbols = pts[torch.argmin((out.estimate.unsqueeze(-1) - pts).abs(), dim=-1)]
-        return out
+        return contract_output(res, pts)
 
     def __repr__(self):
         return f"TorchModelDetector({type(self.module).__name__}, nt={self.module.nt}, nr={self.module.nr})"

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .manifest import MANIFEST_VERSION, metadata_props, write_manifest
+from ..manifest import MANIFEST_VERSION, metadata_props, write_manifest
 
 DEFAULT_OPSET = 18
 #: Agreement required between onnxruntime and torch (float32 both; the LLRs

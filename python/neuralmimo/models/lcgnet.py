@@ -33,8 +33,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..detectors.base import NOISE_VAR_FLOOR
-from ..detectors.demap import weighted_llr
+from ..phy.demap import BIAS_FLOOR, NOISE_VAR_FLOOR, real_dims_llr
 from .base import TrainableDetector
 
 VARIANTS = ("S", "V")
@@ -282,7 +281,7 @@ class LcgNet(TrainableDetector):
         mu = torch.diagonal(t, dim1=-2, dim2=-1)
         interference = (t * t * self.energy).sum(-1) - mu * mu * self.energy
         noise = noise_var.unsqueeze(-1) / 2 * (t * m).sum(-1)
-        safe_mu = torch.where(mu.abs() > 1e-12, mu, torch.full_like(mu, 1e-12))
+        safe_mu = torch.where(mu.abs() > BIAS_FLOOR, mu, torch.full_like(mu, BIAS_FLOOR))
         nu = ((interference + noise) / (safe_mu * safe_mu)).clamp_min(NOISE_VAR_FLOOR)
         return safe_mu, nu
 
@@ -291,14 +290,7 @@ class LcgNet(TrainableDetector):
         alpha, beta = self.step_sizes()
         s = self._recursion(a, b, alpha, beta)
         mu, nu = self.post_detection(a, gram, noise_var, alpha, beta)
-        z = s / mu
-        w = 1.0 / (2.0 * nu)
-        nt = self.nt
-        if self.constellation.is_real:
-            w_im = torch.zeros_like(w[:, nt:])
-        else:
-            w_im = w[:, nt:]
-        llr = weighted_llr(z[:, :nt], z[:, nt:], w[:, :nt], w_im, self.pts_re, self.pts_im, self.bits)
+        llr = real_dims_llr(s, mu, nu, self.energy, self.pts_re, self.pts_im, self.bits)
         return llr, self._estimate(s)
 
     def export_mode(self, on: bool = True) -> "LcgNet":

@@ -12,9 +12,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..detectors.base import NOISE_VAR_FLOOR
-from ..detectors.demap import gaussian_llr
 from ..phy.constellation import constellation as _lookup
+from ..phy.demap import check_demapping, linear_llr
 from ..phy.realvalued import real_system
 from .linalg import spd_inverse
 
@@ -31,7 +30,7 @@ class LmmseNet(nn.Module):
         super().__init__()
         self.nt, self.nr = int(nt), int(nr)
         self.constellation = _lookup(constellation)
-        self.demapping = demapping
+        self.demapping = check_demapping(demapping)
         pts = torch.as_tensor(self.constellation.points.copy())
         self.register_buffer("pts_re", pts.real.float().clone())
         self.register_buffer("pts_im", pts.imag.float().clone())
@@ -49,9 +48,6 @@ class LmmseNet(nn.Module):
         g = spd_inverse(a)
         xhat = (g @ (h_r.transpose(-1, -2) @ y_r.unsqueeze(-1))).squeeze(-1)   # [B, 2Nt]
         g_diag = torch.diagonal(g, dim1=-2, dim2=-1)[:, :nt]
-        nv = noise_var.unsqueeze(-1)
-        mu = torch.clamp(1.0 - nv * g_diag, min=1e-12)
-        nu = torch.clamp(nv * g_diag / mu, min=NOISE_VAR_FLOOR)
         x_re, x_im = xhat[:, :nt], xhat[:, nt:]
-        llr = gaussian_llr(x_re / mu, x_im / mu, nu, self.pts_re, self.pts_im, self.bits, self.demapping)
+        llr, _ = linear_llr(x_re, x_im, g_diag, noise_var, self.pts_re, self.pts_im, self.bits, self.demapping)
         return llr, torch.stack([x_re, x_im], dim=-1)

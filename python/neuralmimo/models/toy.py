@@ -27,8 +27,7 @@ import math
 import torch
 from torch import nn
 
-from ..detectors.base import NOISE_VAR_FLOOR
-from ..detectors.demap import DEMAPPING_METHODS, gaussian_llr
+from ..phy.demap import NOISE_VAR_FLOOR, check_demapping, gaussian_llr
 from .base import TrainableDetector
 
 _OUTPUT_FORMS = (("estimate",), ("llr", "estimate"))
@@ -62,11 +61,9 @@ class ToyNet(TrainableDetector):
         outs = tuple(outputs) if isinstance(outputs, (list, tuple)) else (outputs,)
         if outs not in _OUTPUT_FORMS:
             raise ValueError(f"outputs: {list(outs)!r} is not one of {[list(o) for o in _OUTPUT_FORMS]}")
-        if demapping not in DEMAPPING_METHODS:
-            raise ValueError(f"demapping: '{demapping}' is not one of {', '.join(DEMAPPING_METHODS)}")
         self.n_layers = n_layers
         self.outputs = outs
-        self.demapping = demapping
+        self.demapping = check_demapping(demapping)
         self.llr_temperature = 1.0
         self.layers = nn.ModuleList([_ScaleLayer(nt)] + [_StepLayer() for _ in range(n_layers - 1)])
         self.log_noise_gain = nn.Parameter(torch.zeros(()))

@@ -6,6 +6,7 @@ Keys of last.pt (written after every epoch) and final.pt (end of training):
 
     format, version               "neuralmimo-train-checkpoint", 1
     model_config, state_dict      rebuild with FAMILIES[family].from_config + load_state_dict
+                                  (models.checkpoint.model_from_checkpoint)
     active_layers, settings       what the last stage ran with (settings: merged apply_settings kwargs)
     stage_index, epoch            last completed epoch (1-based) of stage stage_index (0-based)
     stage_done, finished          that stage ended (weights = its best); the whole schedule ended
@@ -27,8 +28,12 @@ from pathlib import Path
 
 import torch
 
-FORMAT = "neuralmimo-train-checkpoint"
-VERSION = 1
+# Reading a checkpoint back (and rebuilding its model) is the models layer's job; the names stay
+# importable from here, beside the writer.
+from ..models.checkpoint import FORMAT, VERSION, load_checkpoint, model_from_checkpoint
+
+__all__ = ["FORMAT", "VERSION", "load_checkpoint", "manifest_extra_from_checkpoint", "model_from_checkpoint",
+           "save_checkpoint"]
 
 
 def save_checkpoint(path, state: dict) -> Path:
@@ -39,44 +44,6 @@ def save_checkpoint(path, state: dict) -> Path:
     torch.save({"format": FORMAT, "version": VERSION, **state}, tmp)
     tmp.replace(path)
     return path
-
-
-def load_checkpoint(path, map_location="cpu") -> dict:
-    """-> checkpoint dict. ValueError naming the file when missing or not a training checkpoint."""
-    path = Path(path)
-    if not path.is_file():
-        raise ValueError(f"checkpoint: '{path}' not found")
-    try:
-        ckpt = torch.load(path, map_location=map_location, weights_only=True)
-    except Exception as exc:  # unpickling errors of many kinds: report them as one
-        raise ValueError(f"checkpoint: '{path}' cannot be read as a torch checkpoint ({exc})") from None
-    if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
-        raise ValueError(f"checkpoint: '{path}' is not a neuralmimo training checkpoint")
-    if ckpt.get("version") != VERSION:
-        raise ValueError(f"checkpoint: '{path}' has version {ckpt.get('version')!r}, expected {VERSION}")
-    return ckpt
-
-
-def model_from_checkpoint(ckpt_or_path, device="cpu", deployed: bool = False):
-    """Rebuild the trained module: from_config, load_state_dict, active_layers, settings;
-    deployed=True also puts it in export_mode (computing what the exported graph computes).
-
-    -> (module in eval mode on ``device``, checkpoint dict).
-    """
-    from ..models import FAMILIES
-
-    ckpt = ckpt_or_path if isinstance(ckpt_or_path, dict) else load_checkpoint(ckpt_or_path)
-    cfg = ckpt["model_config"]
-    family = cfg.get("family")
-    if family not in FAMILIES:
-        raise ValueError(f"checkpoint: family {family!r} is not one of {', '.join(FAMILIES)}")
-    model = FAMILIES[family].from_config(cfg)
-    model.load_state_dict(ckpt["state_dict"])
-    model.active_layers = int(ckpt["active_layers"])
-    model.apply_settings(**ckpt.get("settings", {}))
-    if deployed:
-        model.export_mode(True)
-    return model.to(device).eval(), ckpt
 
 
 def manifest_extra_from_checkpoint(ckpt: dict, model) -> dict:

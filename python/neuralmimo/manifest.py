@@ -1,21 +1,27 @@
 # Copyright 2026 gr-neuralmimo contributors
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The JSON manifest beside every ONNX model (docs/conventions.md, "ONNX contract").
+"""The manifest of every ONNX model: what it detects and how it was made (docs/conventions.md).
 
-`<model>.json` next to `<model>.onnx`, with the same keys (as strings) in the
-ONNX file's metadata_props, so a model separated from its manifest can still
-be checked.
+Export writes it twice: as `<model>.json` beside `<model>.onnx`, for people to read, and as the
+ONNX file's metadata_props (strings: string values verbatim, every other value as JSON), so a
+model file on its own still carries it. Reading takes the JSON file when it is there, else the
+metadata; a detector checks the two against each other when it has both.
 """
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Mapping
 
 MANIFEST_VERSION = 1
 
 #: Keys every manifest has. outputs: list of graph outputs ("llr", "estimate").
 REQUIRED_KEYS = ("manifest_version", "family", "paper", "nt", "nr", "constellation", "outputs",
                  "snr_convention", "training_config_hash", "training_snr_db", "opset", "export_date")
+
+#: Keys whose values are strings, so metadata_props holds them verbatim (a hash of digits is no number).
+STRING_KEYS = ("family", "paper", "constellation", "snr_convention", "training_config_hash", "export_date",
+               "torch_version")
 
 
 def manifest_path(model_path: str | Path) -> Path:
@@ -43,11 +49,28 @@ def validate_manifest(manifest: dict, where: str) -> dict:
     return manifest
 
 
-def read_manifest(model_path: str | Path) -> dict:
-    """Read and validate the manifest beside a model. Raises ValueError naming the file."""
+def manifest_from_metadata(props: Mapping[str, str]) -> dict:
+    """Inverse of metadata_props: JSON-decode every value except those of STRING_KEYS (and values
+    that are no JSON, which were strings)."""
+    manifest = {}
+    for key, value in props.items():
+        try:
+            manifest[key] = value if key in STRING_KEYS else json.loads(value)
+        except json.JSONDecodeError:
+            manifest[key] = value
+    return manifest
+
+
+def read_manifest(model_path: str | Path, metadata: Mapping[str, str] | None = None) -> dict:
+    """Read and validate a model's manifest: the JSON file beside it, or when that is missing the
+    model's metadata_props (`metadata`, e.g. an onnxruntime session's custom_metadata_map).
+    Raises ValueError naming the file."""
     path = manifest_path(model_path)
     if not path.is_file():
-        raise ValueError(f"model: manifest {path} not found beside {model_path}")
+        if metadata and "manifest_version" in metadata:
+            return validate_manifest(manifest_from_metadata(metadata), f"{model_path} (metadata_props)")
+        raise ValueError(f"model: manifest {path} not found beside {model_path}, "
+                         "and the model's metadata_props hold none")
     try:
         manifest = json.loads(path.read_text())
     except json.JSONDecodeError as exc:

@@ -1,0 +1,46 @@
+# Copyright 2026 gr-neuralmimo contributors
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""A model's manifest: the JSON file beside it, or the copy in its metadata_props."""
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import onnx
+import pytest
+from conftest import random_system
+
+import neuralmimo as nm
+from neuralmimo.manifest import manifest_from_metadata, metadata_props
+
+SHIPPED = sorted(p.name for p in Path(nm.model_path("lmmse_qam16_4x4.onnx")).parent.glob("*.onnx"))
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_metadata_props_carry_the_whole_manifest(name):
+    path = nm.model_path(name)
+    props = {p.key: p.value for p in onnx.load(path).metadata_props}
+    manifest = json.loads(Path(path).with_suffix(".json").read_text())
+    assert manifest_from_metadata(props) == manifest
+    assert metadata_props(manifest_from_metadata(props)) == props
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_model_without_its_json_runs_from_its_metadata(tmp_path, rng, name):
+    src = nm.model_path(name)
+    alone = tmp_path / name
+    shutil.copy(src, alone)
+    assert not alone.with_suffix(".json").exists()
+    with_json, without = nm.detector(src), nm.detector(str(alone))
+    assert without.manifest == with_json.manifest
+    c = with_json.constellation
+    y, h, _ = random_system(rng, 64, with_json.nr, with_json.nt, c, 0.1, dtype=np.complex64)
+    a, b = with_json(y, h, 0.1), without(y, h, 0.1)
+    for field in ("symbols", "llr", "estimate"):
+        np.testing.assert_array_equal(getattr(a, field), getattr(b, field), err_msg=field)
+
+
+def test_string_values_stay_strings():
+    manifest = {"training_config_hash": "0123456789012345", "paper": "null", "nt": 4, "outputs": ["llr"],
+                "training_snr_db": None, "torch_version": "2.5"}
+    assert manifest_from_metadata(metadata_props(manifest)) == manifest
