@@ -27,7 +27,7 @@ from neuralmimo.phy.ofdm_channel import OfdmChannelSim
 from neuralmimo.phy.ofdm_rx import OfdmReceiver
 
 try:
-    from neuralmimo.neuralmimo_python import ofdm_rx_kernel
+    from neuralmimo.neuralmimo_python import ofdm_frame_spec, ofdm_rx_kernel, ofdm_rx_params
 except ImportError as exc:  # no GNU Radio, no build, or the source tree on sys.path
     if os.environ.get("NEURALMIMO_REQUIRE_CPP"):     # make test: a missing module is a failure
         raise
@@ -197,13 +197,21 @@ def test_cpp_rejects_bad_input():
               pilot_positions=[5, 19, 32, 46], data_positions=[0, 1, 2], n_data_symbols=c.n_data_symbols,
               n_training_symbols=4, ltf_repeats=2, training="time", preamble_values=c.preamble_values,
               training_values=c.training_values, pilot_values=c.pilot_values,
-              constellation_points=c.const.points, threshold=0.3, backoff=4, tracking="per_stream")
-    ofdm_rx_kernel(**kw)
+              constellation_points=c.const.points, frame_len=c.frame_len)
+    settings = dict(threshold=0.3, backoff=4, tracking="per_stream")
+
+    def kernel(key=None, value=None):
+        spec, params = ofdm_frame_spec(**kw), ofdm_rx_params(**settings)
+        if key is not None:
+            setattr(params if key in settings else spec, key, value)
+        return ofdm_rx_kernel(spec, params)
+
+    kernel()
     for key, bad, word in (("training_values", c.training_values[0], "axes"), ("fft_len", 96, "fft_len"),
                            ("backoff", 16, "backoff"), ("threshold", 1.0, "threshold"),
                            ("pilot_values", c.pilot_values[:, :2], "pilot_values")):
         with pytest.raises(ValueError, match=word):
-            ofdm_rx_kernel(**{**kw, key: bad})
+            kernel(key, bad)
 
 
 # --- the whole test_ofdm.py with the C++ backend -----------------------------------------------
