@@ -147,6 +147,7 @@ public:
     //! \throws std::invalid_argument (spec.validate(), params.validate(spec))
     ofdm_rx_kernel(const ofdm_frame_spec& spec, const ofdm_rx_params& params);
     ~ofdm_rx_kernel();
+    //! A moved-from kernel may only be destroyed or assigned to.
     ofdm_rx_kernel(ofdm_rx_kernel&&) noexcept;
     ofdm_rx_kernel& operator=(ofdm_rx_kernel&&) noexcept;
 

@@ -10,7 +10,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(ofdm_rx_kernel.h)                                          */
-/* BINDTOOL_HEADER_FILE_HASH(fed26c3ac18639c1f9778103e2ee4cc5)                     */
+/* BINDTOOL_HEADER_FILE_HASH(e567bf1916d737de1e574bf129de80c5)                     */
 /***********************************************************************************/
 
 /*

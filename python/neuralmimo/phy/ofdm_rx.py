@@ -109,7 +109,7 @@ class OfdmReceiver:
         self.frames_found = 0
         self.samples_skipped = 0
         self._kernel = None
-        if uses_cpp_kernel(c, backend):          # the compiled module is imported only here
+        if uses_cpp_kernel(c, backend):          # "cpp": phy/ofdm_rx_cpp.py loads the compiled module
             from .ofdm_rx_cpp import cpp_kernel
             self._kernel = cpp_kernel(self)
         self.backend = "numpy" if self._kernel is None else "cpp"
