@@ -8,8 +8,6 @@
 #include <gnuradio/io_signature.h>
 #include <algorithm>
 #include <cstring>
-#include <stdexcept>
-#include <string>
 
 namespace gr {
 namespace neuralmimo {
@@ -21,86 +19,32 @@ constexpr int64_t k_slice = 8192;
 // Pending frames the queue holds before it grows.
 constexpr size_t k_queue_slots = 4;
 
-void check_args(const ofdm_rx_kernel& k, int frame_len, int max_backlog)
-{
-    if (frame_len < k.frame_spacing())
-        throw std::invalid_argument(
-            "ofdm_rx_block: frame_len = " + std::to_string(frame_len) +
-            " must be at least n_symbols (cp_len + fft_len) - 2 cp_len = " +
-            std::to_string(k.frame_spacing()));
-    if (max_backlog < 0 ||
-        (max_backlog > 0 && max_backlog < 2 * static_cast<int64_t>(frame_len)))
-        throw std::invalid_argument(
-            "ofdm_rx: max_backlog must be 0 (off) or >= 2 frames = " +
-            std::to_string(2 * static_cast<int64_t>(frame_len)) + " samples, got " +
-            std::to_string(max_backlog));
-}
-
 } // namespace
 
-ofdm_rx_block::sptr
-ofdm_rx_block::make(int nt,
-                    int nr,
-                    int fft_len,
-                    int cp_len,
-                    const std::vector<int>& used_carriers,
-                    const std::vector<int>& pilot_positions,
-                    const std::vector<int>& data_positions,
-                    int n_data_symbols,
-                    int n_training_symbols,
-                    int ltf_repeats,
-                    const std::string& training,
-                    const std::vector<std::complex<double>>& preamble_values,
-                    const std::vector<std::complex<double>>& training_values,
-                    const std::vector<std::complex<double>>& pilot_values,
-                    const std::vector<std::complex<double>>& constellation_points,
-                    double threshold,
-                    int backoff,
-                    const std::string& tracking,
-                    int frame_len,
-                    int max_backlog)
+ofdm_rx_block::sptr ofdm_rx_block::make(const ofdm_frame_spec& spec,
+                                        const ofdm_rx_params& params)
 {
-    // The kernel checks its own arguments (std::invalid_argument) before the
+    // The kernel checks spec and params (std::invalid_argument) before the
     // block's signatures are built from them.
-    auto kernel = std::make_unique<ofdm_rx_kernel>(nt,
-                                                   nr,
-                                                   fft_len,
-                                                   cp_len,
-                                                   used_carriers,
-                                                   pilot_positions,
-                                                   data_positions,
-                                                   n_data_symbols,
-                                                   n_training_symbols,
-                                                   ltf_repeats,
-                                                   training,
-                                                   preamble_values,
-                                                   training_values,
-                                                   pilot_values,
-                                                   constellation_points,
-                                                   threshold,
-                                                   backoff,
-                                                   tracking);
-    check_args(*kernel, frame_len, max_backlog);
     return gnuradio::make_block_sptr<ofdm_rx_block_impl>(
-        std::move(kernel), frame_len, max_backlog);
+        std::make_unique<ofdm_rx_kernel>(spec, params));
 }
 
-ofdm_rx_block_impl::ofdm_rx_block_impl(std::unique_ptr<ofdm_rx_kernel> kernel,
-                                       int frame_len,
-                                       int max_backlog)
+ofdm_rx_block_impl::ofdm_rx_block_impl(std::unique_ptr<ofdm_rx_kernel> kernel)
     : gr::block("ofdm_rx",
-                gr::io_signature::make(1, 1, sizeof(gr_complex) * kernel->nr()),
+                gr::io_signature::make(1, 1, sizeof(gr_complex) * kernel->spec().nr),
                 gr::io_signature::make3(3,
                                         3,
-                                        sizeof(gr_complex) * kernel->nr(),
-                                        sizeof(gr_complex) * kernel->nr() * kernel->nt(),
+                                        sizeof(gr_complex) * kernel->spec().nr,
+                                        sizeof(gr_complex) * kernel->spec().nr *
+                                            kernel->spec().nt,
                                         sizeof(float))),
       d_kernel(std::move(kernel)),
-      d_nt(d_kernel->nt()),
-      d_nr(d_kernel->nr()),
+      d_nt(d_kernel->spec().nt),
+      d_nr(d_kernel->spec().nr),
       d_n_re(d_kernel->n_re()),
-      d_frame_len(frame_len),
-      d_max_backlog(max_backlog),
+      d_frame_len(d_kernel->spec().frame_len),
+      d_max_backlog(d_kernel->params().max_backlog),
       d_key_h(pmt::intern("chan_est")),
       d_key_info(pmt::intern("frame_info")),
       d_k_start(pmt::intern("start")),

@@ -20,7 +20,7 @@ namespace neuralmimo {
 class ofdm_rx_block_impl : public ofdm_rx_block
 {
 public:
-    ofdm_rx_block_impl(std::unique_ptr<ofdm_rx_kernel> kernel, int frame_len, int max_backlog);
+    explicit ofdm_rx_block_impl(std::unique_ptr<ofdm_rx_kernel> kernel);
 
     uint64_t frames_found() const override { return d_frames_found.load(); }
     uint64_t samples_skipped() const override { return d_samples_skipped.load(); }

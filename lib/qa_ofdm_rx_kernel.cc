@@ -12,6 +12,7 @@
  * channels is tests/test_ofdm_rx_cpp.py.
  */
 
+#include "ofdm_fft.h"
 #include <gnuradio/neuralmimo/ofdm_rx_kernel.h>
 #include <boost/test/unit_test.hpp>
 #include <algorithm>
@@ -22,8 +23,10 @@
 #include <string>
 #include <vector>
 
+using gr::neuralmimo::ofdm_frame_spec;
 using gr::neuralmimo::ofdm_rx_frame;
 using gr::neuralmimo::ofdm_rx_kernel;
+using gr::neuralmimo::ofdm_rx_params;
 using gr::neuralmimo::radix2_fft;
 using cf = std::complex<float>;
 using cd = std::complex<double>;
@@ -82,27 +85,29 @@ struct frame_def {
             points.push_back(cd(i & 1 ? -1.0 : 1.0, i & 2 ? -1.0 : 1.0) / std::sqrt(2.0));
     }
 
-    ofdm_rx_kernel kernel(double threshold = 0.3, int backoff = 4) const
+    ofdm_frame_spec spec() const
     {
-        return ofdm_rx_kernel(nt,
-                              nr,
-                              n,
-                              cp,
-                              used,
-                              pilot_pos,
-                              data_pos,
-                              n_data_sym,
-                              n_train(),
-                              reps,
-                              training,
-                              pre,
-                              train,
-                              pilots,
-                              points,
-                              threshold,
-                              backoff,
-                              "per_stream");
+        ofdm_frame_spec s;
+        s.nt = nt;
+        s.nr = nr;
+        s.fft_len = n;
+        s.cp_len = cp;
+        s.used_carriers = used;
+        s.pilot_positions = pilot_pos;
+        s.data_positions = data_pos;
+        s.n_data_symbols = n_data_sym;
+        s.n_training_symbols = n_train();
+        s.ltf_repeats = reps;
+        s.training = training;
+        s.preamble_values = pre;
+        s.training_values = train;
+        s.pilot_values = pilots;
+        s.constellation_points = points;
+        s.frame_len = n_sym() * sl();
+        return s;
     }
+
+    ofdm_rx_kernel kernel() const { return ofdm_rx_kernel(spec(), ofdm_rx_params()); }
 
     /*
      * Samples [n_sym * sl, Nt] of one frame; x receives the data symbols
@@ -458,30 +463,11 @@ BOOST_AUTO_TEST_CASE(bad_arguments_throw)
     // A valid argument set; each case below changes one argument and expects its name
     // (or value) in the message.
     struct kernel_args {
-        int nt = 2, nr = 2, fft_len = 64, cp_len = 16;
-        std::vector<int> used, pilot_pos, data_pos;
-        int n_data_sym = 0, n_train = 0, reps = 2;
-        std::string training = "time";
-        std::vector<cd> pre, train, pilots, points;
-        double threshold = 0.3;
-        int backoff = 4;
-        std::string tracking = "per_stream";
+        ofdm_frame_spec spec;
+        ofdm_rx_params params;
     };
-    kernel_args base;
-    base.used = fd.used;
-    base.pilot_pos = fd.pilot_pos;
-    base.data_pos = fd.data_pos;
-    base.n_data_sym = fd.n_data_sym;
-    base.n_train = fd.n_train();
-    base.pre = fd.pre;
-    base.train = fd.train;
-    base.pilots = fd.pilots;
-    base.points = fd.points;
-    auto make = [](const kernel_args& a) {
-        ofdm_rx_kernel k(a.nt, a.nr, a.fft_len, a.cp_len, a.used, a.pilot_pos, a.data_pos,
-                         a.n_data_sym, a.n_train, a.reps, a.training, a.pre, a.train, a.pilots,
-                         a.points, a.threshold, a.backoff, a.tracking);
-    };
+    const kernel_args base{ fd.spec(), ofdm_rx_params() };
+    auto make = [](const kernel_args& a) { ofdm_rx_kernel k(a.spec, a.params); };
     auto expect = [&](const std::string& word, auto&& change) {
         kernel_args a = base;
         change(a);
@@ -494,24 +480,32 @@ BOOST_AUTO_TEST_CASE(bad_arguments_throw)
         }
     };
     BOOST_CHECK_NO_THROW(make(base));
-    expect("fft_len", [](kernel_args& a) { a.fft_len = 48; });
-    expect("48", [](kernel_args& a) { a.fft_len = 48; });
-    expect("nt", [](kernel_args& a) { a.nt = 0; });
-    expect("cp_len", [](kernel_args& a) { a.cp_len = 40; });
-    expect("threshold", [](kernel_args& a) { a.threshold = 1.5; });
-    expect("backoff", [](kernel_args& a) { a.backoff = 16; });
-    expect("tracking", [](kernel_args& a) { a.tracking = "joint"; });
-    expect("training", [](kernel_args& a) { a.training = "freq"; });
-    expect("n_training_symbols", [](kernel_args& a) { a.n_train += 1; });
+    expect("fft_len", [](kernel_args& a) { a.spec.fft_len = 48; });
+    expect("48", [](kernel_args& a) { a.spec.fft_len = 48; });
+    expect("nt", [](kernel_args& a) { a.spec.nt = 0; });
+    expect("cp_len", [](kernel_args& a) { a.spec.cp_len = 40; });
+    expect("threshold", [](kernel_args& a) { a.params.threshold = 1.5; });
+    expect("backoff", [](kernel_args& a) { a.params.backoff = 16; });
+    expect("tracking", [](kernel_args& a) { a.params.tracking = "joint"; });
+    expect("training", [](kernel_args& a) { a.spec.training = "freq"; });
+    expect("n_training_symbols", [](kernel_args& a) { a.spec.n_training_symbols += 1; });
     expect("ltf_repeats", [](kernel_args& a) {
-        a.n_train = 2;
-        a.reps = 1;
+        a.spec.n_training_symbols = 2;
+        a.spec.ltf_repeats = 1;
     });
-    expect("ascending", [](kernel_args& a) { std::swap(a.used[0], a.used[1]); });
-    expect("pilot position", [](kernel_args& a) { a.pilot_pos = { 0, 99 }; });
-    expect("preamble_values", [](kernel_args& a) { a.pre = std::vector<cd>(3); });
-    expect("training_values", [](kernel_args& a) { a.train = std::vector<cd>(5); });
-    expect("training value", [](kernel_args& a) { a.train = std::vector<cd>(a.train.size(), 0.0); });
-    expect("pilot_values", [](kernel_args& a) { a.pilots = std::vector<cd>(1); });
-    expect("constellation_points", [](kernel_args& a) { a.points = {}; });
+    expect("ascending", [](kernel_args& a) {
+        std::swap(a.spec.used_carriers[0], a.spec.used_carriers[1]);
+    });
+    expect("pilot position", [](kernel_args& a) { a.spec.pilot_positions = { 0, 99 }; });
+    expect("preamble_values", [](kernel_args& a) { a.spec.preamble_values.resize(3); });
+    expect("training_values", [](kernel_args& a) { a.spec.training_values.resize(5); });
+    expect("training value", [](kernel_args& a) {
+        std::fill(a.spec.training_values.begin(), a.spec.training_values.end(), 0.0);
+    });
+    expect("pilot_values", [](kernel_args& a) { a.spec.pilot_values.resize(1); });
+    expect("constellation_points",
+           [](kernel_args& a) { a.spec.constellation_points.clear(); });
+    expect("frame_len = 10", [](kernel_args& a) { a.spec.frame_len = 10; });
+    expect("max_backlog",
+           [](kernel_args& a) { a.params.max_backlog = a.spec.frame_len; });
 }

@@ -27,7 +27,7 @@ from neuralmimo.phy.ofdm_channel import OfdmChannelSim
 from neuralmimo.phy.ofdm_rx import OfdmReceiver
 
 try:
-    from neuralmimo.neuralmimo_python import ofdm_rx_kernel
+    from neuralmimo.neuralmimo_python import ofdm_frame_spec, ofdm_rx_kernel, ofdm_rx_params
 except ImportError as exc:  # no GNU Radio, no build, or the source tree on sys.path
     if os.environ.get("NEURALMIMO_REQUIRE_CPP"):     # make test: a missing module is a failure
         raise
@@ -197,13 +197,50 @@ def test_cpp_rejects_bad_input():
               pilot_positions=[5, 19, 32, 46], data_positions=[0, 1, 2], n_data_symbols=c.n_data_symbols,
               n_training_symbols=4, ltf_repeats=2, training="time", preamble_values=c.preamble_values,
               training_values=c.training_values, pilot_values=c.pilot_values,
-              constellation_points=c.const.points, threshold=0.3, backoff=4, tracking="per_stream")
-    ofdm_rx_kernel(**kw)
+              constellation_points=c.const.points, frame_len=c.frame_len)
+    settings = dict(threshold=0.3, backoff=4, tracking="per_stream")
+
+    def kernel(key=None, value=None):
+        spec, params = ofdm_frame_spec(**kw), ofdm_rx_params(**settings)
+        if key is not None:
+            setattr(params if key in settings else spec, key, value)
+        return ofdm_rx_kernel(spec, params)
+
+    kernel()
     for key, bad, word in (("training_values", c.training_values[0], "axes"), ("fft_len", 96, "fft_len"),
                            ("backoff", 16, "backoff"), ("threshold", 1.0, "threshold"),
                            ("pilot_values", c.pilot_values[:, :2], "pilot_values")):
         with pytest.raises(ValueError, match=word):
-            ofdm_rx_kernel(**{**kw, key: bad})
+            kernel(key, bad)
+
+
+def test_frame_spec_carries_the_config():
+    """cpp_spec fills every field from the OfdmConfig and the receiver's settings; the kernel keeps
+    a copy; the tables read back flattened, as they went in."""
+    from neuralmimo.phy.ofdm_rx_cpp import cpp_spec
+    c = ofdm_config(nt=3, nr=2, constellation="qpsk", training="comb", gap=7)
+    rx = OfdmReceiver(c, backend="cpp", threshold=0.4, backoff=2, tracking="common")
+    spec, params = cpp_spec(rx, max_backlog=2 * c.frame_len)
+    assert (spec.nt, spec.nr, spec.fft_len, spec.cp_len, spec.frame_len) == (3, 2, 64, 16, c.frame_len)
+    assert (spec.n_data_symbols, spec.n_training_symbols, spec.ltf_repeats, spec.training) == (
+        c.n_data_symbols, c.n_training_symbols, c.ltf_repeats, "comb")
+    assert spec.used_carriers == c.used_carriers.tolist()
+    assert [spec.used_carriers[p] for p in spec.pilot_positions] == sorted(c.pilots)
+    assert [spec.used_carriers[p] for p in spec.data_positions] == c.data_carriers.tolist()
+    for key, want in (("preamble_values", c.preamble_values), ("training_values", c.training_values),
+                      ("pilot_values", c.pilot_values), ("constellation_points", c.const.points)):
+        got = getattr(spec, key)
+        assert got.dtype == np.complex128 and got.ndim == 1, key
+        np.testing.assert_array_equal(got, np.ravel(want).astype(np.complex128), key)
+    assert (params.threshold, params.backoff, params.tracking, params.max_backlog) == (
+        0.4, 2, "common", 2 * c.frame_len)
+    spec.validate()
+    params.validate(spec)
+    assert rx._kernel.spec.frame_len == c.frame_len and rx._kernel.params.tracking == "common"
+    spec.training_values = spec.training_values                     # flattened tables go back in
+    ofdm_rx_kernel(spec, params)
+    with pytest.raises(TypeError, match="no field 'gap'"):
+        ofdm_frame_spec(gap=7)
 
 
 # --- the whole test_ofdm.py with the C++ backend -----------------------------------------------

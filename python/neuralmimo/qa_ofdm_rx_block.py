@@ -19,7 +19,8 @@ from neuralmimo.blocks.ofdm_rx import _ofdm_rx_py
 from neuralmimo.neuralmimo_python import ofdm_rx_block
 from neuralmimo.phy.ofdm import OfdmTransmitter, test_payload
 from neuralmimo.phy.ofdm_channel import OfdmChannelSim
-from neuralmimo.phy.ofdm_rx import OfdmReceiver, kernel_args
+from neuralmimo.phy.ofdm_rx import OfdmReceiver
+from neuralmimo.phy.ofdm_rx_cpp import cpp_spec
 
 os.environ.setdefault("GR_CONF_LOG_LOG_LEVEL", "warn")
 
@@ -180,17 +181,20 @@ class qa_ofdm_rx_block(gr_unittest.TestCase):
                 nm.ofdm_rx(cfg, max_backlog=bad)
         for good in (0, two):
             self.assertIsInstance(nm.ofdm_rx(cfg, max_backlog=good), ofdm_rx_block)
-        args = kernel_args(OfdmReceiver(cfg, backend="cpp"))
-        for key in ("preamble_values", "training_values", "pilot_values", "constellation_points"):
-            args[key] = np.ravel(args[key])
+
+        def block(obj, key, value):
+            """The C++ block with one field of the spec or the parameters changed."""
+            spec, params = cpp_spec(OfdmReceiver(cfg, backend="cpp"))
+            setattr(spec if obj == "spec" else params, key, value)
+            return ofdm_rx_block(spec, params)
+
         with self.assertRaisesRegex(ValueError, "frame_len = 10"):
-            ofdm_rx_block(**args, frame_len=10)
+            block("spec", "frame_len", 10)
         # The kernel's own checks come through as ValueError.
         with self.assertRaisesRegex(ValueError, "fft_len"):
-            ofdm_rx_block(**{**args, "fft_len": 48}, frame_len=cfg.frame_len)
+            block("spec", "fft_len", 48)
         with self.assertRaisesRegex(ValueError, "threshold"):
-            ofdm_rx_block(**{**args, "threshold": 1.5}, frame_len=cfg.frame_len)
-
+            block("params", "threshold", 1.5)
 
 if __name__ == "__main__":
     gr_unittest.run(qa_ofdm_rx_block)

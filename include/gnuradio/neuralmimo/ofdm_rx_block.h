@@ -9,10 +9,8 @@
 
 #include <gnuradio/block.h>
 #include <gnuradio/neuralmimo/api.h>
-#include <complex>
+#include <gnuradio/neuralmimo/ofdm_rx_kernel.h>
 #include <cstdint>
-#include <string>
-#include <vector>
 
 namespace gr {
 namespace neuralmimo {
@@ -23,7 +21,7 @@ namespace neuralmimo {
  * \ingroup neuralmimo
  *
  * The block behind neuralmimo.ofdm_rx where the C++ kernel is used (the
- * Python factory derives the arguments from an OfdmConfig); it behaves as the
+ * Python factory fills spec and params from an OfdmConfig); it behaves as the
  * Python ofdm_rx block does with the "cpp" backend, item for item and tag for
  * tag.
  *
@@ -39,8 +37,8 @@ namespace neuralmimo {
  * noise_var, snr_db, evm, metric (doubles); see ofdm_rx_frame). Input tags
  * are not propagated.
  *
- * max_backlog > 0 (a live radio): when more than max_backlog input samples
- * wait, all but the last 2 * frame_len are dropped unprocessed
+ * params.max_backlog > 0 (a live radio): when more than max_backlog input
+ * samples wait, all but the last 2 * spec.frame_len are dropped unprocessed
  * (samples_skipped() counts them).
  */
 class NEURALMIMO_API ofdm_rx_block : virtual public gr::block
@@ -51,35 +49,12 @@ public:
     /*!
      * \brief Make an OFDM receiver block.
      *
-     * The arguments nt ... tracking are those of ofdm_rx_kernel (see
-     * ofdm_rx_kernel.h for their shapes and ranges), the complex tables
-     * flattened row-major.
-     *
-     * \param frame_len samples per frame, n_symbols * (cp_len + fft_len) + gap,
-     *        at least n_symbols * (cp_len + fft_len) - 2 cp_len
-     * \param max_backlog 0 (off) or >= 2 * frame_len input samples
+     * \param spec the frame format (spec.frame_len sets the backlog unit)
+     * \param params the receiver's settings, params.max_backlog included
      * \throws std::invalid_argument naming the parameter and the values
+     *         (spec.validate(), params.validate(spec))
      */
-    static sptr make(int nt,
-                     int nr,
-                     int fft_len,
-                     int cp_len,
-                     const std::vector<int>& used_carriers,
-                     const std::vector<int>& pilot_positions,
-                     const std::vector<int>& data_positions,
-                     int n_data_symbols,
-                     int n_training_symbols,
-                     int ltf_repeats,
-                     const std::string& training,
-                     const std::vector<std::complex<double>>& preamble_values,
-                     const std::vector<std::complex<double>>& training_values,
-                     const std::vector<std::complex<double>>& pilot_values,
-                     const std::vector<std::complex<double>>& constellation_points,
-                     double threshold,
-                     int backoff,
-                     const std::string& tracking,
-                     int frame_len,
-                     int max_backlog = 0);
+    static sptr make(const ofdm_frame_spec& spec, const ofdm_rx_params& params);
 
     //! Frames found so far (thread-safe).
     virtual uint64_t frames_found() const = 0;

@@ -10,12 +10,10 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(ofdm_rx_block.h)                                           */
-/* BINDTOOL_HEADER_FILE_HASH(775ad1b3f6135c73eeb6d337c9708a35)                     */
+/* BINDTOOL_HEADER_FILE_HASH(8c046e2adcfb2f6059047e0c3386e047)                     */
 /***********************************************************************************/
 
-#include <pybind11/complex.h>
 #include <pybind11/pybind11.h>
-#include <pybind11/stl.h>
 
 namespace py = pybind11;
 
@@ -27,33 +25,16 @@ void bind_ofdm_rx_block(py::module& m)
 {
     using ofdm_rx_block = gr::neuralmimo::ofdm_rx_block;
 
-    // std::invalid_argument from make() reaches Python as ValueError.
+    // std::invalid_argument from make() reaches Python as ValueError. The argument
+    // types ofdm_frame_spec and ofdm_rx_params are bound with ofdm_rx_kernel.
     py::class_<ofdm_rx_block,
                gr::block,
                gr::basic_block,
                std::shared_ptr<ofdm_rx_block>>(m, "ofdm_rx_block", D(ofdm_rx_block))
 
         .def(py::init(&ofdm_rx_block::make),
-             py::arg("nt"),
-             py::arg("nr"),
-             py::arg("fft_len"),
-             py::arg("cp_len"),
-             py::arg("used_carriers"),
-             py::arg("pilot_positions"),
-             py::arg("data_positions"),
-             py::arg("n_data_symbols"),
-             py::arg("n_training_symbols"),
-             py::arg("ltf_repeats"),
-             py::arg("training"),
-             py::arg("preamble_values"),
-             py::arg("training_values"),
-             py::arg("pilot_values"),
-             py::arg("constellation_points"),
-             py::arg("threshold"),
-             py::arg("backoff"),
-             py::arg("tracking"),
-             py::arg("frame_len"),
-             py::arg("max_backlog") = 0,
+             py::arg("spec"),
+             py::arg("params"),
              D(ofdm_rx_block, make))
 
         .def("frames_found", &ofdm_rx_block::frames_found, D(ofdm_rx_block, frames_found))

@@ -10,13 +10,14 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(ofdm_rx_kernel.h)                                          */
-/* BINDTOOL_HEADER_FILE_HASH(d5fc3f3185366b482a377be0688097dd)                     */
+/* BINDTOOL_HEADER_FILE_HASH(e567bf1916d737de1e574bf129de80c5)                     */
 /***********************************************************************************/
 
 /*
- * ofdm_rx_kernel is a plain C++ class (no block), so it is bound here by hand
- * with numpy in and out: phy/ofdm_rx.py (OfdmReceiver, backend "cpp") builds
- * it from an OfdmConfig and turns the dicts of push() into RxFrames.
+ * The receiver's frame spec, parameters and kernel are plain C++ (no block), so
+ * they are bound here by hand with numpy in and out: phy/ofdm_rx_cpp.py fills
+ * the spec and parameters from an OfdmConfig, and OfdmReceiver (backend "cpp")
+ * turns the dicts of push() into RxFrames.
  */
 
 #include <pybind11/complex.h>
@@ -38,6 +39,8 @@ namespace {
 using cd = std::complex<double>;
 using cf = std::complex<float>;
 using kernel = gr::neuralmimo::ofdm_rx_kernel;
+using spec = gr::neuralmimo::ofdm_frame_spec;
+using params = gr::neuralmimo::ofdm_rx_params;
 using array_cd = py::array_t<cd, py::array::c_style | py::array::forcecast>;
 using array_cf = py::array_t<cf, py::array::c_style | py::array::forcecast>;
 
@@ -49,20 +52,99 @@ std::string shape_str(const py::array& a)
     return s + ")";
 }
 
-// The values of `a` as a vector, after checking its number of axes (the kernel
-// checks the sizes against the other arguments).
-std::vector<cd> values(const array_cd& a, py::ssize_t ndim, const char* name)
+// A struct with the fields named by keyword arguments set (the others keep
+// their defaults), so that Python builds it in one call.
+template <typename T>
+T from_kwargs(const py::kwargs& kw, const std::string& type)
 {
-    if (a.ndim() != ndim)
-        throw py::value_error(std::string("ofdm_rx_kernel: ") + name + " must have " +
-                              std::to_string(ndim) + " axes, got shape " + shape_str(a));
-    return std::vector<cd>(a.data(), a.data() + a.size());
+    py::object obj = py::cast(T());
+    for (const auto& item : kw) {
+        if (!py::hasattr(obj, item.first))
+            throw py::type_error(type + ": no field '" +
+                                 py::str(item.first).cast<std::string>() + "'");
+        py::setattr(obj, item.first, item.second);
+    }
+    return obj.cast<T>();
+}
+
+/*
+ * A complex table of the spec as a numpy property: set from an array with the
+ * table's axes (or flattened row-major; the sizes are checked by validate()),
+ * read as a flat complex128 copy.
+ */
+void def_table(py::class_<spec>& cls,
+               const char* name,
+               std::vector<cd> spec::*field,
+               py::ssize_t ndim,
+               const char* doc)
+{
+    cls.def_property(
+        name,
+        [field](const spec& s) {
+            const std::vector<cd>& v = s.*field;
+            return py::array_t<cd>(static_cast<py::ssize_t>(v.size()), v.data());
+        },
+        [field, name, ndim](spec& s, const array_cd& a) {
+            if (a.ndim() != ndim && a.ndim() != 1)
+                throw py::value_error(std::string("ofdm_rx_kernel: ") + name +
+                                      " must have " + std::to_string(ndim) +
+                                      " axes (or 1, flattened), got shape " +
+                                      shape_str(a));
+            s.*field = std::vector<cd>(a.data(), a.data() + a.size());
+        },
+        doc);
+}
+
+void bind_spec(py::module& m)
+{
+    py::class_<spec> cls(m,
+                         "ofdm_frame_spec",
+                         "The OFDM frame format as the C++ receiver needs it (see "
+                         "ofdm_rx_kernel.h). ofdm_frame_spec(**fields); "
+                         "neuralmimo.phy.ofdm_rx_cpp.cpp_spec builds it from an "
+                         "OfdmConfig.");
+    cls.def(py::init([](const py::kwargs& kw) {
+           return from_kwargs<spec>(kw, "ofdm_frame_spec");
+       }))
+        .def_readwrite("nt", &spec::nt)
+        .def_readwrite("nr", &spec::nr)
+        .def_readwrite("fft_len", &spec::fft_len)
+        .def_readwrite("cp_len", &spec::cp_len)
+        .def_readwrite("used_carriers", &spec::used_carriers, "int[n_used], ascending")
+        .def_readwrite("pilot_positions", &spec::pilot_positions, "int[P]")
+        .def_readwrite("data_positions", &spec::data_positions, "int[n_data]")
+        .def_readwrite("n_data_symbols", &spec::n_data_symbols)
+        .def_readwrite("n_training_symbols", &spec::n_training_symbols)
+        .def_readwrite("ltf_repeats", &spec::ltf_repeats)
+        .def_readwrite("training", &spec::training, "'time' or 'comb'")
+        .def_readwrite("frame_len", &spec::frame_len)
+        .def("validate", &spec::validate, "Raises ValueError naming the field.");
+    def_table(cls, "preamble_values", &spec::preamble_values, 1, "complex128[n_used]");
+    def_table(cls, "training_values", &spec::training_values, 3,
+              "complex128[T, n_used, Nt]");
+    def_table(cls, "pilot_values", &spec::pilot_values, 3, "complex128[D, P, Nt]");
+    def_table(cls, "constellation_points", &spec::constellation_points, 1,
+              "complex128[M]");
+
+    py::class_<params>(m,
+                       "ofdm_rx_params",
+                       "The OFDM receiver's settings besides the frame format: "
+                       "ofdm_rx_params(threshold=, backoff=, tracking=, max_backlog=).")
+        .def(py::init([](const py::kwargs& kw) {
+            return from_kwargs<params>(kw, "ofdm_rx_params");
+        }))
+        .def_readwrite("threshold", &params::threshold, "in (0, 1)")
+        .def_readwrite("backoff", &params::backoff, "in [0, cp_len)")
+        .def_readwrite("tracking", &params::tracking, "'per_stream' or 'common'")
+        .def_readwrite("max_backlog", &params::max_backlog, "0 (off) or >= 2 frame_len")
+        .def("validate", &params::validate, py::arg("spec"));
 }
 
 } // namespace
 
 void bind_ofdm_rx_kernel(py::module& m)
 {
+    bind_spec(m);
     py::class_<kernel>(m,
                        "ofdm_rx_kernel",
                        "MIMO-OFDM receiver front end in C++ (the algorithm of "
@@ -70,75 +152,16 @@ void bind_ofdm_rx_kernel(py::module& m)
                        "OfdmReceiver(config, backend='cpp').")
 
         // std::invalid_argument from the constructor reaches Python as ValueError.
-        .def(py::init([](int nt,
-                         int nr,
-                         int fft_len,
-                         int cp_len,
-                         const std::vector<int>& used_carriers,
-                         const std::vector<int>& pilot_positions,
-                         const std::vector<int>& data_positions,
-                         int n_data_symbols,
-                         int n_training_symbols,
-                         int ltf_repeats,
-                         const std::string& training,
-                         const array_cd& preamble_values,
-                         const array_cd& training_values,
-                         const array_cd& pilot_values,
-                         const array_cd& constellation_points,
-                         double threshold,
-                         int backoff,
-                         const std::string& tracking) {
-                 return new kernel(
-                     nt,
-                     nr,
-                     fft_len,
-                     cp_len,
-                     used_carriers,
-                     pilot_positions,
-                     data_positions,
-                     n_data_symbols,
-                     n_training_symbols,
-                     ltf_repeats,
-                     training,
-                     values(preamble_values, 1, "preamble_values"),
-                     values(training_values, 3, "training_values"),
-                     values(pilot_values, 3, "pilot_values"),
-                     values(constellation_points, 1, "constellation_points"),
-                     threshold,
-                     backoff,
-                     tracking);
-             }),
-             py::arg("nt"),
-             py::arg("nr"),
-             py::arg("fft_len"),
-             py::arg("cp_len"),
-             py::arg("used_carriers"),
-             py::arg("pilot_positions"),
-             py::arg("data_positions"),
-             py::arg("n_data_symbols"),
-             py::arg("n_training_symbols"),
-             py::arg("ltf_repeats"),
-             py::arg("training"),
-             py::arg("preamble_values"),
-             py::arg("training_values"),
-             py::arg("pilot_values"),
-             py::arg("constellation_points"),
-             py::arg("threshold"),
-             py::arg("backoff"),
-             py::arg("tracking"),
-             "Shapes: used_carriers int[n_used] (signed, ascending); pilot_positions, "
-             "data_positions int (positions in used_carriers); preamble_values "
-             "complex128[n_used]; training_values complex128[T, n_used, Nt]; "
-             "pilot_values complex128[D, P, Nt]; constellation_points complex[M].")
+        .def(py::init<const spec&, const params&>(), py::arg("spec"), py::arg("params"))
 
         .def(
             "push",
             [](kernel& k, const array_cf& x) {
-                if (x.ndim() != 2 || x.shape(1) != k.nr())
+                if (x.ndim() != 2 || x.shape(1) != k.spec().nr)
                     throw py::value_error("ofdm_rx: samples must have shape [m, nr=" +
-                                          std::to_string(k.nr()) + "], got " +
+                                          std::to_string(k.spec().nr) + "], got " +
                                           shape_str(x));
-                const py::ssize_t nt = k.nt(), nr = k.nr(), nu = k.n_used(),
+                const py::ssize_t nt = k.spec().nt, nr = k.spec().nr, nu = k.n_used(),
                                   nre = k.n_re();
                 const py::ssize_t m = x.shape(0);
                 const cf* data = x.data();
@@ -218,9 +241,10 @@ void bind_ofdm_rx_kernel(py::module& m)
         .def_property_readonly("frames_found", &kernel::frames_found)
         .def_property_readonly("samples_skipped", &kernel::samples_skipped)
         .def_property_readonly("buffered", &kernel::buffered)
-        .def_property_readonly("nt", &kernel::nt)
-        .def_property_readonly("nr", &kernel::nr)
-        .def_property_readonly("fft_len", &kernel::fft_len)
+        .def_property_readonly(
+            "spec", [](const kernel& k) { return k.spec(); }, "a copy")
+        .def_property_readonly(
+            "params", [](const kernel& k) { return k.params(); }, "a copy")
         .def_property_readonly("n_used", &kernel::n_used)
         .def_property_readonly("n_re", &kernel::n_re);
 }

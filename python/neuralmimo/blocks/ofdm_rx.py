@@ -28,7 +28,7 @@ import numpy as np
 import pmt
 from gnuradio import gr
 
-from ..phy.ofdm_rx import OfdmReceiver, kernel_args, uses_cpp_kernel
+from ..phy.ofdm_rx import OfdmReceiver, uses_cpp_kernel
 from . import item
 from .ofdm_tx import _check_config
 
@@ -40,14 +40,12 @@ def ofdm_rx(config, threshold: float = 0.3, backoff: int = -1, max_backlog: int 
     if not uses_cpp_kernel(c, backend):
         return _ofdm_rx_py(c, threshold=threshold, backoff=backoff, max_backlog=max_backlog, backend="numpy")
     from ..neuralmimo_python import ofdm_rx_block
+    from ..phy.ofdm_rx_cpp import cpp_spec
 
-    # A numpy receiver (no kernel) checks the parameters and derives the kernel's arguments.
+    # A numpy receiver (no kernel) checks the parameters and resolves the default backoff.
     rx = OfdmReceiver(c, threshold=threshold, backoff=None if int(backoff) < 0 else int(backoff),
                       backend="numpy")
-    args = kernel_args(rx)
-    for key in ("preamble_values", "training_values", "pilot_values", "constellation_points"):
-        args[key] = np.ravel(args[key])            # the block takes the tables flattened row-major
-    return ofdm_rx_block(**args, frame_len=c.frame_len, max_backlog=int(max_backlog))
+    return ofdm_rx_block(*cpp_spec(rx, max_backlog=max_backlog))
 
 
 class _ofdm_rx_py(gr.basic_block):  # noqa: N801

@@ -25,10 +25,11 @@ Steps per frame (frame format: phy/ofdm.py):
 Streaming: push() takes any number of samples and returns the frames completed so far;
 results do not depend on how the stream is chunked (tested).
 
-Backends: "numpy" (this module) and "cpp" (lib/ofdm_rx_kernel.cc: the same steps in C++, 10 to
-20 times faster, same frames and outputs to rounding; input rounded to complex64). "auto" takes
-"cpp" where the compiled module is installed and fft_len is a power of two, else "numpy";
-`.backend` says which runs.
+Backends: "numpy" (this module) and "cpp" (lib/ofdm_rx_*.cc through phy/ofdm_rx_cpp.py: the
+same steps in C++, 10 to 20 times faster, same frames and outputs to rounding; input rounded to
+complex64). "auto" takes "cpp" where the compiled module is installed and fft_len is a power of
+two, else "numpy"; `.backend` says which runs. Only "cpp" imports the compiled module (and with
+it GNU Radio).
 """
 from __future__ import annotations
 
@@ -53,7 +54,7 @@ class RxFrame:
     cfo: estimated CFO in subcarrier spacings; h_est: complex64[n_used, Nr, Nt] Ĥ per used
     carrier (from the training); noise_var: σ̂²; y: complex64[n_re, Nr]; h: complex64[n_re, Nr, Nt]
     (Ĥ of each RE's carrier, with the phase tracked in its symbol); snr_db: estimated per-RE SNR, Σ_t|H_rt|² averaged over r and carriers
-    over σ̂² (DESIGN.md convention: received power per antenna over noise), with the LS
+    over σ̂² (docs/conventions.md: received power per antenna over noise), with the LS
     noise in |Ĥ|² subtracted; evm: rms error
     of LMMSE-equalised data symbols against their nearest constellation points (decision
     directed, detector independent), as a fraction of unit symbol energy; metric: peak S&C metric.
@@ -107,7 +108,10 @@ class OfdmReceiver:
         self._pos = 0                # absolute index where the search continues
         self.frames_found = 0
         self.samples_skipped = 0
-        self._kernel = _cpp_kernel(self, backend)
+        self._kernel = None
+        if uses_cpp_kernel(c, backend):          # "cpp": phy/ofdm_rx_cpp.py loads the compiled module
+            from .ofdm_rx_cpp import cpp_kernel
+            self._kernel = cpp_kernel(self)
         self.backend = "numpy" if self._kernel is None else "cpp"
 
     # --- streaming ---------------------------------------------------------------------
@@ -320,29 +324,8 @@ def uses_cpp_kernel(config: OfdmConfig, backend: str) -> bool:
                               or importlib.util.find_spec("..neuralmimo_python", __package__) is None):
         return False
     try:
-        from ..neuralmimo_python import ofdm_rx_kernel  # noqa: F401
+        from . import ofdm_rx_cpp  # noqa: F401  (loads the compiled module and GNU Radio)
     except ImportError as exc:
         raise ValueError(f"ofdm_rx: backend '{backend}' needs the compiled module neuralmimo_python "
                          f"(built with GNU Radio): {exc}") from exc
     return True
-
-
-def _cpp_kernel(rx: OfdmReceiver, backend: str):
-    """The C++ receiver kernel where uses_cpp_kernel says so, else None (numpy)."""
-    if not uses_cpp_kernel(rx.config, backend):
-        return None
-    from ..neuralmimo_python import ofdm_rx_kernel
-    return ofdm_rx_kernel(**kernel_args(rx))
-
-
-def kernel_args(rx: OfdmReceiver) -> dict:
-    """The C++ kernel's constructor arguments for this receiver's config and parameters
-    (complex tables as numpy arrays in their shapes: [n_used], [T, n_used, Nt], [D, P, Nt], [M])."""
-    c = rx.config
-    return dict(
-        nt=c.nt, nr=c.nr, fft_len=c.fft_len, cp_len=c.cp_len, used_carriers=c.used_carriers.tolist(),
-        pilot_positions=rx._pilot_pos.tolist(), data_positions=rx._data_pos.tolist(),
-        n_data_symbols=c.n_data_symbols, n_training_symbols=c.n_training_symbols, ltf_repeats=c.ltf_repeats,
-        training=c.training, preamble_values=c.preamble_values, training_values=c.training_values,
-        pilot_values=c.pilot_values, constellation_points=c.const.points, threshold=rx.threshold,
-        backoff=rx.backoff, tracking=rx.tracking)

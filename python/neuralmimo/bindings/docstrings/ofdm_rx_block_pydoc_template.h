@@ -32,10 +32,10 @@ static const char* __doc_gr_neuralmimo_ofdm_rx_block_ofdm_rx_block = R"doc()doc"
 static const char* __doc_gr_neuralmimo_ofdm_rx_block_make = R"doc(Make an OFDM receiver block.
 
 Args:
-    nt ... tracking: the arguments of ofdm_rx_kernel (complex tables flattened
-        row-major)
-    frame_len: samples per frame, n_symbols * (cp_len + fft_len) + gap
-    max_backlog: 0 (off) or >= 2 * frame_len input samples
+    spec: ofdm_frame_spec, the frame format (spec.frame_len: samples per frame,
+        n_symbols * (cp_len + fft_len) + gap)
+    params: ofdm_rx_params, the receiver's settings (max_backlog: 0 (off) or
+        >= 2 * frame_len input samples)
 
 Raises ValueError naming the parameter and the value.)doc";
 
