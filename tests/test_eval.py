@@ -125,7 +125,7 @@ def test_cli_writes_csv_and_png(tmp_path, capsys):
 
 
 def test_frequency_selective_channel_is_flattened_per_resource_element():
-    from neuralmimo.phy.channel_models import make_channel
+    from neuralmimo.phy.channels import make_channel
 
     ch = make_channel("tdl:A,nsc=16", 4, 2)
     cfg = EvalConfig(nt=2, nr=4, constellation="qpsk", snr_db=[10.0], target_errors=10**9,

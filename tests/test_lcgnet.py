@@ -249,7 +249,7 @@ def test_shipped_bpsk_model_beats_complex_lmmse():
     """32x64 BPSK at 2 dB (lcgnet convention), 4000 vectors: LMMSE makes ~3e-3 bit errors (~400),
     the shipped LcgNetV, which learns that BPSK is real, fewer than half as many (measured with this
     seed: LMMSE 406, LcgNetV 133, widely-linear LMMSE 137)."""
-    from neuralmimo.phy.channel_models import make_channel
+    from neuralmimo.phy.channels import make_channel
     from neuralmimo.phy.snr import noise_var_from_snr
 
     g = torch.Generator().manual_seed(21)

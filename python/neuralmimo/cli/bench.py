@@ -33,12 +33,12 @@ CONST = "qam16"
 
 def make_data(n: int, hold: int, seed: int = 7):
     """Random system: y complex64[n, Nr], h complex64[n, Nr·Nt] (H held `hold` items), nv float32[n]."""
-    from ..phy.channels import complex_noise, rayleigh
+    from ..phy.channels import RayleighChannel, complex_noise
     from ..phy.constellation import constellation
 
     rng = np.random.default_rng(seed)
     c = constellation(CONST)
-    hs = rayleigh(rng, -(-n // hold), NR, NT)
+    hs = RayleighChannel(NR, NT).sample_numpy(-(-n // hold), rng)
     h = np.repeat(hs, hold, axis=0)[:n]
     x = c.points[rng.integers(0, c.order, (n, NT))]
     nv = np.full(n, NT / 10 ** 1.4, dtype=np.float32)
@@ -100,14 +100,14 @@ def bench_detectors(batch: int = 4096, max_call_s: float = 20.0) -> int:
     import torch
 
     import neuralmimo as nm
-    from ..phy.channels import complex_noise, rayleigh
+    from ..phy.channels import RayleighChannel, complex_noise
     from ..phy.constellation import constellation
 
     rng = np.random.default_rng(3)
     table = {}
     for label, nt, nr, const in DETECTOR_SYSTEMS:
         c = constellation(const)
-        h = rayleigh(rng, batch, nr, nt)
+        h = RayleighChannel(nr, nt).sample_numpy(batch, rng)
         x = c.points[rng.integers(0, c.order, (batch, nt))]
         nv = np.float32(nt / 10.0)
         y = (np.einsum("brt,bt->br", h, x) + complex_noise(rng, (batch, nr), nv)).astype(np.complex64)

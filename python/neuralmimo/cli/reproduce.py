@@ -37,7 +37,7 @@ def detnet_baselines(out: Path, progress: bool) -> list[tuple]:
     MMSE (L1076-1079), hence a ZF-to-MMSE gap of 0.89 dB at BER 1e-3."""
     from ..eval import plot_rows, write_csv
     from ..eval.crossing import snr_at
-    from ..phy.channel_models import make_channel
+    from ..phy.channels import make_channel
 
     rows = _eval([("zf", "zf", {}), ("lmmse", "lmmse", {}), ("wl-lmmse", "wl-lmmse", {})],
                  make_channel("rayleigh", 60, 30), 30, 60, "bpsk", list(range(0, 16, 1)), "detnet",
@@ -61,7 +61,7 @@ def hypermimo_baselines(out: Path, progress: bool, drops: int = 10) -> list[tupl
     (K = 16) stands in for ML, which runs at a few hundred detections per second here."""
     from ..eval import plot_rows, write_csv
     from ..eval.crossing import snr_at
-    from ..phy.channel_models import make_channel
+    from ..phy.channels import make_channel
 
     snrs = list(range(0, 25, 3))
     acc: dict[tuple, dict] = {}
@@ -94,7 +94,7 @@ def lcgnet_lmmse_nmse(out: Path, progress: bool) -> list[tuple]:
     The text states: CG needs 14 iterations for −30 dB NMSE at 30 dB (L1219-1222); LcgNetV beats LMMSE
     by 3.35 / 3.08 dB at 5 / 10 dB with 6 layers (L1233-1235); the LMMSE line itself is only drawn."""
     from ..eval import write_csv
-    from ..phy.channel_models import make_channel
+    from ..phy.channels import make_channel
 
     ch = make_channel("rayleigh:var=1/nt", 64, 32)
     iters = list(range(1, 17))

@@ -193,7 +193,7 @@ def ber_model(const: str, progress: bool, retrain: bool = False) -> Path:
 
 def _ber_rows(detectors: dict, const: str, snrs, target_errors: int, max_vectors: int, progress: bool):
     from ..eval import EvalConfig, run_eval
-    from ..phy.channel_models import make_channel
+    from ..phy.channels import make_channel
 
     cfg = EvalConfig(nt=NT, nr=NR, constellation=const, snr_db=list(snrs), convention="lcgnet",
                      target_errors=target_errors, max_vectors=max_vectors, batch=2048, seed=77)
