@@ -3,14 +3,13 @@
 """LcgNet: the recursion, its exact post-detection variance, quantised steps, export."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch
 
 import neuralmimo as nm
 from neuralmimo.models.lcgnet import LcgNet, SoftStaircase, hard_staircase, levels_for_bits
+from neuralmimo.paths import source_dir
 
 
 @pytest.fixture(autouse=True)
@@ -227,7 +226,7 @@ def test_trained_checkpoint_is_a_detector(tmp_path):
 
 SHIPPED = {"lcgnetv_bpsk_32x64": "lcgnetv_32x64_bpsk", "lcgnetv_qam16_4x4": "lcgnetv_4x4_qam16",
            "lcgnetv_qam16_8x8": "lcgnetv_8x8_qam16"}
-MODELS = Path(__file__).resolve().parents[1] / "models"
+MODELS = source_dir() / "models"
 
 
 @pytest.mark.parametrize("model, config", sorted(SHIPPED.items()))

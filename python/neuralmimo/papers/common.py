@@ -5,6 +5,7 @@ writer for free-form rows, and the reuse-or-train path of the training studies."
 from __future__ import annotations
 
 import csv
+import math
 from pathlib import Path
 
 #: where the training studies keep their runs (reused when finished)
@@ -21,6 +22,16 @@ def eval_named(dets, channel, nt: int, nr: int, const: str, snrs, conv: str, tar
     cfg = EvalConfig(nt=nt, nr=nr, constellation=const, snr_db=snrs, convention=conv,
                      target_errors=target, max_vectors=max_vec, batch=4096, seed=seed)
     return run_eval(detectors, channel, cfg, progress=progress)
+
+
+def crossing_rows(rows: list[dict], metric: str, target: float, labels: dict) -> tuple[dict, list]:
+    """SNR (dB) where each detector's ``metric`` crosses ``target`` (log-interpolated), and one table
+    row per detector; labels: {detector: (display name, paper's value)}  ->  ({detector: dB}, rows)."""
+    from ..eval.crossing import snr_at
+
+    s = {d: snr_at(rows, d, metric, target) for d in labels}
+    at = f"{metric.upper()} 1e{round(math.log10(target))}"  # targets are powers of ten: "BER 1e-3"
+    return s, [(f"SNR at {at}, {name} (dB)", f"{s[d]:.2f}", paper) for d, (name, paper) in labels.items()]
 
 
 def write_table(rows: list[dict], path: Path) -> None:

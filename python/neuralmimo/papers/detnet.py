@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .common import eval_named
+from .common import crossing_rows, eval_named
 from .study import Row, study
 
 
@@ -15,7 +15,6 @@ def detnet_baselines(out: Path, progress: bool, retrain: bool = False) -> list[R
     Table III). The text gives no baseline BER, only WeSNet-10 % gains at BER 1e-3: 1.68 dB over ZF and
     0.79 dB over MMSE (Sec. VI-C, Fig. 5), hence a ZF-to-MMSE gap of 0.89 dB at BER 1e-3."""
     from ..eval import plot_rows, write_csv
-    from ..eval.crossing import snr_at
     from ..phy.channels import make_channel
 
     rows = eval_named([("zf", "zf", {}), ("lmmse", "lmmse", {}), ("wl-lmmse", "wl-lmmse", {})],
@@ -23,9 +22,7 @@ def detnet_baselines(out: Path, progress: bool, retrain: bool = False) -> list[R
                       1000, 400_000, 1, progress)
     write_csv(rows, out / "detnet_30x60_bpsk.csv")
     plot_rows(rows, out / "detnet_30x60_bpsk.png", "30x60 BPSK, i.i.d. Rayleigh, SNR convention detnet")
-    s = {d: snr_at(rows, d, "ber", 1e-3) for d in ("zf", "lmmse", "wl-lmmse")}
-    return [("SNR at BER 1e-3, ZF (dB)", f"{s['zf']:.2f}", "not stated"),
-            ("SNR at BER 1e-3, LMMSE (dB)", f"{s['lmmse']:.2f}", "not stated"),
-            ("SNR at BER 1e-3, WL-LMMSE (dB)", f"{s['wl-lmmse']:.2f}", "not stated"),
-            ("ZF minus LMMSE at BER 1e-3 (dB)", f"{s['zf'] - s['lmmse']:.2f}",
-             "0.89 (1.68 − 0.79, Sec. VI-C)")]
+    s, table = crossing_rows(rows, "ber", 1e-3, {"zf": ("ZF", "not stated"), "lmmse": ("LMMSE", "not stated"),
+                                                  "wl-lmmse": ("WL-LMMSE", "not stated")})
+    return table + [("ZF minus LMMSE at BER 1e-3 (dB)", f"{s['zf'] - s['lmmse']:.2f}",
+                     "0.89 (1.68 − 0.79, Sec. VI-C)")]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .common import eval_named
+from .common import crossing_rows, eval_named
 from .study import Row, study
 
 
@@ -18,7 +18,6 @@ def hypermimo_baselines(out: Path, progress: bool, retrain: bool = False, drops:
     the untrained OAMP (10 iterations), which OAMPNet refines with 2 learned scalars per iteration.
     K-best (K = 16) stands in for ML, which runs at a few hundred detections per second here."""
     from ..eval import plot_rows, write_csv
-    from ..eval.crossing import snr_at
     from ..phy.channels import make_channel
 
     snrs = list(range(0, 25, 3))
@@ -38,9 +37,8 @@ def hypermimo_baselines(out: Path, progress: bool, retrain: bool = False, drops:
     write_csv(rows, out / "hypermimo_12x6_qpsk_ls10.csv")
     plot_rows(rows, out / "hypermimo_12x6_qpsk_ls10.png",
               f"12x6 QPSK, local scattering 10°, SER averaged over {drops} drops, SNR convention hypermimo")
-    s = {d: snr_at(rows, d, "ser", 1e-3) for d in ("lmmse", "oamp", "kbest")}
-    return [("SNR at SER 1e-3, LMMSE (dB)", f"{s['lmmse']:.2f}", "not stated"),
-            ("SNR at SER 1e-3, OAMP (dB)", f"{s['oamp']:.2f}", "not stated (OAMPNet in the paper)"),
-            ("SNR at SER 1e-3, K-best K=16 (near ML) (dB)", f"{s['kbest']:.2f}", "not stated"),
-            ("LMMSE minus OAMP(Net) at SER 1e-3 (dB)", f"{s['lmmse'] - s['oamp']:.2f}",
-             "1.00 for OAMPNet (2.85 − 1.85, Sec. IV-C)")]
+    s, table = crossing_rows(rows, "ser", 1e-3, {"lmmse": ("LMMSE", "not stated"),
+                                                  "oamp": ("OAMP", "not stated (OAMPNet in the paper)"),
+                                                  "kbest": ("K-best K=16 (near ML)", "not stated")})
+    return table + [("LMMSE minus OAMP(Net) at SER 1e-3 (dB)", f"{s['lmmse'] - s['oamp']:.2f}",
+                     "1.00 for OAMPNet (2.85 − 1.85, Sec. IV-C)")]
