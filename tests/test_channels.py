@@ -209,7 +209,7 @@ def test_local_scattering_integral_vs_independent_integration(dist):
 
 
 def test_local_scattering_eq13_approximates_integral_for_small_spread():
-    # eq. 13 is the small-σ approximation of the Gaussian integral (hypermimo.txt L149)
+    # eq. 13 is the small-σ approximation of the Gaussian integral (HyperMIMO Sec. IV-A)
     angles = [-50.0, 0.0, 30.0]
     errs = []
     for sigma in (1.0, 0.5, 0.25):
