@@ -14,9 +14,15 @@ _TREE_ROOT = Path(__file__).resolve().parents[2]
 
 def source_dir() -> Path:
     """The repository root: $NEURALMIMO_SOURCE_DIR when set (ctest sets it, as the tests run
-    the installed package), else the source tree this package lies in."""
+    the installed package), else the source tree this package lies in, else the current
+    folder when it is a checkout (a QA script run by hand against the installed package)."""
     env = os.environ.get("NEURALMIMO_SOURCE_DIR")
-    return Path(env) if env else _TREE_ROOT
+    if env:
+        return Path(env)
+    for root in (_TREE_ROOT, Path.cwd()):
+        if (root / "python" / "neuralmimo").is_dir():
+            return root
+    return _TREE_ROOT
 
 
 def data_dirs(kind: str) -> list[Path]:
