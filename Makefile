@@ -79,6 +79,7 @@ test-py:
 	NEURALMIMO_REQUIRE_CPP=1 $(PY) -m pytest -q -p no:cacheprovider tests/test_ofdm_rx_cpp.py
 
 # --- extras -----------------------------------------------------------------
+# The benchmarks are python/neuralmimo/bench/ (and bench/ for the C++ kernels, built by `make build`).
 bench: setup
 	$(PY) -m neuralmimo.cli.bench
 	$(PY) -m neuralmimo.cli.bench detectors

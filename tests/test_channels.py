@@ -13,13 +13,11 @@ import numpy as np
 import pytest
 import torch
 
-from neuralmimo.phy import channels as np_channels  # the numpy module stays as it was
-from neuralmimo.phy.channel_models import (KroneckerChannel, LocalScatteringChannel, RayleighChannel,
-                                           RemimoCorrelatedChannel, channel_spec_forms, csi_error_var,
-                                           draw_user_angles, exponential_correlation, imperfect_csi,
-                                           imperfect_csi_snr, local_scattering_covariance, make_channel,
-                                           sample_triangular)
-from neuralmimo.phy.tdl import TDL_PROFILES, TdlChannel, tdl_profile
+from neuralmimo.phy.channels import (TDL_PROFILES, KroneckerChannel, LocalScatteringChannel, RayleighChannel,
+                                     RemimoCorrelatedChannel, TdlChannel, channel_spec_forms, complex_noise,
+                                     csi_error_var, draw_user_angles, exponential_correlation, imperfect_csi,
+                                     imperfect_csi_snr, local_scattering_covariance, make_channel,
+                                     sample_triangular, tdl_profile)
 
 
 def _gen(seed):
@@ -211,7 +209,7 @@ def test_local_scattering_integral_vs_independent_integration(dist):
 
 
 def test_local_scattering_eq13_approximates_integral_for_small_spread():
-    # eq. 13 is the small-σ approximation of the Gaussian integral (hypermimo.txt L149)
+    # eq. 13 is the small-σ approximation of the Gaussian integral (HyperMIMO Sec. IV-A)
     angles = [-50.0, 0.0, 30.0]
     errs = []
     for sigma in (1.0, 0.5, 0.25):
@@ -300,6 +298,24 @@ def test_mobility_random_2d():
     torch.testing.assert_close(moved.angles_deg, ch.displaced(dist, _gen(10), radius_m=r).angles_deg)
 
 
+def test_rayleigh_numpy_draw():
+    """The numpy path of RayleighChannel: numpy in, numpy out, the stated variance, reproducible,
+    and the same draw as complex_noise with σ² = variance (one CN(0, v) sampler for both)."""
+    n, nr, nt = 20_000, 3, 2
+    ch = RayleighChannel(nr, nt, variance=0.5)
+    h = ch.sample_numpy(n, np.random.default_rng(4))
+    assert isinstance(h, np.ndarray) and h.dtype == np.complex64 and h.shape == (n, nr, nt)
+    m = n * nr * nt
+    assert abs(float(np.mean(np.abs(h.astype(np.complex128)) ** 2)) / 0.5 - 1) < 5 / math.sqrt(m)
+    np.testing.assert_array_equal(h, ch.sample_numpy(n, np.random.default_rng(4)))
+    np.testing.assert_array_equal(h, complex_noise(np.random.default_rng(4), (n, nr, nt), 0.5))
+    nv = np.array([0.0, 2.0], np.float32)
+    z = complex_noise(np.random.default_rng(5), (2, 50_000), nv)
+    assert np.all(z[0] == 0) and abs(float(np.mean(np.abs(z[1]) ** 2)) / 2.0 - 1) < 5 / math.sqrt(50_000)
+    with pytest.raises(ValueError, match="batch"):
+        ch.sample_numpy(-1, np.random.default_rng(0))
+
+
 # ---------------------------------------------------------------- imperfect CSI
 
 
@@ -321,7 +337,7 @@ def test_imperfect_csi_error_variance():
     for got, want in zip(e2b[1:], (0.1, 1.0)):
         assert abs(float(got) / want - 1) < 5 / math.sqrt(cnt)
     # numpy in, numpy out
-    hn = np_channels.rayleigh(np.random.default_rng(0), 10, nr, nt)
+    hn = RayleighChannel(nr, nt).sample_numpy(10, np.random.default_rng(0))
     out = imperfect_csi(hn, 0.1, _gen(14))
     assert isinstance(out, np.ndarray) and out.dtype == np.complex64 and out.shape == hn.shape
     with pytest.raises(ValueError, match="error_var"):

@@ -125,7 +125,7 @@ def test_cli_writes_csv_and_png(tmp_path, capsys):
 
 
 def test_frequency_selective_channel_is_flattened_per_resource_element():
-    from neuralmimo.phy.channel_models import make_channel
+    from neuralmimo.phy.channels import make_channel
 
     ch = make_channel("tdl:A,nsc=16", 4, 2)
     cfg = EvalConfig(nt=2, nr=4, constellation="qpsk", snr_db=[10.0], target_errors=10**9,
@@ -141,3 +141,25 @@ def test_snr_at_interpolates_log_rate():
     assert snr_at(rows, "a", "ber", 1e-2) == pytest.approx(5.0)
     assert snr_at(rows, "a", "ber", 1e-4) == pytest.approx(15.0)
     assert math.isnan(snr_at(rows, "a", "ber", 1e-7))
+
+
+def test_paper_studies_registry_and_training_configs(tmp_path):
+    """Every study the docs cite is registered and accepted by the CLI, and the training studies'
+    settings make valid trainer configs (checked without training)."""
+    from neuralmimo.cli import reproduce
+    from neuralmimo.papers import STUDIES
+    from neuralmimo.papers.common import training_config
+    from neuralmimo.papers.lcgnet import CONFIG, layer_study_overrides
+    from neuralmimo.papers.lcgnet_ber import BER_LAYERS, QUANT_STAGES, quant_overrides
+
+    names = {"detnet-baselines", "hypermimo-baselines", "lcgnet-lmmse-nmse", "lcgnet-nmse-layers",
+             "lcgnet-ber", "lcgnet-quant"}
+    assert set(STUDIES) == names
+    assert {n for n, s in STUDIES.items() if s.trains} == {"lcgnet-nmse-layers", "lcgnet-ber", "lcgnet-quant"}
+    with pytest.raises(SystemExit):
+        reproduce.main(["no-such-study"])
+    cfg = training_config(CONFIG, layer_study_overrides("S", 10.0, 7), tmp_path / "layers")
+    assert cfg.model["variant"] == "S" and cfg.model["layers"] == 7 and cfg.train.out == str(tmp_path / "layers")
+    cfg = training_config(CONFIG, quant_overrides(3, tmp_path / "base.pt"), tmp_path / "quant")
+    assert cfg.model["quant_bits"] == 3 and cfg.model["layers"] == BER_LAYERS
+    assert [s.name for s in cfg.stages] == [f"sigma{int(s)}" for s, _ in QUANT_STAGES]

@@ -3,14 +3,13 @@
 """LcgNet: the recursion, its exact post-detection variance, quantised steps, export."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch
 
 import neuralmimo as nm
 from neuralmimo.models.lcgnet import LcgNet, SoftStaircase, hard_staircase, levels_for_bits
+from neuralmimo.paths import source_dir
 
 
 @pytest.fixture(autouse=True)
@@ -227,7 +226,7 @@ def test_trained_checkpoint_is_a_detector(tmp_path):
 
 SHIPPED = {"lcgnetv_bpsk_32x64": "lcgnetv_32x64_bpsk", "lcgnetv_qam16_4x4": "lcgnetv_4x4_qam16",
            "lcgnetv_qam16_8x8": "lcgnetv_8x8_qam16"}
-MODELS = Path(__file__).resolve().parents[1] / "models"
+MODELS = source_dir() / "models"
 
 
 @pytest.mark.parametrize("model, config", sorted(SHIPPED.items()))
@@ -249,7 +248,7 @@ def test_shipped_bpsk_model_beats_complex_lmmse():
     """32x64 BPSK at 2 dB (lcgnet convention), 4000 vectors: LMMSE makes ~3e-3 bit errors (~400),
     the shipped LcgNetV, which learns that BPSK is real, fewer than half as many (measured with this
     seed: LMMSE 406, LcgNetV 133, widely-linear LMMSE 137)."""
-    from neuralmimo.phy.channel_models import make_channel
+    from neuralmimo.phy.channels import make_channel
     from neuralmimo.phy.snr import noise_var_from_snr
 
     g = torch.Generator().manual_seed(21)

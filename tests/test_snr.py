@@ -16,7 +16,7 @@ import pytest
 import torch
 
 from neuralmimo.phy import constellation
-from neuralmimo.phy.channel_models import LocalScatteringChannel, RayleighChannel, RemimoCorrelatedChannel
+from neuralmimo.phy.channels import LocalScatteringChannel, RayleighChannel, RemimoCorrelatedChannel
 from neuralmimo.phy.snr import (CONVENTION_CHANNEL_VARIANCE, DEFAULT, channel_variance_for, noise_var_from_snr,
                                 snr_conventions)
 

@@ -7,7 +7,6 @@ import os
 import socket
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,6 +15,7 @@ import torch
 from neuralmimo.cli import export as export_cli
 from neuralmimo.cli import train as train_cli
 from neuralmimo.models import FAMILIES, ToyNet
+from neuralmimo.paths import source_dir
 from neuralmimo.train import CONFIG_DIR, Trainer, build_stages, config_from_dict, load_config
 from neuralmimo.train.checkpoint import load_checkpoint, model_from_checkpoint
 from neuralmimo.train.config import parse_override
@@ -24,7 +24,7 @@ from neuralmimo.train.ddp import state_digest
 from neuralmimo.train.losses import metric_sums
 
 TOY = CONFIG_DIR / "toy.toml"
-PYTHON_DIR = Path(__file__).resolve().parents[1] / "python"
+PYTHON_DIR = source_dir() / "python"
 
 #: Small and quick: 2-layer toy, one SNR level, few steps.
 FAST = ["model.n_layers=2", "train.steps_per_epoch=4", "train.validation_vectors=300",

@@ -1,25 +1,42 @@
 # Copyright 2026 gr-neuralmimo contributors
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Where shipped models and example flowgraphs are found (no GNU Radio needed)."""
+"""Where the repository, shipped models and example flowgraphs are found (no GNU Radio needed)."""
 from __future__ import annotations
 
 import os
 import sys
 from pathlib import Path
 
+#: the tree this file lies in: <root>/python/neuralmimo/paths.py (for an installed package,
+#: a folder of the environment that holds no models/, examples/, grc/ or build/)
+_TREE_ROOT = Path(__file__).resolve().parents[2]
+
+
+def source_dir() -> Path:
+    """The repository root: $NEURALMIMO_SOURCE_DIR when set (ctest sets it, as the tests run
+    the installed package), else the source tree this package lies in, else the current
+    folder when it is a checkout (a QA script run by hand against the installed package)."""
+    env = os.environ.get("NEURALMIMO_SOURCE_DIR")
+    if env:
+        return Path(env)
+    for root in (_TREE_ROOT, Path.cwd()):
+        if (root / "python" / "neuralmimo").is_dir():
+            return root
+    return _TREE_ROOT
+
 
 def data_dirs(kind: str) -> list[Path]:
-    """Search order for kind "models", "examples" or "tests/data": $NEURALMIMO_<KIND>
-    (MODELS, EXAMPLES, TESTS_DATA), $NEURALMIMO_SOURCE_DIR/<kind>, ./<kind>, the source
-    tree's <kind>/, <prefix>/share/gr-neuralmimo/<kind>."""
+    """Search order for a folder of the repository, kind "models", "examples", "tests/data", "grc"
+    or "build": $NEURALMIMO_<KIND> (e.g. MODELS, TESTS_DATA), $NEURALMIMO_SOURCE_DIR/<kind>,
+    ./<kind>, the source tree's <kind>/, <prefix>/share/gr-neuralmimo/<kind>."""
     dirs = []
     env = f"NEURALMIMO_{kind.upper().replace('/', '_')}"
     if os.environ.get(env):
         dirs.append(Path(os.environ[env]))
     if os.environ.get("NEURALMIMO_SOURCE_DIR"):
-        dirs.append(Path(os.environ["NEURALMIMO_SOURCE_DIR"]) / kind)
+        dirs.append(source_dir() / kind)
     dirs.append(Path.cwd() / kind)
-    dirs.append(Path(__file__).resolve().parents[2] / kind)
+    dirs.append(_TREE_ROOT / kind)
     dirs.append(Path(sys.prefix) / "share" / "gr-neuralmimo" / kind)
     return dirs
 

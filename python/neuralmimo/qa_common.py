@@ -1,18 +1,13 @@
 # Copyright 2026 gr-neuralmimo contributors
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Helpers shared by the GNU Radio QA tests (not a test itself, not installed)."""
-import os
-from pathlib import Path
 
 import numpy as np
 from gnuradio import blocks, gr
 
+from neuralmimo.paths import source_dir  # noqa: F401  (the QA tests import it from here)
+
 _SINKS = {np.float32: blocks.vector_sink_f, np.complex64: blocks.vector_sink_c, np.uint8: blocks.vector_sink_b}
-
-
-def source_dir() -> Path:
-    """Repository root (ctest sets NEURALMIMO_SOURCE_DIR)."""
-    return Path(os.environ.get("NEURALMIMO_SOURCE_DIR", Path(__file__).resolve().parents[2]))
 
 
 def shipped_model(name="lmmse_qam16_4x4.onnx") -> str:

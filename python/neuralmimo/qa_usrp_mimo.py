@@ -9,10 +9,8 @@ RuntimeError naming the device args; with stand-in gr-uhd blocks the configurati
 the GRC YAML matches the Python signatures.
 """
 import inspect
-import os
 import re
 import types
-from pathlib import Path
 from unittest import mock
 
 import numpy as np
@@ -21,10 +19,10 @@ from gnuradio import blocks, gr, gr_unittest, uhd
 
 import neuralmimo as nm
 from neuralmimo.blocks import usrp_mimo
+from neuralmimo.paths import source_dir
 
 N_ITEMS = 1000
-# The repository root (ctest sets NEURALMIMO_SOURCE_DIR; this file lies in python/neuralmimo/).
-SOURCE_DIR = Path(os.environ.get("NEURALMIMO_SOURCE_DIR", Path(__file__).resolve().parents[2]))
+SOURCE_DIR = source_dir()
 
 
 class _Sensor:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from gnuradio import gr
 
-from ..phy.channels import complex_noise, rayleigh
+from ..phy.channels import RayleighChannel, complex_noise
 from ..phy.snr import DEFAULT, noise_var_from_snr
 
 
@@ -31,6 +31,7 @@ class mimo_channel(gr.sync_block):  # noqa: N801
         h_seed, n_seed = np.random.SeedSequence(int(seed)).spawn(2)
         self._rng_h = np.random.default_rng(h_seed)
         self._rng_n = np.random.default_rng(n_seed)
+        self._channel = RayleighChannel(nr, nt)
         self._h_cur = None          # H of the coherence block in progress
         self._blk_cur = -1
         self.set_snr(snr_db)
@@ -46,7 +47,7 @@ class mimo_channel(gr.sync_block):  # noqa: N801
         start = self.nitems_written(0)
         blk = (start + np.arange(n)) // self.coherence
         first, last = int(blk[0]), int(blk[-1])
-        new = rayleigh(self._rng_h, last - max(first, self._blk_cur + 1) + 1, self.nr, self.nt)
+        new = self._channel.sample_numpy(last - max(first, self._blk_cur + 1) + 1, self._rng_h)
         if first == self._blk_cur:
             hs = np.concatenate([self._h_cur[None], new])
         else:

@@ -91,7 +91,7 @@ def main(argv=None) -> int:
 
     import neuralmimo as nm
     from ..eval import EvalConfig, plot_rows, run_eval, write_csv
-    from ..phy.channel_models import make_channel
+    from ..phy.channels import make_channel
     from ..phy.snr import channel_variance_for
 
     try:

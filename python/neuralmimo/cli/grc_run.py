@@ -17,9 +17,10 @@ from pathlib import Path
 
 
 def grc_blocks_dir() -> Path:
-    for d in (Path(os.environ.get("NEURALMIMO_SOURCE_DIR", "")) / "grc", Path.cwd() / "grc",
-              Path(__file__).resolve().parents[3] / "grc",
-              Path(sys.prefix) / "share" / "gnuradio" / "grc" / "blocks"):
+    """The neuralmimo block YAML: the repository's grc/ (paths.data_dirs), else the installed copy."""
+    from ..paths import data_dirs
+
+    for d in (*data_dirs("grc"), Path(sys.prefix) / "share" / "gnuradio" / "grc" / "blocks"):
         if (d / "neuralmimo_onnx_detector.block.yml").is_file():
             return d
     raise ValueError("grc: the neuralmimo block YAML files were not found (set NEURALMIMO_SOURCE_DIR)")

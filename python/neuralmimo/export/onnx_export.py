@@ -49,7 +49,7 @@ def random_inputs(nt: int, nr: int, constellation, batch: int, seed: int, domain
         snr_db = rng.uniform(-5.0, 30.0, batch)
         nv = nt / 10 ** (snr_db / 10)
     else:
-        from ..phy.channel_models import make_channel
+        from ..phy.channels import make_channel
         from ..phy.snr import noise_var_from_snr
 
         gen = torch.Generator().manual_seed(int(seed))

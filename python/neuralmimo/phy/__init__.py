@@ -5,11 +5,10 @@ from .constellation import Constellation, constellation, constellation_names
 from .snr import (CONVENTION_CHANNEL_VARIANCE, CONVENTION_RATIO, channel_variance_for,
                   noise_var_from_snr, snr_conventions)
 from . import channels
-from .channel_models import (ChannelModel, KroneckerChannel, LocalScatteringChannel, RayleighChannel,
-                             RemimoCorrelatedChannel, channel_spec_forms, csi_error_var, draw_user_angles,
-                             exponential_correlation, imperfect_csi, imperfect_csi_snr,
-                             local_scattering_covariance, make_channel, sample_triangular)
-from .tdl import TDL_PROFILES, TdlChannel, tdl_profile
+from .channels import (TDL_PROFILES, ChannelModel, KroneckerChannel, LocalScatteringChannel, RayleighChannel,
+                       RemimoCorrelatedChannel, TdlChannel, channel_spec_forms, csi_error_var, draw_user_angles,
+                       exponential_correlation, imperfect_csi, imperfect_csi_snr, local_scattering_covariance,
+                       make_channel, sample_triangular, tdl_profile)
 
 __all__ = ["Constellation", "constellation", "constellation_names",
            "noise_var_from_snr", "snr_conventions", "channels",

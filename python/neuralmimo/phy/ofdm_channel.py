@@ -43,7 +43,7 @@ from typing import Optional
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from .tdl import tdl_profile
+from .channels.tdl import tdl_profile
 
 __all__ = ["OfdmChannelSim", "SINC_HALF_LENGTH", "PROFILES"]
 

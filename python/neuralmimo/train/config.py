@@ -49,7 +49,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..export.onnx_export import config_hash
-from ..phy.channel_models import make_channel
+from ..phy.channels import make_channel
 from ..phy.constellation import constellation as _lookup
 from ..phy.snr import snr_conventions
 from .checks import Keys, boolean, choice, integer, number, snr_range, string

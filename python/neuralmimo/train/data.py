@@ -19,7 +19,7 @@ from dataclasses import dataclass, fields
 
 import torch
 
-from ..phy.channel_models import make_channel
+from ..phy.channels import make_channel
 from ..phy.constellation import constellation as _lookup
 from ..phy.snr import noise_var_from_snr
 from .config import DataConfig

@@ -7,7 +7,7 @@ In one run, on this machine:
     cg_detector -> null sink, large buffers, steady state) for 4x4 16QAM (LcgNet,
     L = 4, and classical CG, Nt = 4 complex iterations) and 32x64 BPSK
     (LcgNet, L = 8), H changing every 14 items, LLR output, threads 1 and 2;
-  - the kernel alone (bench_cg_kernel from the build tree, no GNU Radio), when found;
+  - the kernel alone (bench_cg_kernel from <build>/bench/, no GNU Radio), when found;
   - batched numpy LMMSE (max-log LLRs) on the same sizes;
   - numpy float32 matrix multiply (1024 x 1024, best of 10, 2 BLAS threads, and 1 for context);
 and the block's FLOP rate, from the operations the kernel does per detection
@@ -29,6 +29,8 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+from .common import make_system, numpy_lmmse, rate
 
 # (label, Nt, Nr, constellation, layers: 0 = classical CG with Nt complex iterations)
 SYSTEMS = (("4x4 16QAM LcgNet L=4", 4, 4, "qam16", 4),
@@ -67,21 +69,6 @@ def stable_steps(rng, layers: int, nt: int, nr: int):
     alpha = (rng.uniform(0.3, 1.0, (layers, n)) / (nr + nt)).astype(np.float32)
     beta = rng.uniform(0.0, 0.3, (layers, n)).astype(np.float32)
     return alpha.ravel().tolist(), beta.ravel().tolist()
-
-
-def make_system(rng, nt: int, nr: int, const: str, items: int, hold: int):
-    """y complex64[items, Nr], h complex64[items, Nr*Nt] (a new H every `hold` items), nv float32[items]."""
-    from ..phy.constellation import constellation
-
-    c = constellation(const)
-    hs = ((rng.standard_normal((-(-items // hold), nr, nt)) + 1j * rng.standard_normal((-(-items // hold), nr, nt)))
-          / np.sqrt(2)).astype(np.complex64)
-    h = np.repeat(hs, hold, axis=0)[:items]
-    x = c.points[rng.integers(0, c.order, (items, nt))]
-    nv = np.full(items, nt / 10.0, np.float32)
-    noise = (rng.standard_normal((items, nr)) + 1j * rng.standard_normal((items, nr))) * np.sqrt(nv[:, None] / 2)
-    y = (np.einsum("brt,bt->br", h, x) + noise).astype(np.complex64)
-    return y, h.reshape(items, -1), nv
 
 
 def flowgraph_rate(make_block, files, nt: int, nr: int, k: int, min_time: float) -> float:
@@ -125,27 +112,7 @@ def numpy_lmmse_rate(y, h, nv, nt: int, nr: int, const: str, batch: int, min_tim
     c = constellation(const)
     pts, bits = c.points, c.bits.astype(bool)
     yb, hb, nvb = y[:batch], h[:batch].reshape(batch, nr, nt), nv[:batch]
-    eye = np.eye(nt, dtype=np.complex64)
-    big = np.float32(1e30)
-
-    def run():
-        hh = np.conj(np.swapaxes(hb, 1, 2))
-        g = np.linalg.inv(hh @ hb + nvb[:, None, None] * eye)
-        xhat = (g @ (hh @ yb[..., None]))[..., 0]
-        gd = np.real(np.diagonal(g, axis1=1, axis2=2))
-        mu = 1 - nvb[:, None] * gd
-        nu = nvb[:, None] * gd / mu
-        d = np.abs((xhat / mu)[..., None] - pts) ** 2                       # [B, Nt, M]
-        d1 = np.min(d[..., None] + (~bits) * big, axis=2)
-        d0 = np.min(d[..., None] + bits * big, axis=2)
-        return (d0 - d1) / nu[..., None]
-
-    run()
-    n, t0 = 0, time.perf_counter()
-    while time.perf_counter() - t0 < min_time:
-        run()
-        n += 1
-    return n * batch / (time.perf_counter() - t0)
+    return rate(lambda: numpy_lmmse(yb, hb, nvb, pts, bits), batch, min_time)
 
 
 _SGEMM = """
@@ -197,14 +164,15 @@ def sgemm_rate(threads: int = 2) -> float:
 
 
 def find_kernel_bench(explicit: str | None) -> Path | None:
-    """bench_cg_kernel from the build tree (it is built, not installed): --kernel-bench,
-    $NEURALMIMO_BUILD_DIR/lib, $NEURALMIMO_SOURCE_DIR/build/lib, ./build/lib, the source tree's."""
+    """bench_cg_kernel from the build tree (it is built, not installed): --kernel-bench, else
+    bench/bench_cg_kernel under $NEURALMIMO_BUILD_DIR, $NEURALMIMO_SOURCE_DIR/build, ./build,
+    the source tree's build/ (paths.data_dirs("build"))."""
+    from ..paths import data_dirs
+
     candidates = [Path(explicit)] if explicit else []
-    for base in (os.environ.get("NEURALMIMO_BUILD_DIR"),
-                 os.environ.get("NEURALMIMO_SOURCE_DIR") and Path(os.environ["NEURALMIMO_SOURCE_DIR"]) / "build",
-                 Path.cwd() / "build", Path(__file__).resolve().parents[3] / "build"):
-        if base:
-            candidates.append(Path(base) / "lib" / "bench_cg_kernel")
+    if os.environ.get("NEURALMIMO_BUILD_DIR"):
+        candidates.append(Path(os.environ["NEURALMIMO_BUILD_DIR"]) / "bench" / "bench_cg_kernel")
+    candidates += [base / "bench" / "bench_cg_kernel" for base in data_dirs("build")]
     for c in candidates:
         if c.is_file() and os.access(c, os.X_OK):
             return c
@@ -242,7 +210,7 @@ def main(argv=None) -> int:
             k = constellation(const).bits_per_symbol
             # About 64 MB of H per system, at least 64 channels.
             pool = max(64 * args.hold, (64 << 20) // (8 * nr * nt)) // args.hold * args.hold
-            y, h, nv = make_system(rng, nt, nr, const, pool, args.hold)
+            y, h, nv = make_system(rng, nt, nr, const, pool, args.hold, nt / 10.0)
             files = [Path(tmp) / f"{i}.bin" for i in range(3)]
             for f, a in zip(files, (y, h, nv)):
                 a.tofile(f)
@@ -286,6 +254,3 @@ def main(argv=None) -> int:
         print("\n(kernel alone: bench_cg_kernel not found; build with `make build` or pass --kernel-bench)")
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import tempfile
 import time
 
@@ -106,6 +105,3 @@ def main(argv=None) -> int:
     print("\nMS/s: sample times per second (each carries one sample of every receive channel).")
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -2,10 +2,10 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """3GPP TR 38.901 tapped delay line channels TDL-A/B/C, per OFDM subcarrier.
 
-LcgNet evaluates on TDL-A (lcgnet.txt L1400-1424: NLOS, Rayleigh, RMS delay
-30 ns, Tx/Rx exponential correlation 0.5, generated with MATLAB's 5G Toolbox;
-how the frequency-selective channel was reduced to one flat 64×32 matrix is
-not stated, CLAIMS.md CA7). Here every subcarrier's H is one flat MIMO
+LcgNet evaluates on TDL-A (LcgNet Sec. V-B and Table II: NLOS, Rayleigh, RMS
+delay 30 ns, Tx/Rx exponential correlation 0.5, generated with MATLAB's 5G
+Toolbox; how the frequency-selective channel was reduced to one flat 64×32
+matrix is not stated). Here every subcarrier's H is one flat MIMO
 channel: ``sample`` returns complex[B, K, Nr, Nt] and ``sample_flat`` folds
 the subcarriers into the batch.
 
@@ -25,8 +25,8 @@ from typing import Optional
 import numpy as np
 import torch
 
-from .channel_models import (ChannelModel, _Cache, _check_batch, _check_dim, _correlation_arg,
-                             _real_dtype, complex_normal, hermitian_sqrt)
+from .common import (ChannelModel, DeviceCache, SpatialCorrelation, SpecArgs, SpecError, check_batch,
+                     check_dim, check_positive, complex_normal, real_dtype)
 
 __all__ = ["TDL_PROFILES", "TdlChannel", "tdl_profile"]
 
@@ -78,7 +78,7 @@ class TdlChannel(ChannelModel):
 
     nr, nt: antennas; profile: "A", "B" or "C" (TR 38.901 Tables 7.7.2-1..3);
     delay_spread_ns: DS scaling the normalised delays (TR 38.901 Table 7.7.3-1
-    lists 10-1000 ns; LcgNet uses 30 ns); n_subcarriers K, subcarrier_spacing_hz
+    lists 10-1000 ns; LcgNet Table II: 30 ns); n_subcarriers K, subcarrier_spacing_hz
     Δf; r_tx, r_rx: exponential correlation coefficients (or [n, n] matrices)
     applied to every tap; variance: total power per tx–rx pair (default 1).
 
@@ -91,23 +91,19 @@ class TdlChannel(ChannelModel):
     """
 
     per_subcarrier = True
+    SPEC_NAMES = ("tdl",)
+    SPEC_FORM = "tdl:A|B|C[,ds=NS][,nsc=K][,scs=HZ][,rt=R][,rr=R][,var=V]"
 
     def __init__(self, nr: int, nt: int, profile: str = "A", delay_spread_ns: float = 100.0,
                  n_subcarriers: int = 64, subcarrier_spacing_hz: float = 30e3, r_tx=0.0, r_rx=0.0,
                  variance: float = 1.0):
-        self.nr, self.nt = _check_dim("nr", nr), _check_dim("nt", nt)
-        self.n_subcarriers = _check_dim("n_subcarriers", n_subcarriers)
-        if not float(delay_spread_ns) > 0:
-            raise ValueError(f"delay_spread_ns: {delay_spread_ns!r} is not > 0")
-        if not float(subcarrier_spacing_hz) > 0:
-            raise ValueError(f"subcarrier_spacing_hz: {subcarrier_spacing_hz!r} is not > 0")
-        if not float(variance) > 0:
-            raise ValueError(f"variance: {variance!r} is not > 0")
+        self.nr, self.nt = check_dim("nr", nr), check_dim("nt", nt)
+        self.n_subcarriers = check_dim("n_subcarriers", n_subcarriers)
+        self.delay_spread_ns = check_positive("delay_spread_ns", delay_spread_ns)
+        self.subcarrier_spacing_hz = check_positive("subcarrier_spacing_hz", subcarrier_spacing_hz)
+        self.variance = check_positive("variance", variance)
         norm_delays, powers = tdl_profile(profile)
         self.profile = str(profile).strip().upper().replace("TDL-", "")
-        self.delay_spread_ns = float(delay_spread_ns)
-        self.subcarrier_spacing_hz = float(subcarrier_spacing_hz)
-        self.variance = float(variance)
         self.delays_s = torch.as_tensor(norm_delays * self.delay_spread_ns * 1e-9)
         self.powers = torch.as_tensor(powers)
         k = torch.arange(self.n_subcarriers, dtype=torch.float64) - (self.n_subcarriers // 2)
@@ -115,13 +111,25 @@ class TdlChannel(ChannelModel):
         phase = -2 * math.pi * self.frequencies_hz[:, None] * self.delays_s[None, :]
         self._steer = torch.polar(torch.ones_like(phase), phase)  # [K, L] complex128
         self.r_tx, self.r_rx = r_tx, r_rx
-        self.tx_correlation = _correlation_arg(self.nt, r_tx, "r_tx")
-        self.rx_correlation = _correlation_arg(self.nr, r_rx, "r_rx")
-        self._sqrt_tx = hermitian_sqrt(self.tx_correlation)
-        self._sqrt_rx = hermitian_sqrt(self.rx_correlation)
+        self._corr = SpatialCorrelation(self.nr, self.nt, r_tx, r_rx)
+        self.tx_correlation, self.rx_correlation = self._corr.tx, self._corr.rx
         self._correlated = not (torch.equal(self.tx_correlation, torch.eye(self.nt, dtype=torch.complex128))
                                 and torch.equal(self.rx_correlation, torch.eye(self.nr, dtype=torch.complex128)))
-        self._cache = _Cache()
+        self._cache = DeviceCache()
+
+    @classmethod
+    def from_spec(cls, args: SpecArgs) -> "TdlChannel":
+        """The profile is a flag (``tdl:A``) or ``profile=A``."""
+        args.allow(("ds", "nsc", "scs", "rt", "rr", "var", "profile"), tuple(p.lower() for p in TDL_PROFILES))
+        prof = [f.upper() for f in args.flags]
+        if "profile" in args.params:
+            prof.append(args.params["profile"].upper())
+        if len(prof) != 1:
+            raise SpecError(f"needs exactly one profile out of {', '.join(TDL_PROFILES)}")
+        nsc = args.integer("nsc", 64)
+        return cls(args.nr, args.nt, prof[0], delay_spread_ns=args.number("ds", 100.0), n_subcarriers=nsc,
+                   subcarrier_spacing_hz=args.number("scs", 30e3), r_tx=args.coefficient("rt"),
+                   r_rx=args.coefficient("rr"), variance=args.number("var", 1.0))
 
     @property
     def n_taps(self) -> int:
@@ -130,15 +138,13 @@ class TdlChannel(ChannelModel):
     def sample_taps(self, batch, generator: Optional[torch.Generator] = None, device="cpu",
                     dtype=torch.complex64) -> torch.Tensor:
         """Tap gains a_l -> complex[batch, L, Nr, Nt], E|a_l|² = variance · p_l."""
-        batch = _check_batch(batch)
-        real = _real_dtype(dtype)
+        batch = check_batch(batch)
+        real = real_dtype(dtype)
         g = complex_normal((batch, self.n_taps, self.nr, self.nt), generator, device, dtype)
         amp = self._cache.get("amp", (self.powers * self.variance).sqrt(), device, real)
         g = g * amp[None, :, None, None]
         if self._correlated:
-            a = self._cache.get("rx", self._sqrt_rx, device, dtype)
-            b = self._cache.get("tx", self._sqrt_tx, device, dtype)
-            g = a @ g @ b
+            g = self._corr.apply(g)
         return g
 
     def frequency_response(self, taps: torch.Tensor) -> torch.Tensor:
@@ -170,12 +176,11 @@ class TdlChannel(ChannelModel):
 
     def covariance(self) -> torch.Tensor:
         """Spatial covariance of one subcarrier's row-major vec(H): variance · R_r ⊗ R_tᵀ."""
-        return self.variance * torch.kron(self.rx_correlation, self.tx_correlation.transpose(0, 1).contiguous())
+        return self._corr.covariance(self.variance)
 
     @property
     def entry_variance(self):
-        return self.variance * float(torch.diagonal(self.rx_correlation).real.mean()
-                                     * torch.diagonal(self.tx_correlation).real.mean())
+        return self._corr.entry_variance(self.variance)
 
     def rms_delay_spread_s(self) -> float:
         """RMS delay spread of the scaled profile (≈ delay_spread_ns·1e-9 for the 38.901 tables)."""

@@ -1,0 +1,21 @@
+# Copyright 2026 gr-neuralmimo contributors
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Per-paper studies: each measures a paper's setting and returns its figures next to the
+paper's, as rows (measured, paper). `python -m neuralmimo.cli.reproduce <study>` runs one.
+
+One module per paper; a study registers itself with ``@study(name, paper)`` and is then
+listed in ``STUDIES`` and accepted by the CLI:
+
+    detnet.py      the WeSNet paper's DetNet setting (classical baselines)
+    hypermimo.py   HyperMIMO's local scattering setting (classical baselines)
+    lcgnet.py      LcgNet's 32x64 setting: NMSE versus iterations and layers
+    lcgnet_ber.py  LcgNet: BER and step-size quantisation
+    common.py      shared helpers: Monte-Carlo runs, CSV rows, train-or-reuse under runs/reproduce/
+
+This package stands on top of ``eval`` and ``train`` (like ``cli``); nothing in the library
+imports it.
+"""
+from . import detnet, hypermimo, lcgnet, lcgnet_ber  # noqa: F401  (each registers its studies)
+from .study import STUDIES, Row, Study, study
+
+__all__ = ["STUDIES", "Row", "Study", "study"]
