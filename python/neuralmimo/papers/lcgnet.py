@@ -58,7 +58,7 @@ def _classical_nmse(batch, dets: dict) -> dict:
 
 
 def _model_nmse(path: Path, batch) -> float:
-    from ..train.checkpoint import model_from_checkpoint
+    from ..models.checkpoint import model_from_checkpoint
 
     model, _ = model_from_checkpoint(path)
     with torch.no_grad():

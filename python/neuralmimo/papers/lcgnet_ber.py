@@ -55,7 +55,7 @@ def ber(out: Path, progress: bool, retrain: bool = False) -> list[Row]:
     from ..detectors.torch_model import TorchModelDetector
     from ..eval import plot_rows, write_csv
     from ..eval.crossing import snr_at
-    from ..train.checkpoint import model_from_checkpoint
+    from ..models.checkpoint import model_from_checkpoint
 
     table = []
     for const, (_, snrs, target) in BER_PLAN.items():
@@ -105,7 +105,7 @@ def quant_overrides(bits: int, base: Path) -> dict:
 def _hard_quantised(base: Path, bits: int):
     """The uniform hard staircase (19)-(21) applied to the trained steps, no training."""
     from ..models.lcgnet import LcgNet
-    from ..train.checkpoint import model_from_checkpoint
+    from ..models.checkpoint import model_from_checkpoint
 
     trained, _ = model_from_checkpoint(base)
     cfg = {**trained.config(), "quant_bits": bits, "quantizer": "hard"}
@@ -122,7 +122,7 @@ def quant(out: Path, progress: bool, retrain: bool = False) -> list[Row]:
     from ..eval import plot_rows, write_csv
     from ..eval.crossing import snr_at
     from ..models.lcgnet import LcgNet
-    from ..train.checkpoint import model_from_checkpoint
+    from ..models.checkpoint import model_from_checkpoint
 
     base = ber_model("bpsk", progress)
     dets = {"lcgnetV": TorchModelDetector(model_from_checkpoint(base)[0], decisions="estimate")}
