@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import torch
 
-from ..phy.demap import linear_llr, symbols_from_llr
+from ..phy.demap import gaussian_llr, linear_bias_variance, symbols_from_llr
 from .base import Detector, DetectorOutput, constellation_tensors
 
 
@@ -47,11 +47,13 @@ class _OrderedSic(Detector):
                 raise ValueError(f"H: singular system in {self.name} (rank-deficient H with noise_var = 0)")
             xhat = (g @ (hm.mH @ y_res.unsqueeze(-1))).squeeze(-1)
             gd = torch.diagonal(g, dim1=-2, dim2=-1).real
-            l_all, nu = linear_llr(xhat.real, xhat.imag, gd, nv, pts.real, pts.imag, bits, self.demapping,
-                                   self.mmse)                                    # [B, Nt, K], [B, Nt]
+            mu, nu = linear_bias_variance(gd, nv, self.mmse)                    # [B, Nt] each
             score = torch.where(active, -nu, torch.full_like(nu, -float("inf")))
             t = torch.argmax(score, dim=-1)                                     # [B]
-            l_t = l_all[rows, t]                                                # [B, K]
+            # Only the chosen stream is demapped at this stage.
+            z_t = xhat[rows, t] / mu[rows, t]
+            l_t = gaussian_llr(z_t.real[:, None], z_t.imag[:, None], nu[rows, t][:, None],
+                               pts.real, pts.imag, bits, self.demapping)[:, 0]  # [B, K]
             s_t = symbols_from_llr(l_t.unsqueeze(1), pts)[:, 0]
             llr[rows, t] = l_t
             symbols[rows, t] = s_t

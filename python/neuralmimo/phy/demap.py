@@ -75,22 +75,30 @@ def weighted_llr(z_re, z_im, w_re, w_im, pts_re, pts_im, bits, method: str = "ma
     return bit_llr(d, bits.to(d.dtype), -2, method)                                  # [B, Nt, K]
 
 
-def linear_llr(x_re, x_im, g_diag, noise_var, pts_re, pts_im, bits, method: str = "maxlog",
-               biased: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
-    """Bias-corrected Gaussian LLRs of a linear filter's estimate x̂ = G Hᴴ y.
+def linear_bias_variance(g_diag, noise_var, biased: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
+    """Bias μ and post-detection variance ν of a linear filter's estimate x̂ = G Hᴴ y.
 
-    x_re, x_im, g_diag (real diagonal G_tt): [B, Nt]; noise_var σ²: [B]; pts_*: [M]; bits: bool[M, K].
+    g_diag (real diagonal G_tt): [B, Nt]; noise_var σ²: [B] -> (μ [B, Nt], ν [B, Nt]).
     biased=True (LMMSE, G = (HᴴH + σ²I)⁻¹): μ_t = 1 − σ² G_tt, ν_t = σ² G_tt / μ_t;
-    biased=False (ZF, G = (HᴴH)⁻¹): μ_t = 1, ν_t = σ² G_tt. LLRs of z = x̂/μ with variance ν.
-    -> (llr [B, Nt, K], ν [B, Nt]).
+    biased=False (ZF, G = (HᴴH)⁻¹): μ_t = 1, ν_t = σ² G_tt. z = x̂/μ is unbiased with variance ν.
     """
     nv = noise_var.unsqueeze(-1)
     if biased:
         mu = (1.0 - nv * g_diag).clamp_min(BIAS_FLOOR)
+        return mu, (nv * g_diag / mu).clamp_min(NOISE_VAR_FLOOR)
+    return torch.ones_like(g_diag), (nv * g_diag).clamp_min(NOISE_VAR_FLOOR)
+
+
+def linear_llr(x_re, x_im, g_diag, noise_var, pts_re, pts_im, bits, method: str = "maxlog",
+               biased: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
+    """Bias-corrected Gaussian LLRs of a linear filter's estimate x̂ = G Hᴴ y (linear_bias_variance).
+
+    x_re, x_im, g_diag: [B, Nt]; noise_var: [B]; pts_*: [M]; bits: bool[M, K]
+    -> (llr [B, Nt, K] of z = x̂/μ with variance ν, ν [B, Nt]).
+    """
+    mu, nu = linear_bias_variance(g_diag, noise_var, biased)
+    if biased:
         x_re, x_im = x_re / mu, x_im / mu
-        nu = (nv * g_diag / mu).clamp_min(NOISE_VAR_FLOOR)
-    else:
-        nu = (nv * g_diag).clamp_min(NOISE_VAR_FLOOR)
     return gaussian_llr(x_re, x_im, nu, pts_re, pts_im, bits, method), nu
 
 
