@@ -25,10 +25,6 @@ from conftest import random_system
 
 import neuralmimo as nm
 
-#: A detector of the interface; built by a case's `make`.
-MakeDetector = Callable[[str], object]
-
-
 @dataclass(frozen=True)
 class Case:
     """One detector of the contract.
@@ -40,7 +36,7 @@ class Case:
     """
 
     id: str
-    make: MakeDetector
+    make: Callable[[str], object]
     fixed: tuple | None = None
     double: bool = True
     outputs: tuple = ("llr", "estimate")
@@ -65,7 +61,7 @@ def _onnx(path: Path) -> Case:
 CHECKPOINT = "checkpoint"
 CLASSICAL = [_classical(name) for name in nm.detector_names()]
 MODELS = [_onnx(p) for p in _shipped_models()]
-#: The classical detectors that fail a check because of a known library bug (reported, not hidden).
+#: Detectors that fail the empty-batch check because of a library bug (reported, strict xfail).
 EMPTY_BATCH_BUG = {"ml": "MaximumLikelihood: torch.cat of an empty candidate list for a batch of 0",
                    "ml-maxlog": "MaximumLikelihood: torch.cat of an empty candidate list for a batch of 0"}
 ONNX_EMPTY_BATCH_BUG = "OnnxDetector: view_as_complex of the empty estimate (stride) for a batch of 0"

@@ -12,6 +12,7 @@ qa_<block>.py.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from typing import Callable
 
@@ -96,78 +97,91 @@ def run_output(kind: BlockKind, const, nr, nt, output, y, h, nv, block=None):
     return run_detector_block(block, y, h, nv, dtype, vlen(nt, nm.constellation(const).bits_per_symbol))
 
 
+def check_agreement(tc, got, want, kind, msg):
+    if kind.agreement == 1.0:
+        np.testing.assert_array_equal(got, want, err_msg=msg)
+    else:
+        tc.assertGreater(np.mean(np.abs(got.astype(np.complex128) - want) < 1e-5), kind.agreement, msg)
+
+
+def every_output_kind_equals_the_python_reference(tc, kind):
+    rng = np.random.default_rng(4)
+    for const, nr, nt in kind.systems:
+        msg = f"{kind.label} {const} {nr}x{nt}"
+        c = nm.constellation(const)
+        n = kind.items
+        y, h, _ = random_system(rng, n, nr, nt, c, 0.1)
+        nv = rng.uniform(*kind.noise_var, n).astype(np.float32)
+        ref = reference_output(kind, const, nt, y, h, nv)
+        ref_llr = ref.llr.reshape(n, -1)
+        llr = run_output(kind, const, nr, nt, "llr", y, h, nv)
+        tc.assertEqual(llr.shape, (n, nt * c.bits_per_symbol), msg)
+        rtol, atol = kind.llr_tol
+        np.testing.assert_allclose(llr, ref_llr, rtol=rtol, atol=atol, err_msg=msg)
+        est = run_output(kind, const, nr, nt, "estimate", y, h, nv)
+        np.testing.assert_allclose(est, ref.estimate, atol=kind.estimate_atol, err_msg=msg)
+        sym = run_output(kind, const, nr, nt, "symbols", y, h, nv)
+        check_agreement(tc, sym, ref.symbols, kind, msg)
+        bits = run_output(kind, const, nr, nt, "bits", y, h, nv)
+        check_agreement(tc, bits, (ref_llr > 0).astype(np.uint8), kind, msg)
+
+
+def invalid_items_are_erased_not_fatal(tc, kind):
+    """noise_var 0 and < 0, NaN in y, Inf and NaN in H: those items give 0 and are counted; the
+    others equal the reference."""
+    rng = np.random.default_rng(9)
+    const, nr, nt = kind.systems[0]
+    c = nm.constellation(const)
+    n = 64
+    y, h, _ = random_system(rng, n, nr, nt, c, 0.1)
+    nv = np.full(n, 0.1, np.float32)
+    nv[2], nv[5] = 0.0, -0.5
+    y[7, 0] = np.nan
+    h[9, 1, 1] = np.inf
+    h[11, 0, nt - 1] = np.nan
+    bad = [2, 5, 7, 9, 11]
+    good = np.setdiff1d(np.arange(n), bad)
+    block = kind.make(const, nr, nt, "llr", 32)
+    got = run_output(kind, const, nr, nt, "llr", y, h, nv, block=block)
+    tc.assertEqual(got.shape[0], n)
+    tc.assertTrue(np.all(got[bad] == 0))
+    tc.assertTrue(np.all(np.isfinite(got)))
+    tc.assertEqual(block.invalid_items(), len(bad))
+    ref = reference_output(kind, const, nt, y[good], h[good], nv[good]).llr.reshape(len(good), -1)
+    rtol, atol = kind.llr_tol
+    np.testing.assert_allclose(got[good], ref, rtol=rtol, atol=atol)
+
+
+def wrong_vlen_is_refused_at_connect(tc, kind):
+    const, nr, nt = kind.systems[0]
+    block = kind.make(const, nr, nt, "llr", 32)
+    tb = gr.top_block()
+    with tc.assertRaisesRegex(Exception, "itemsize mismatch"):
+        tb.connect(blocks.vector_source_c([0j] * (nr + 1), False, nr + 1), (block, 0))
+
+
+def configuration_errors_name_the_parameter(tc, kind):
+    const, nr, nt = kind.systems[0]
+    with tc.assertRaisesRegex(ValueError, r"\bnt\b"):
+        kind.make(const, nr, 0, "llr", 32)
+    with tc.assertRaisesRegex(ValueError, "'qam32' is not one of"):
+        kind.make("qam32", nr, nt, "llr", 32)
+    with tc.assertRaisesRegex(ValueError, "output 'soft' is not one of"):
+        kind.make(const, nr, nt, "soft", 32)
+
+
+CHECKS = (every_output_kind_equals_the_python_reference, invalid_items_are_erased_not_fatal,
+          wrong_vlen_is_refused_at_connect, configuration_errors_name_the_parameter)
+
+
 class qa_detector_blocks(gr_unittest.TestCase):
-    def check_agreement(self, got, want, kind, msg):
-        if kind.agreement == 1.0:
-            np.testing.assert_array_equal(got, want, err_msg=msg)
-        else:
-            self.assertGreater(np.mean(np.abs(got.astype(np.complex128) - want) < 1e-5), kind.agreement, msg)
+    """One test method per (check, block kind): test_<check>__<block kind>."""
 
-    def test_every_output_kind_equals_the_python_reference(self):
-        rng = np.random.default_rng(4)
-        for kind in KINDS:
-            for const, nr, nt in kind.systems:
-                msg = f"{kind.label} {const} {nr}x{nt}"
-                c = nm.constellation(const)
-                n = kind.items
-                y, h, _ = random_system(rng, n, nr, nt, c, 0.1)
-                nv = rng.uniform(*kind.noise_var, n).astype(np.float32)
-                ref = reference_output(kind, const, nt, y, h, nv)
-                ref_llr = ref.llr.reshape(n, -1)
-                llr = run_output(kind, const, nr, nt, "llr", y, h, nv)
-                self.assertEqual(llr.shape, (n, nt * c.bits_per_symbol), msg)
-                rtol, atol = kind.llr_tol
-                np.testing.assert_allclose(llr, ref_llr, rtol=rtol, atol=atol, err_msg=msg)
-                est = run_output(kind, const, nr, nt, "estimate", y, h, nv)
-                np.testing.assert_allclose(est, ref.estimate, atol=kind.estimate_atol, err_msg=msg)
-                sym = run_output(kind, const, nr, nt, "symbols", y, h, nv)
-                self.check_agreement(sym, ref.symbols, kind, msg)
-                bits = run_output(kind, const, nr, nt, "bits", y, h, nv)
-                self.check_agreement(bits, (ref_llr > 0).astype(np.uint8), kind, msg)
 
-    def test_invalid_items_are_erased_not_fatal(self):
-        """noise_var 0 and < 0, NaN in y, Inf and NaN in H: those items give 0 and are counted; the
-        others equal the reference."""
-        rng = np.random.default_rng(9)
-        for kind in KINDS:
-            const, nr, nt = kind.systems[0]
-            c = nm.constellation(const)
-            n = 64
-            y, h, _ = random_system(rng, n, nr, nt, c, 0.1)
-            nv = np.full(n, 0.1, np.float32)
-            nv[2], nv[5] = 0.0, -0.5
-            y[7, 0] = np.nan
-            h[9, 1, 1] = np.inf
-            h[11, 0, nt - 1] = np.nan
-            bad = [2, 5, 7, 9, 11]
-            good = np.setdiff1d(np.arange(n), bad)
-            block = kind.make(const, nr, nt, "llr", 32)
-            got = run_output(kind, const, nr, nt, "llr", y, h, nv, block=block)
-            self.assertEqual(got.shape[0], n, kind.label)
-            self.assertTrue(np.all(got[bad] == 0), kind.label)
-            self.assertTrue(np.all(np.isfinite(got)), kind.label)
-            self.assertEqual(block.invalid_items(), len(bad), kind.label)
-            ref = reference_output(kind, const, nt, y[good], h[good], nv[good]).llr.reshape(len(good), -1)
-            rtol, atol = kind.llr_tol
-            np.testing.assert_allclose(got[good], ref, rtol=rtol, atol=atol, err_msg=kind.label)
-
-    def test_wrong_vlen_is_refused_at_connect(self):
-        for kind in KINDS:
-            const, nr, nt = kind.systems[0]
-            block = kind.make(const, nr, nt, "llr", 32)
-            tb = gr.top_block()
-            with self.assertRaisesRegex(Exception, "itemsize mismatch", msg=kind.label):
-                tb.connect(blocks.vector_source_c([0j] * (nr + 1), False, nr + 1), (block, 0))
-
-    def test_configuration_errors_name_the_parameter(self):
-        for kind in KINDS:
-            const, nr, nt = kind.systems[0]
-            with self.assertRaisesRegex(ValueError, r"\bnt\b", msg=kind.label):
-                kind.make(const, nr, 0, "llr", 32)
-            with self.assertRaisesRegex(ValueError, "'qam32' is not one of", msg=kind.label):
-                kind.make("qam32", nr, nt, "llr", 32)
-            with self.assertRaisesRegex(ValueError, "output 'soft' is not one of", msg=kind.label):
-                kind.make(const, nr, nt, "soft", 32)
+for _kind in KINDS:
+    for _check in CHECKS:
+        _name = f"test_{_check.__name__}__{re.sub(r'[^0-9a-zA-Z]+', '_', _kind.label).strip('_')}"
+        setattr(qa_detector_blocks, _name, lambda self, kind=_kind, check=_check: check(self, kind))
 
 
 if __name__ == "__main__":
