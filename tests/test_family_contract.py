@@ -23,7 +23,7 @@ from neuralmimo.models import FAMILIES
 from neuralmimo.models.base import TrainableDetector
 
 NT, NR, CONST = 2, 4, "qpsk"
-#: Keys every manifest carries (DESIGN of the ONNX contract; docs/conventions.md).
+#: Keys every manifest carries (the ONNX contract, docs/conventions.md).
 MANIFEST_KEYS = ("manifest_version", "family", "paper", "nt", "nr", "constellation", "outputs",
                  "snr_convention", "training_config_hash", "training_snr_db", "opset", "export_date")
 NO_FROM_CONFIG = "LmmseNet has config() but no from_config(): its config does not rebuild it"
