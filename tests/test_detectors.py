@@ -5,7 +5,6 @@ import itertools
 
 import numpy as np
 import pytest
-import torch
 from conftest import random_system
 
 import neuralmimo as nm
@@ -124,48 +123,6 @@ def test_zf_ber_matches_closed_form_on_rayleigh():
     lv = nr - nt + 1
     ref = ((1 - mu) / 2) ** lv * sum(comb(lv - 1 + k, k) * ((1 + mu) / 2) ** k for k in range(lv))
     assert abs(ber - ref) < 4 * se, (ber, ref, se)
-
-
-def test_torch_in_torch_out_and_precision(rng):
-    c = nm.constellation("qam16")
-    y, h, _ = random_system(rng, 8, 4, 4, c, 0.1, dtype=np.complex64)
-    det = nm.detector("lmmse", constellation="qam16")
-    a = det(y, h, np.full(8, 0.1, np.float32))
-    b = det(torch.from_numpy(y), torch.from_numpy(h), torch.full((8,), 0.1))
-    assert isinstance(b.llr, torch.Tensor) and b.llr.dtype == torch.float32 and a.llr.dtype == np.float32
-    np.testing.assert_allclose(b.llr.numpy(), a.llr, rtol=1e-6)
-    d = det(y.astype(np.complex128), h.astype(np.complex128), 0.1)
-    assert d.llr.dtype == np.float64 and d.estimate.dtype == np.complex128
-
-
-@pytest.mark.parametrize("name", ["zf", "lmmse", "ml"])
-def test_bad_inputs_raise_clear_errors(name):
-    det = nm.detector(name, constellation="qpsk")
-    y = np.zeros((3, 4), np.complex64)
-    h = np.ones((3, 4, 2), np.complex64) + np.eye(4, 2)
-    with pytest.raises(ValueError, match="y: expected 2 dimensions"):
-        det(y[0], h, 1.0)
-    with pytest.raises(ValueError, match="H: shape .* does not match y"):
-        det(y, h[:2], 1.0)
-    with pytest.raises(ValueError, match="noise_var: must be >= 0"):
-        det(y, h, -1.0)
-    with pytest.raises(ValueError, match=r"noise_var: expected a scalar or shape \[3\]"):
-        det(y, h, np.ones(2))
-    y_nan = y.copy()
-    y_nan[1, 2] = np.nan
-    with pytest.raises(ValueError, match="y: contains NaN"):
-        det(y_nan, h, 1.0)
-    h_inf = h.copy()
-    h_inf[0, 0, 0] = np.inf
-    with pytest.raises(ValueError, match="H: contains NaN"):
-        det(y, h_inf, 1.0)
-    with pytest.raises(ValueError, match="noise_var: contains NaN"):
-        det(y, h, np.nan)
-
-
-def test_zf_refuses_more_streams_than_antennas():
-    with pytest.raises(ValueError, match="Nr >= Nt, got Nr=2, Nt=3"):
-        nm.detector("zf", constellation="qpsk")(np.zeros((1, 2), np.complex64), np.ones((1, 2, 3), np.complex64), 1.0)
 
 
 def test_registry():

@@ -43,18 +43,10 @@ def exported(tmp_path_factory):
     return path, manifest
 
 
-def test_export_writes_manifest_and_validates(exported):
-    path, manifest = exported
-    import onnx
-
-    on_disk = json.loads(path.with_suffix(".json").read_text())
-    assert on_disk == manifest
-    for key in ("family", "paper", "nt", "nr", "constellation", "outputs", "snr_convention",
-                "training_config_hash", "training_snr_db", "opset", "export_date"):
-        assert key in on_disk
-    assert (on_disk["nt"], on_disk["nr"], on_disk["constellation"]) == (2, 3, "qpsk")
-    props = {p.key: p.value for p in onnx.load(str(path)).metadata_props}
-    assert props["nt"] == "2" and props["constellation"] == "qpsk"
+def test_export_validation_error_is_small(exported):
+    """LMMSE's LLRs stay moderate on the export check's inputs: the recorded error is far below
+    the tolerance (the manifest fields of every family: test_family_contract.py)."""
+    _, manifest = exported
     errs = manifest["validation"]["max_abs_error"]
     assert set(errs) == {"llr", "estimate"} and max(errs.values()) < 1e-2
 

@@ -58,8 +58,6 @@ def same_state(a: dict, b: dict) -> bool:
 def test_toy_follows_the_trainable_interface():
     m = FAMILIES["toy"](4, 8, "qpsk", n_layers=3)
     assert (m.family, m.outputs, m.n_layers, m.active_layers) == ("toy", ("llr", "estimate"), 3, 3)
-    again = ToyNet.from_config(json.loads(json.dumps(m.config())))
-    assert again.config() == m.config()
     m.active_layers = 2
     assert [p is m.layers[1].step for p in m.parameter_group("last")] == [True]
     assert len(m.parameter_group("all")) == len(list(m.parameters()))

@@ -7,6 +7,10 @@ from gnuradio import blocks, gr
 
 from neuralmimo.paths import source_dir  # noqa: F401  (the QA tests import it from here)
 
+#: (constellation, Nr, Nt) of the CG block checks; Nr >= 2 Nt keeps float32 CG within 1e-4 of
+#: float64 after Nt iterations.
+CG_SYSTEMS = (("qam16", 8, 4), ("qpsk", 6, 3), ("bpsk", 8, 4), ("qam64", 4, 2), ("qam256", 4, 2))
+
 _SINKS = {np.float32: blocks.vector_sink_f, np.complex64: blocks.vector_sink_c, np.uint8: blocks.vector_sink_b}
 
 
@@ -25,18 +29,24 @@ def random_system(rng, batch, nr, nt, const, noise_var):
     return y.astype(np.complex64), h.astype(np.complex64), idx
 
 
-def run_detector_block(block, y, h, nv, out_dtype, out_vlen):
-    """vector sources -> block -> vector sink; returns the sink data as [B, out_vlen]."""
+def run_detector_block(block, y, h, nv, out_dtype, out_vlen, buffer_items=None):
+    """vector sources -> block -> vector sink; returns the sink data as [B, out_vlen].
+
+    y: complex64[B, Nr], h: complex64[B, Nr, Nt], nv: float32[B]. buffer_items: a minimum buffer
+    size (items) on every port, so that one work() call sees many items."""
     b, nr = y.shape
     nt = h.shape[2]
     tb = gr.top_block()
-    src_y = blocks.vector_source_c(y.ravel().tolist(), False, nr)
-    src_h = blocks.vector_source_c(h.reshape(b, -1).ravel().tolist(), False, nr * nt)
-    src_n = blocks.vector_source_f(np.asarray(nv, np.float32).ravel().tolist(), False, 1)
+    srcs = [blocks.vector_source_c(y.ravel().tolist(), False, nr),
+            blocks.vector_source_c(h.reshape(b, -1).ravel().tolist(), False, nr * nt),
+            blocks.vector_source_f(np.asarray(nv, np.float32).ravel().tolist(), False, 1)]
     sink = _SINKS[out_dtype](out_vlen)
-    tb.connect(src_y, (block, 0))
-    tb.connect(src_h, (block, 1))
-    tb.connect(src_n, (block, 2))
+    for port, src in enumerate(srcs):
+        if buffer_items is not None:
+            src.set_min_output_buffer(buffer_items)
+        tb.connect(src, (block, port))
+    if buffer_items is not None:
+        block.set_min_output_buffer(buffer_items)
     tb.connect(block, sink)
     tb.run()
     return np.asarray(sink.data(), dtype=out_dtype).reshape(-1, out_vlen)

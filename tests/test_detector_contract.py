@@ -1,0 +1,302 @@
+# Copyright 2026 gr-neuralmimo contributors
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The detector interface contract, checked for every detector nm.detector can build.
+
+Cases: every name of nm.detector_names(), every shipped ONNX model, and a training checkpoint
+(the toy config, trained for a few batches). For each: shapes and dtypes, numpy in -> numpy out
+and torch in -> torch out with equal values, the LLR sign (LLR = ln P(b=1)/P(b=0), positive means
+bit 1, docs/conventions.md), batch items independent, and bad inputs raising a ValueError that
+names the argument. What a detector cannot do is declared on the case (a model has a fixed
+(Nt, Nr) and computes in float32) or on the detector (allows_more_streams_than_antennas), never
+skipped.
+
+Checks specific to one detector (values against references) live in that detector's test file.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pytest
+import torch
+from conftest import random_system
+
+import neuralmimo as nm
+
+@dataclass(frozen=True)
+class Case:
+    """One detector of the contract.
+
+    make(constellation) -> detector; a model ignores the argument (its constellation is fixed).
+    fixed: (Nt, Nr, constellation) of a model, None for a detector that takes any system.
+    double: complex128 input is computed and returned in double precision (else float32 always).
+    outputs: the DetectorOutput fields the detector fills besides symbols.
+    """
+
+    id: str
+    make: Callable[[str], object]
+    fixed: tuple | None = None
+    double: bool = True
+    outputs: tuple = ("llr", "estimate")
+
+
+def _classical(name: str) -> Case:
+    return Case(name, lambda const: nm.detector(name, constellation=const))
+
+
+def _shipped_models() -> list[Path]:
+    models = sorted(Path(nm.model_path("lmmse_qam16_4x4.onnx")).parent.glob("*.onnx"))
+    assert len(models) >= 4, models
+    return models
+
+
+def _onnx(path: Path) -> Case:
+    det = nm.detector(str(path))
+    return Case(path.name, lambda const: nm.detector(str(path)), (det.nt, det.nr, det.constellation.name),
+                double=False, outputs=tuple(det.manifest["outputs"]))
+
+
+CHECKPOINT = "checkpoint"
+CLASSICAL = [_classical(name) for name in nm.detector_names()]
+MODELS = [_onnx(p) for p in _shipped_models()]
+#: Detectors that fail the empty-batch check because of a library bug (reported, strict xfail).
+EMPTY_BATCH_BUG = {"ml": "MaximumLikelihood: torch.cat of an empty candidate list for a batch of 0",
+                   "ml-maxlog": "MaximumLikelihood: torch.cat of an empty candidate list for a batch of 0"}
+ONNX_EMPTY_BATCH_BUG = "OnnxDetector: view_as_complex of the empty estimate (stride) for a batch of 0"
+
+
+def _params(with_checkpoint=True, xfail_empty_batch=False):
+    out = []
+    for case in CLASSICAL + MODELS:
+        reason = EMPTY_BATCH_BUG.get(case.id) or (ONNX_EMPTY_BATCH_BUG if case.id.endswith(".onnx") else None)
+        marks = [pytest.mark.xfail(strict=True, reason=reason)] if xfail_empty_batch and reason else []
+        out.append(pytest.param(case.id, id=case.id, marks=marks))
+    if with_checkpoint:
+        out.append(pytest.param(CHECKPOINT, id=CHECKPOINT))
+    return out
+
+
+@pytest.fixture(scope="module")
+def toy_checkpoint(tmp_path_factory):
+    """A trainer checkpoint of the toy config (4x8 QPSK), a few batches: final.pt."""
+    from neuralmimo.train import CONFIG_DIR, Trainer, load_config
+
+    cfg = load_config(CONFIG_DIR / "toy.toml", [
+        "model.n_layers=2", "train.steps_per_epoch=2", "train.validation_vectors=100",
+        "schedule.snr_curriculum_db=[[10, 20]]", "schedule.max_epochs=1", "data.batch=32"])
+    result = Trainer(cfg, out_dir=tmp_path_factory.mktemp("toy"), quiet=True).fit()
+    return result.final
+
+
+@pytest.fixture
+def case(request) -> Case:
+    if request.param == CHECKPOINT:
+        path = request.getfixturevalue("toy_checkpoint")
+        det = nm.detector(str(path))
+        return Case(CHECKPOINT, lambda const: nm.detector(str(path)),
+                    (det.module.nt, det.module.nr, det.constellation.name), outputs=tuple(det.module.outputs))
+    return next(c for c in CLASSICAL + MODELS if c.id == request.param)
+
+
+def system_of(case: Case, const="qpsk", nt=3, nr=6):
+    """(detector, constellation, Nt, Nr): a model's own system, else the given one."""
+    if case.fixed is not None:
+        nt, nr, const = case.fixed
+    return case.make(const), nm.constellation(const), nt, nr
+
+
+def orthogonal_system(rng, batch, nr, nt, const, noise_var):
+    """y = Hx + n with H of orthogonal columns of norm √Nr (the CN(0,1) column norm on average):
+    well conditioned, so every detector, truncated iterative ones included, is exact at high SNR."""
+    g = (rng.standard_normal((batch, nr, nt)) + 1j * rng.standard_normal((batch, nr, nt))) / np.sqrt(2)
+    h = np.linalg.qr(g)[0] * np.sqrt(nr)
+    idx = rng.integers(0, const.order, (batch, nt))
+    n = (rng.standard_normal((batch, nr)) + 1j * rng.standard_normal((batch, nr))) * np.sqrt(noise_var / 2)
+    y = np.einsum("brt,bt->br", h, const.points.astype(np.complex128)[idx]) + n
+    return y.astype(np.complex64), h.astype(np.complex64), idx
+
+
+def check_output(case, out, b, nt, k, complex_dtype, real_dtype):
+    assert out.symbols.shape == (b, nt) and out.symbols.dtype == complex_dtype
+    assert (out.llr is not None) == ("llr" in case.outputs)
+    assert (out.estimate is not None) == ("estimate" in case.outputs)
+    if out.llr is not None:
+        assert out.llr.shape == (b, nt, k) and out.llr.dtype == real_dtype
+    if out.estimate is not None:
+        assert out.estimate.shape == (b, nt) and out.estimate.dtype == complex_dtype
+
+
+# ---------------------------------------------------------------------------------------------
+# Shapes, dtypes, numpy and torch
+# ---------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("case", _params(), indirect=True)
+def test_shapes_and_dtypes(rng, case):
+    """complex64 in: complex64 / float32 out; complex128 in: complex128 / float64 out where the
+    detector computes in double precision, float32 otherwise (ONNX graphs are float32)."""
+    det, c, nt, nr = system_of(case)
+    y, h, _ = random_system(rng, 5, nr, nt, c, 0.2)
+    check_output(case, det(y.astype(np.complex64), h.astype(np.complex64), np.full(5, 0.2, np.float32)),
+                 5, nt, c.bits_per_symbol, np.complex64, np.float32)
+    double = case.double
+    check_output(case, det(y, h, 0.2), 5, nt, c.bits_per_symbol,
+                 np.complex128 if double else np.complex64, np.float64 if double else np.float32)
+
+
+@pytest.mark.parametrize("case", _params(), indirect=True)
+def test_torch_in_torch_out_equals_numpy(rng, case):
+    det, c, nt, nr = system_of(case)
+    y, h, _ = random_system(rng, 5, nr, nt, c, 0.2)
+    b = y.shape[0]
+    for cdtype, rtol in ((np.complex64, 1e-6), (np.complex128, 1e-12)):
+        a = det(y.astype(cdtype), h.astype(cdtype), np.full(b, 0.2, np.float32))
+        t = det(torch.from_numpy(y.astype(cdtype)), torch.from_numpy(h.astype(cdtype)), torch.full((b,), 0.2))
+        for field in ("symbols",) + case.outputs:
+            got, want = getattr(t, field), getattr(a, field)
+            assert isinstance(got, torch.Tensor) and isinstance(want, np.ndarray), field
+            assert got.numpy().dtype == want.dtype, field
+            np.testing.assert_allclose(got.numpy(), want, rtol=rtol, atol=rtol, err_msg=field)
+    # Single against double precision: the same values to float32 accuracy.
+    single = det(torch.from_numpy(y.astype(np.complex64)), torch.from_numpy(h.astype(np.complex64)), 0.2)
+    double = det(y, h, 0.2)
+    if "llr" in case.outputs:
+        np.testing.assert_allclose(single.llr.numpy(), double.llr, rtol=1e-3, atol=1e-3)
+    if "estimate" in case.outputs:
+        np.testing.assert_allclose(single.estimate.numpy(), double.estimate, rtol=1e-3, atol=1e-4)
+
+
+@pytest.mark.parametrize("case", _params(), indirect=True)
+def test_batch_items_are_independent(rng, case):
+    """Detecting a batch equals detecting its items one at a time (no cross-item coupling)."""
+    det, c, nt, nr = system_of(case, nt=4)
+    nv = np.linspace(0.05, 2.0, 7)
+    y, h, _ = random_system(rng, 7, nr, nt, c, nv[:, None])
+    tol = 1e-9 if case.double else 1e-5
+    out = det(y, h, nv)
+    for i in range(7):
+        one = det(y[i:i + 1], h[i:i + 1], nv[i])
+        np.testing.assert_array_equal(one.symbols[0], out.symbols[i])
+        if "llr" in case.outputs:
+            np.testing.assert_allclose(one.llr[0], out.llr[i], rtol=tol, atol=tol)
+        if "estimate" in case.outputs:
+            np.testing.assert_allclose(one.estimate[0], out.estimate[i], rtol=tol, atol=tol * 1e-3)
+
+
+@pytest.mark.parametrize("case", _params(xfail_empty_batch=True), indirect=True)
+def test_empty_batch(case):
+    det, c, nt, nr = system_of(case, nt=2, nr=4)
+    out = det(np.zeros((0, nr), np.complex64), np.zeros((0, nr, nt), np.complex64), 1.0)
+    check_output(case, out, 0, nt, c.bits_per_symbol, np.complex64, np.float32)
+
+
+@pytest.mark.parametrize("case", _params(with_checkpoint=False), indirect=True)
+def test_single_stream_or_fixed_shape(case):
+    """One stream, noise-free: the symbol itself. A model has a fixed Nt and refuses Nt = 1."""
+    det, c, nt, nr = system_of(case)
+    y = c.points[None, :1] * np.ones((1, 3))
+    if case.fixed is not None:
+        with pytest.raises(ValueError, match="H: "):
+            det(y, np.ones((1, 3, 1), np.complex128), 0.0)
+        return
+    out = det(y, np.ones((1, 3, 1), np.complex128), 0.0)
+    assert out.symbols[0, 0] == c.points[0]
+
+
+# ---------------------------------------------------------------------------------------------
+# LLR sign
+# ---------------------------------------------------------------------------------------------
+
+def _sign_params():
+    """Every detector that takes any system on three constellations; a model on its own one."""
+    out = [pytest.param(c.id, const, id=f"{c.id}-{const}") for c in CLASSICAL for const in ("bpsk", "qpsk", "qam16")]
+    return out + [pytest.param(p.values[0], None, id=p.id) for p in _params() if p.values[0] not in
+                  {c.id for c in CLASSICAL}]
+
+
+@pytest.mark.parametrize("case, const", _sign_params(), indirect=["case"])
+def test_llr_sign_at_high_snr(case, const):
+    """LLR = ln P(b=1)/P(b=0): at high SNR on a well-conditioned channel LLR > 0 exactly where the
+    transmitted bit is 1, the hard symbols are the transmitted ones and carry the LLR signs' bits."""
+    det, c, nt, nr = system_of(case, const=const, nt=2, nr=4)
+    rng = np.random.default_rng(20261124 + nt)
+    y, h, idx = orthogonal_system(rng, 64, nr, nt, c, 1e-4)
+    out = det(y, h, 1e-4)
+    np.testing.assert_array_equal(out.symbols, c.points[idx])
+    if "llr" in case.outputs:
+        assert np.all(np.isfinite(out.llr))
+        np.testing.assert_array_equal(out.llr > 0, c.bits[idx] == 1)
+        np.testing.assert_array_equal(c.bits[c.nearest(out.symbols)] == 1, out.llr > 0)
+
+
+# ---------------------------------------------------------------------------------------------
+# Bad inputs
+# ---------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("case", _params(), indirect=True)
+def test_bad_inputs_raise_value_errors_naming_the_argument(case):
+    det, c, nt, nr = system_of(case, nt=2, nr=4)
+    y = np.zeros((3, nr), np.complex64)
+    h = np.ones((3, nr, nt), np.complex64) + np.eye(nr, nt)
+    with pytest.raises(ValueError, match="y: expected 2 dimensions"):
+        det(y[0], h, 1.0)
+    with pytest.raises(ValueError, match="y: expected 2 dimensions"):
+        det(y[None], h, 1.0)
+    with pytest.raises(ValueError, match="H: expected 3 dimensions"):
+        det(y, h[0], 1.0)
+    with pytest.raises(ValueError, match="H: shape .* does not match y"):
+        det(y, h[:2], 1.0)                                   # batch of 2 against 3
+    with pytest.raises(ValueError, match="H: shape .* does not match y"):
+        det(y, h[:, :-1], 1.0)                               # Nr - 1 rows
+    with pytest.raises(ValueError, match="noise_var: must be >= 0"):
+        det(y, h, -1.0)
+    with pytest.raises(ValueError, match="noise_var: must be >= 0"):
+        det(y, h, np.array([0.1, -0.1, 0.1]))
+    with pytest.raises(ValueError, match=r"noise_var: expected a scalar or shape \[3\]"):
+        det(y, h, np.ones(2))
+    for value in (np.nan, np.inf):
+        y_bad = y.copy()
+        y_bad[1, 0] = value
+        with pytest.raises(ValueError, match="y: contains NaN or Inf"):
+            det(y_bad, h, 1.0)
+        h_bad = h.copy()
+        h_bad[0, 0, 0] = value
+        with pytest.raises(ValueError, match="H: contains NaN or Inf"):
+            det(y, h_bad, 1.0)
+        with pytest.raises(ValueError, match="noise_var: contains NaN or Inf"):
+            det(y, h, value)
+
+
+@pytest.mark.parametrize("case", _params(), indirect=True)
+def test_more_streams_than_antennas(case):
+    """Nt > Nr: a detector either handles it or refuses it as it declares
+    (allows_more_streams_than_antennas); a model refuses every other shape than its own."""
+    det, c, _, _ = system_of(case)
+    y, h = np.zeros((1, 2), np.complex64), np.ones((1, 2, 3), np.complex64)
+    if case.fixed is not None:
+        with pytest.raises(ValueError, match="H: "):
+            det(y, h, 1.0)
+    elif det.allows_more_streams_than_antennas:
+        out = det(y, h, 1.0)
+        assert out.symbols.shape == (1, 3) and out.llr.shape == (1, 3, c.bits_per_symbol)
+    else:
+        with pytest.raises(ValueError, match=f"H: {det.name} needs Nr >= Nt, got Nr=2, Nt=3"):
+            det(y, h, 1.0)
+
+
+@pytest.mark.parametrize("name", nm.detector_names())
+def test_classical_detector_needs_a_constellation(name):
+    with pytest.raises(ValueError, match="constellation= is required"):
+        nm.detector(name)
+
+
+def test_checkpoint_errors(toy_checkpoint, tmp_path):
+    """A checkpoint holds its constellation and its (Nt, Nr); a missing file is named."""
+    with pytest.raises(ValueError, match="constellation"):
+        nm.detector(str(toy_checkpoint), constellation="qam16")
+    det = nm.detector(str(toy_checkpoint), constellation="qpsk")
+    with pytest.raises(ValueError, match="Nt=4, Nr=8"):
+        det(np.zeros((2, 6), np.complex64), np.zeros((2, 6, 4), np.complex64), 1.0)
+    with pytest.raises(ValueError, match="not found"):
+        nm.detector(str(tmp_path / "missing.pt"))
