@@ -61,18 +61,10 @@ def _onnx(path: Path) -> Case:
 CHECKPOINT = "checkpoint"
 CLASSICAL = [_classical(name) for name in nm.detector_names()]
 MODELS = [_onnx(p) for p in _shipped_models()]
-#: Detectors that fail the empty-batch check because of a library bug (reported, strict xfail).
-EMPTY_BATCH_BUG = {"ml": "MaximumLikelihood: torch.cat of an empty candidate list for a batch of 0",
-                   "ml-maxlog": "MaximumLikelihood: torch.cat of an empty candidate list for a batch of 0"}
-ONNX_EMPTY_BATCH_BUG = "OnnxDetector: view_as_complex of the empty estimate (stride) for a batch of 0"
 
 
-def _params(with_checkpoint=True, xfail_empty_batch=False):
-    out = []
-    for case in CLASSICAL + MODELS:
-        reason = EMPTY_BATCH_BUG.get(case.id) or (ONNX_EMPTY_BATCH_BUG if case.id.endswith(".onnx") else None)
-        marks = [pytest.mark.xfail(strict=True, reason=reason)] if xfail_empty_batch and reason else []
-        out.append(pytest.param(case.id, id=case.id, marks=marks))
+def _params(with_checkpoint=True):
+    out = [pytest.param(case.id, id=case.id) for case in CLASSICAL + MODELS]
     if with_checkpoint:
         out.append(pytest.param(CHECKPOINT, id=CHECKPOINT))
     return out
@@ -184,7 +176,7 @@ def test_batch_items_are_independent(rng, case):
             np.testing.assert_allclose(one.estimate[0], out.estimate[i], rtol=tol, atol=tol * 1e-3)
 
 
-@pytest.mark.parametrize("case", _params(xfail_empty_batch=True), indirect=True)
+@pytest.mark.parametrize("case", _params(), indirect=True)
 def test_empty_batch(case):
     det, c, nt, nr = system_of(case, nt=2, nr=4)
     out = det(np.zeros((0, nr), np.complex64), np.zeros((0, nr, nt), np.complex64), 1.0)

@@ -20,23 +20,16 @@ import torch
 import neuralmimo as nm
 from neuralmimo.export import export_detector
 from neuralmimo.models import FAMILIES
-from neuralmimo.models.base import TrainableDetector
+from neuralmimo.models.base import ExportableDetector, TrainableDetector
 
 NT, NR, CONST = 2, 4, "qpsk"
 #: Keys every manifest carries (the ONNX contract, docs/conventions.md).
 MANIFEST_KEYS = ("manifest_version", "family", "paper", "nt", "nr", "constellation", "outputs",
                  "snr_convention", "training_config_hash", "training_snr_db", "opset", "export_date")
-NO_FROM_CONFIG = "LmmseNet has config() but no from_config(): its config does not rebuild it"
 
 
-def _families(xfail_without_from_config=False):
-    out = []
-    for name in sorted(FAMILIES):
-        trainable = issubclass(FAMILIES[name], TrainableDetector)
-        marks = ([pytest.mark.xfail(strict=True, reason=NO_FROM_CONFIG)]
-                 if xfail_without_from_config and not trainable else [])
-        out.append(pytest.param(name, id=name, marks=marks))
-    return out
+def _families():
+    return [pytest.param(name, id=name) for name in sorted(FAMILIES)]
 
 
 def trainable_families():
@@ -76,6 +69,7 @@ def outputs_of(module, args) -> dict:
 @pytest.mark.parametrize("name", _families())
 def test_attributes_and_output_shapes(name):
     cls = FAMILIES[name]
+    assert issubclass(cls, ExportableDetector)             # the interface the exporter relies on
     assert cls.family == name and isinstance(cls.paper, str) and cls.paper
     module = build(name)
     assert module.outputs and set(module.outputs) <= {"llr", "estimate"}
@@ -90,7 +84,7 @@ def test_attributes_and_output_shapes(name):
         assert torch.isfinite(value).all(), out_name
 
 
-@pytest.mark.parametrize("name", _families(xfail_without_from_config=True))
+@pytest.mark.parametrize("name", _families())
 def test_config_round_trip(name):
     module = build(name)
     cfg = json.loads(json.dumps(module.config()))
@@ -130,7 +124,7 @@ def exported(tmp_path_factory):
     out = {}
     for name in sorted(FAMILIES):
         module = build(name)
-        extra = module.manifest_extra() if isinstance(module, TrainableDetector) else {}
+        extra = module.manifest_extra()
         path = tmp_path_factory.mktemp(name) / f"{name}_{CONST}_{NT}x{NR}.onnx"
         out[name] = (module, path, extra, export_detector(module, path, manifest_extra=extra))
     return out

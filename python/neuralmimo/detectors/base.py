@@ -146,7 +146,9 @@ def contract_output(res: dict, points: torch.Tensor) -> DetectorOutput:
     points nearest to the estimate when the model gives no LLRs."""
     out = DetectorOutput()
     if "estimate" in res:
-        out.estimate = torch.view_as_complex(res["estimate"].contiguous())
+        est = res["estimate"]
+        # torch.complex, not view_as_complex: an empty batch from onnxruntime has strides a view refuses.
+        out.estimate = torch.complex(est[..., 0], est[..., 1])
     if "llr" in res:
         out.llr = res["llr"]
         out.symbols = symbols_from_llr(out.llr, points)

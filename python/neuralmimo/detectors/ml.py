@@ -73,7 +73,8 @@ class MaximumLikelihood(Detector):
         inv_nv = 1.0 / nv.clamp_min(NOISE_VAR_FLOOR)
         chunk = max(1, _CHUNK_ELEMENTS // (nr * c))
         llrs, syms, ests = [], [], []
-        for s in range(0, b, chunk):
+        # range(0, max(b, 1)): an empty batch runs one empty chunk, so the outputs keep their shapes.
+        for s in range(0, max(b, 1), chunk):
             hc, yc = h[s:s + chunk], y[s:s + chunk]
             r = yc.unsqueeze(-1) - hc @ cand.T                        # [b, Nr, C]
             metric = (r.real ** 2 + r.imag ** 2).sum(1) * inv_nv[s:s + chunk, None]   # [b, C]

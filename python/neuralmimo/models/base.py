@@ -1,10 +1,13 @@
 # Copyright 2026 gr-neuralmimo contributors
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The interface every trainable detector offers to the shared trainer (``neuralmimo.train``).
+"""The interface every registered family (models.FAMILIES) offers to the exporter, and every
+trainable one to the shared trainer (``neuralmimo.train``).
 
-A family subclasses :class:`TrainableDetector`, sets the class attributes, builds
-its layers in ``__init__`` (after ``super().__init__(nt, nr, constellation)``) and
-implements ``forward``; everything else has a default.
+:class:`ExportableDetector` is what the exporter, the manifest and the family contract test need
+(a fixed graph such as LmmseNet stops there); :class:`TrainableDetector` adds what the trainer
+needs. A family subclasses one of them, sets the class attributes, builds its layers in
+``__init__`` (after ``super().__init__(nt, nr, constellation)``) and implements ``forward``;
+everything else has a default.
 
 Tensors follow the ONNX contract (docs/conventions.md, "ONNX contract"), float32 with (re, im) last:
 
@@ -36,30 +39,20 @@ from torch import nn
 from ..phy.constellation import Constellation, constellation as _lookup
 
 
-class TrainableDetector(nn.Module):
-    """Base class of the trainable detectors.
+class ExportableDetector(nn.Module):
+    """Base class of every registered family (models.FAMILIES): what the exporter needs.
 
     Class attributes a family sets:
       family:  registry name (models.FAMILIES key, manifest "family").
-      paper:   paper file stem the family comes from (manifest "paper").
+      paper:   paper the family comes from (manifest "paper").
       outputs: graph outputs of ``forward`` in order, a tuple of "llr" / "estimate".
-      parameter_groups: names ``parameter_group`` accepts ("all", "last" + own ones).
-      settable: names ``apply_settings`` accepts (attributes set as they are).
-      ddp_find_unused_parameters: True only if the parameters forward uses
-        change from batch to batch (data-dependent control flow); the trainer
-        then passes find_unused_parameters=True to DistributedDataParallel.
 
-    Instance attributes: nt, nr (ints), constellation (phy Constellation),
-    n_layers (int, default 1).
+    Instance attributes: nt, nr (ints), constellation (phy Constellation).
     """
 
-    family: str = "trainable"
+    family: str = "exportable"
     paper: str = ""
     outputs: tuple = ("estimate",)
-    parameter_groups: tuple = ("all", "last")
-    settable: tuple = ()
-    ddp_find_unused_parameters: bool = False
-    n_layers: int = 1
 
     def __init__(self, nt: int, nr: int, constellation: str | Constellation):
         super().__init__()
@@ -68,7 +61,6 @@ class TrainableDetector(nn.Module):
                 raise ValueError(f"{name}: {value!r} is not a positive integer")
         self.nt, self.nr = int(nt), int(nr)
         self.constellation = _lookup(constellation)
-        self._active_layers = None   # None: all n_layers (n_layers may be set after this constructor)
 
     # ---------------------------------------------------------------- config
     def config(self) -> dict:
@@ -80,7 +72,7 @@ class TrainableDetector(nn.Module):
                 "constellation": self.constellation.name}
 
     @classmethod
-    def from_config(cls, cfg: dict) -> "TrainableDetector":
+    def from_config(cls, cfg: dict) -> "ExportableDetector":
         """Rebuild from ``config()`` output. ValueError on a wrong family or an unknown key."""
         cfg = dict(cfg)
         family = cfg.pop("family", cls.family)
@@ -93,11 +85,51 @@ class TrainableDetector(nn.Module):
                              f"(allowed: {', '.join(sorted(accepted))})")
         return cls(**cfg)
 
-    # ---------------------------------------------------------------- forward
     def forward(self, y: torch.Tensor, h: torch.Tensor, noise_var: torch.Tensor) -> tuple:
         """y [B,Nr,2], h [B,Nr,Nt,2], noise_var [B]  ->  tuple of tensors in ``outputs`` order."""
         raise NotImplementedError
 
+    def export_mode(self, on: bool = True) -> "ExportableDetector":
+        """Compute as the exported graph does (a family whose training-time forward differs, e.g.
+        QLcgNetV's soft quantiser, overrides this). Default: nothing differs. Returns self."""
+        return self
+
+    def manifest_extra(self) -> dict:
+        """Keys added to the exported manifest (JSON-able)."""
+        return {}
+
+    def register_constellation_buffers(self) -> None:
+        """Buffers pts_re, pts_im float32[M] and bits bool[M, K] for demapping inside the graph."""
+        pts = torch.as_tensor(self.constellation.points.copy())
+        self.register_buffer("pts_re", pts.real.float().clone())
+        self.register_buffer("pts_im", pts.imag.float().clone())
+        self.register_buffer("bits", torch.as_tensor(self.constellation.bits.astype(bool)))
+
+
+class TrainableDetector(ExportableDetector):
+    """Base class of the trainable detectors: an ExportableDetector plus what the trainer needs.
+
+    Class attributes a family sets besides ExportableDetector's:
+      parameter_groups: names ``parameter_group`` accepts ("all", "last" + own ones).
+      settable: names ``apply_settings`` accepts (attributes set as they are).
+      ddp_find_unused_parameters: True only if the parameters forward uses
+        change from batch to batch (data-dependent control flow); the trainer
+        then passes find_unused_parameters=True to DistributedDataParallel.
+
+    Instance attribute besides ExportableDetector's: n_layers (int, default 1).
+    """
+
+    family: str = "trainable"
+    parameter_groups: tuple = ("all", "last")
+    settable: tuple = ()
+    ddp_find_unused_parameters: bool = False
+    n_layers: int = 1
+
+    def __init__(self, nt: int, nr: int, constellation: str | Constellation):
+        super().__init__(nt, nr, constellation)
+        self._active_layers = None   # None: all n_layers (n_layers may be set after this constructor)
+
+    # ---------------------------------------------------------------- forward
     def forward_train(self, y: torch.Tensor, h: torch.Tensor, noise_var: torch.Tensor) -> dict:
         """What the loss sees: {"estimate": [B,Nt,2], "llr": [B,Nt,K] if the model has LLRs, ...}.
 
@@ -164,23 +196,6 @@ class TrainableDetector(nn.Module):
                                  f"(allowed: {allowed})")
         for key, value in settings.items():
             setattr(self, key, value)
-
-    def export_mode(self, on: bool = True) -> "TrainableDetector":
-        """Compute as the exported graph does (a family whose training-time forward differs, e.g.
-        QLcgNetV's soft quantiser, overrides this). Default: nothing differs. Returns self."""
-        return self
-
-    def manifest_extra(self) -> dict:
-        """Keys added to the exported manifest (JSON-able)."""
-        return {}
-
-    # ---------------------------------------------------------------- helpers
-    def register_constellation_buffers(self) -> None:
-        """Buffers pts_re, pts_im float32[M] and bits bool[M, K] for demapping inside the graph."""
-        pts = torch.as_tensor(self.constellation.points.copy())
-        self.register_buffer("pts_re", pts.real.float().clone())
-        self.register_buffer("pts_im", pts.imag.float().clone())
-        self.register_buffer("bits", torch.as_tensor(self.constellation.bits.astype(bool)))
 
 
 def constructor_arguments(cls) -> set:

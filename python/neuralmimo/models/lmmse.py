@@ -10,15 +10,14 @@ G_r = (H_rᵀH_r + σ²I)⁻¹ has G_r[t, t] = Re G[t, t] for t < Nt.
 from __future__ import annotations
 
 import torch
-from torch import nn
 
-from ..phy.constellation import constellation as _lookup
 from ..phy.demap import check_demapping, linear_llr
 from ..phy.realvalued import real_system
+from .base import ExportableDetector
 from .linalg import spd_inverse
 
 
-class LmmseNet(nn.Module):
+class LmmseNet(ExportableDetector):
     """forward(y float32[B,Nr,2], h float32[B,Nr,Nt,2], noise_var float32[B])
     -> (llr float32[B,Nt,K], estimate float32[B,Nt,2])."""
 
@@ -27,18 +26,12 @@ class LmmseNet(nn.Module):
     outputs = ("llr", "estimate")
 
     def __init__(self, nt: int, nr: int, constellation: str, demapping: str = "maxlog"):
-        super().__init__()
-        self.nt, self.nr = int(nt), int(nr)
-        self.constellation = _lookup(constellation)
+        super().__init__(nt, nr, constellation)
         self.demapping = check_demapping(demapping)
-        pts = torch.as_tensor(self.constellation.points.copy())
-        self.register_buffer("pts_re", pts.real.float().clone())
-        self.register_buffer("pts_im", pts.imag.float().clone())
-        self.register_buffer("bits", torch.as_tensor(self.constellation.bits.astype(bool)))
+        self.register_constellation_buffers()
 
     def config(self) -> dict:
-        return {"family": self.family, "nt": self.nt, "nr": self.nr,
-                "constellation": self.constellation.name, "demapping": self.demapping}
+        return {**super().config(), "demapping": self.demapping}
 
     def forward(self, y, h, noise_var):
         nt = self.nt
