@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 import neuralmimo as nm
-from neuralmimo.phy.ofdm import (CRC_BITS, FrameChecker, OfdmConfig, OfdmTransmitter, append_crc, check_crc,
-                                 ofdm_config, test_payload)
+from neuralmimo.phy.ofdm import OfdmConfig, OfdmTransmitter, ofdm_config
+from neuralmimo.phy.ofdm_bits import CRC_BITS, FrameChecker, append_crc, check_crc, test_payload
 from neuralmimo.phy.ofdm_channel import OfdmChannelSim
 from neuralmimo.phy.ofdm_rx import OfdmReceiver
 

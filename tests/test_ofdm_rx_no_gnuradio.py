@@ -17,7 +17,8 @@ CODE = """
 import sys
 import numpy as np
 import neuralmimo.phy
-from neuralmimo.phy.ofdm import OfdmTransmitter, ofdm_config, test_payload
+from neuralmimo.phy.ofdm import OfdmTransmitter, ofdm_config
+from neuralmimo.phy.ofdm_bits import test_payload
 from neuralmimo.phy.ofdm_rx import OfdmReceiver
 
 c = ofdm_config(nt=2, nr=2)

@@ -17,7 +17,8 @@ from gnuradio import blocks, gr, gr_unittest
 import neuralmimo as nm
 from neuralmimo.blocks.ofdm_rx import _ofdm_rx_py
 from neuralmimo.neuralmimo_python import ofdm_rx_block
-from neuralmimo.phy.ofdm import OfdmTransmitter, test_payload
+from neuralmimo.phy.ofdm import OfdmTransmitter
+from neuralmimo.phy.ofdm_bits import test_payload
 from neuralmimo.phy.ofdm_channel import OfdmChannelSim
 from neuralmimo.phy.ofdm_rx import OfdmReceiver
 from neuralmimo.phy.ofdm_rx_cpp import cpp_spec

@@ -22,7 +22,8 @@ import numpy as np
 
 
 def _stream(config, frames: int = 40, snr_db: float = 45.0, seed: int = 5) -> np.ndarray:
-    from ..phy.ofdm import OfdmTransmitter, test_payload
+    from ..phy.ofdm import OfdmTransmitter
+    from ..phy.ofdm_bits import test_payload
     from ..phy.ofdm_channel import OfdmChannelSim
 
     tx = OfdmTransmitter(config)

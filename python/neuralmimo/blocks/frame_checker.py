@@ -18,7 +18,7 @@ import numpy as np
 import pmt
 from gnuradio import gr
 
-from ..phy.ofdm import FrameChecker
+from ..phy.ofdm_bits import FrameChecker
 from . import item
 from .ofdm_tx import _check_config
 

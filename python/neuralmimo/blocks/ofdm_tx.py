@@ -4,7 +4,7 @@
 
 ofdm_payload_source(config, num_frames=0, first_frame=0)
     out: byte (one bit per item, 0/1), config.payload_bits items per frame: the numbered
-    test payload of phy/ofdm.py (frame_checker regenerates it for BER). num_frames = 0:
+    test payload of phy/ofdm_bits.py (frame_checker regenerates it for BER). num_frames = 0:
     forever.
 ofdm_tx(config, amplitude=1.0)
     in: byte (payload bits, config.payload_bits per frame; the block appends the CRC);
@@ -17,7 +17,8 @@ from __future__ import annotations
 import numpy as np
 from gnuradio import gr
 
-from ..phy.ofdm import OfdmConfig, OfdmTransmitter, test_payload
+from ..phy.ofdm import OfdmConfig, OfdmTransmitter
+from ..phy.ofdm_bits import test_payload
 from . import item
 
 

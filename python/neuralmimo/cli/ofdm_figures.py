@@ -15,7 +15,8 @@ import sys
 
 import numpy as np
 
-from ..phy.ofdm import OfdmTransmitter, ofdm_config, test_payload
+from ..phy.ofdm import OfdmTransmitter, ofdm_config
+from ..phy.ofdm_bits import test_payload
 from ..phy.ofdm_channel import OfdmChannelSim
 from ..phy.ofdm_rx import OfdmReceiver
 

@@ -23,7 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..phy.ofdm import FrameChecker, OfdmConfig
+from ..phy.ofdm import OfdmConfig
+from ..phy.ofdm_bits import FrameChecker
 from ..phy.ofdm_rx import OfdmReceiver
 from ..recording import Recording
 from ..registry import DetectorSpec, detector
