@@ -36,26 +36,6 @@ void check_threads(int threads)
                                     " must be in 1.." + std::to_string(k_max_threads));
 }
 
-// The kernel's configuration errors, under the block's name.
-std::unique_ptr<cg_kernel> make_kernel(int nt,
-                                       int nr,
-                                       const std::string& constellation,
-                                       int iterations,
-                                       const std::vector<float>& alpha,
-                                       const std::vector<float>& beta,
-                                       const std::string& form)
-{
-    try {
-        return std::make_unique<cg_kernel>(nt, nr, constellation, iterations, alpha, beta, form);
-    } catch (const std::invalid_argument& e) {
-        const std::string prefix = "cg_kernel: ";
-        std::string msg = e.what();
-        if (msg.compare(0, prefix.size(), prefix) == 0)
-            msg = msg.substr(prefix.size());
-        throw std::invalid_argument("cg_detector: " + msg);
-    }
-}
-
 } // namespace
 
 cg_detector::sptr cg_detector::make(int nt,
@@ -89,8 +69,10 @@ cg_detector_impl::cg_detector_impl(const detector_config& cfg,
       d_cfg(cfg),
       d_threads(threads)
 {
-    d_kernels.push_back(
-        make_kernel(cfg.nt, cfg.nr, cfg.constellation, iterations, alpha, beta, form));
+    d_kernels.push_back(make_kernel_as("cg_detector", "cg_kernel", [&] {
+        return std::make_unique<cg_kernel>(
+            cfg.nt, cfg.nr, cfg.constellation, iterations, alpha, beta, form);
+    }));
     for (int i = 1; i < threads; ++i)
         d_kernels.push_back(std::make_unique<cg_kernel>(*d_kernels[0]));
     d_results.resize(threads);

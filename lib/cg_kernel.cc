@@ -102,11 +102,8 @@ cg_kernel::cg_kernel(int nt,
                     d_alpha[l * np + 2 * t + d] = alpha[src];
                     d_beta[l * np + 2 * t + d] = beta[src];
                 }
-        d_sm.assign(nn, 0.0f);
-        d_rm.assign(nn, 0.0f);
-        d_dm.assign(nn, 0.0f);
-        d_adm.assign(nn, 0.0f);
-        d_t.assign(nn, 0.0f);
+        for (auto* v : { &d_sm, &d_rm, &d_dm, &d_adm, &d_t })
+            v->assign(nn, 0.0f);
         d_wc.assign(m * np, 0.0f);
         // Symbol energy e_j per interleaved coordinate: QAM 1/2 on both parts;
         // BPSK is real, 1 on the real and 0 on the imaginary part. Row j of
@@ -126,13 +123,9 @@ cg_kernel::cg_kernel(int nt,
     d_inv_mu.assign(np, 0.0f);
     d_w.assign(np, 0.0f);
     d_s.assign(k_lanes * np, 0.0f);
-    if (!d_learned) {
-        d_cg_b.assign(k_lanes * np, 0.0f);
-        d_cg_r.assign(np * k_lanes, 0.0f);
-        d_cg_p.assign(np * k_lanes, 0.0f);
-        d_cg_s.assign(np * k_lanes, 0.0f);
-        d_cg_ap.assign(np * k_lanes, 0.0f);
-    }
+    if (!d_learned)
+        for (auto* v : { &d_cg_b, &d_cg_r, &d_cg_p, &d_cg_s, &d_cg_ap })
+            v->assign(np * k_lanes, 0.0f);
 }
 
 bool cg_kernel::set_channel(const std::complex<float>* H, float noise_var)

@@ -13,6 +13,7 @@
 #include <gnuradio/types.h>
 #include <atomic>
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 
 namespace gr {
@@ -26,7 +27,8 @@ namespace neuralmimo {
  * is then a thin adapter over its kernel:
  *   make():  check_block_dimensions(), its own checks, parse_output() into a
  *            detector_config;
- *   ctor:    detector_input_signature(cfg), detector_output_signature(cfg);
+ *   ctor:    detector_input_signature(cfg), detector_output_signature(cfg),
+ *            the kernel built through make_kernel_as();
  *   work():  kernel.detect_items(n, inputs, cfg.outputs(out, 0)), then
  *            invalid_item_log::add() with the kernel's verdict.
  */
@@ -57,6 +59,25 @@ struct detector_config {
     // kernels' four optional outputs (the other three null).
     detector_outputs outputs(void* out, size_t item) const;
 };
+
+/*
+ * make() of a kernel, with its configuration errors ("<kernel>: iterations = 0
+ * ...") thrown under the block's name ("<block>: iterations = 0 ...").
+ */
+template <class Make>
+auto make_kernel_as(const std::string& block, const std::string& kernel, Make&& make)
+    -> decltype(make())
+{
+    try {
+        return make();
+    } catch (const std::invalid_argument& e) {
+        const std::string prefix = kernel + ": ";
+        std::string msg = e.what();
+        if (msg.compare(0, prefix.size(), prefix) == 0)
+            msg = msg.substr(prefix.size());
+        throw std::invalid_argument(block + ": " + msg);
+    }
+}
 
 gr::io_signature::sptr detector_input_signature(const detector_config& cfg);
 

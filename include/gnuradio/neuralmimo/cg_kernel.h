@@ -124,7 +124,8 @@ public:
      */
     bool set_channel(const std::complex<float>* H, float noise_var) override;
 
-    //! detector_core::detect(); estimate is the CG / LcgNet estimate xhat = s[:Nt] + j s[Nt:].
+    //! detector_core::detect(); estimate is the CG / LcgNet estimate
+    //! xhat = s[:Nt] + j s[Nt:].
     bool detect(const std::complex<float>* y,
                 std::complex<float>* estimate,
                 std::complex<float>* symbols,
