@@ -128,13 +128,5 @@ cg_kernel::cg_kernel(int nt,
             v->assign(np * k_lanes, 0.0f);
 }
 
-bool cg_kernel::set_channel(const std::complex<float>* H, float noise_var)
-{
-    if (!same_channel(H, noise_var))
-        refresh_channel(H, noise_var);
-    d_last = d_chan_status;
-    return d_chan_status == status::ok;
-}
-
 } // namespace neuralmimo
 } // namespace gr

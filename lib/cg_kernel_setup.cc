@@ -80,45 +80,42 @@ void lcg_layer_small(const float* a,
         lcg_layer_tile<R, CV>(np, a, al, be, st + o, rt + o, dt + o);
     }
 }
+
 } // namespace
 
-void cg_kernel::refresh_channel(const std::complex<float>* H, float noise_var)
+cg_kernel::status cg_kernel::setup_channel(const std::complex<float>* H, float noise_var)
 {
-    status st = cache_channel(H, noise_var);
     // Everything below reads H, not the cached copy (store forwarding).
     const float* hf = reinterpret_cast<const float*>(H);
-    if (st == status::ok) {
-        // H_r in the interleaved orders of y (rows: Re y_r, Im y_r) and x
-        // (columns: Re x_t, Im x_t):
-        //   Re y_r = Re H_rt Re x_t - Im H_rt Im x_t,
-        //   Im y_r = Im H_rt Re x_t + Re H_rt Im x_t.
-        // Padded columns stay zero.
-        // Whole 8-float blocks of an H row: the Re row is the row times
-        // (+1, -1, ...), the Im row its pairs swapped; the rest one by one.
-        const int nt = d_nt, np = d_np, n = d_n;
-        const v8 sign = v8{ 1, -1, 1, -1, 1, -1, 1, -1 };
-        for (int r = 0; r < d_nr; ++r) {
-            float* re_row = d_hy.data() + static_cast<size_t>(2 * r) * np;
-            float* im_row = re_row + np;
-            const float* hr = hf + static_cast<size_t>(2 * r) * nt;
-            int j = 0;
-            for (; j + k_lanes <= n; j += k_lanes) {
-                const v8 v = vload(hr + j);
-                vstore(re_row + j, v * sign);
-                vstore(im_row + j, swap_pairs(v));
-            }
-            for (; j < n; j += 2) {
-                re_row[j] = hr[j];
-                re_row[j + 1] = -hr[j + 1];
-                im_row[j] = hr[j + 1];
-                im_row[j + 1] = hr[j];
-            }
+    // H_r in the interleaved orders of y (rows: Re y_r, Im y_r) and x
+    // (columns: Re x_t, Im x_t):
+    //   Re y_r = Re H_rt Re x_t - Im H_rt Im x_t,
+    //   Im y_r = Im H_rt Re x_t + Re H_rt Im x_t.
+    // Padded columns stay zero.
+    // Whole 8-float blocks of an H row: the Re row is the row times
+    // (+1, -1, ...), the Im row its pairs swapped; the rest one by one.
+    const int nt = d_nt, np = d_np, n = d_n;
+    const v8 sign = v8{ 1, -1, 1, -1, 1, -1, 1, -1 };
+    for (int r = 0; r < d_nr; ++r) {
+        float* re_row = d_hy.data() + static_cast<size_t>(2 * r) * np;
+        float* im_row = re_row + np;
+        const float* hr = hf + static_cast<size_t>(2 * r) * nt;
+        int j = 0;
+        for (; j + k_lanes <= n; j += k_lanes) {
+            const v8 v = vload(hr + j);
+            vstore(re_row + j, v * sign);
+            vstore(im_row + j, swap_pairs(v));
         }
-        // G = H_r^T H_r, padded rows and columns zero.
-        gemm_tn(np, np, d_m, d_hy.data(), np, d_hy.data(), np, d_g.data(), np);
-        st = d_learned ? setup_learned(noise_var) : setup_classical(noise_var);
+        for (; j < n; j += 2) {
+            re_row[j] = hr[j];
+            re_row[j + 1] = -hr[j + 1];
+            im_row[j] = hr[j + 1];
+            im_row[j + 1] = hr[j];
+        }
     }
-    d_chan_status = st;
+    // G = H_r^T H_r, padded rows and columns zero.
+    gemm_tn(np, np, d_m, d_hy.data(), np, d_hy.data(), np, d_g.data(), np);
+    return d_learned ? setup_learned(noise_var) : setup_classical(noise_var);
 }
 
 /*

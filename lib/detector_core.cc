@@ -149,19 +149,21 @@ void detector_core::erase(std::complex<float>* estimate,
         std::fill(bits, bits + nbits, uint8_t(0));
 }
 
-detector_status detector_core::cache_channel(const std::complex<float>* H, float noise_var)
+void detector_core::refresh_channel(const std::complex<float>* H, float noise_var)
 {
     std::memcpy(d_h.data(), H, d_h.size() * sizeof(std::complex<float>));
     std::memcpy(&d_nv_bits, &noise_var, sizeof(d_nv_bits));
     d_have_cache = true;
     ++d_factorizations;
-    if (!(noise_var > 0.0f) || !std::isfinite(noise_var))
-        return status::bad_noise_var;
     // Reads H, not the copy just written: reading back fresh wide stores
     // with narrow loads stalls on store forwarding.
-    if (!simd::all_finite(reinterpret_cast<const float*>(H), static_cast<int>(2 * d_h.size())))
-        return status::nonfinite_channel;
-    return status::ok;
+    if (!(noise_var > 0.0f) || !std::isfinite(noise_var))
+        d_chan_status = status::bad_noise_var;
+    else if (!simd::all_finite(reinterpret_cast<const float*>(H),
+                               static_cast<int>(2 * d_h.size())))
+        d_chan_status = status::nonfinite_channel;
+    else
+        d_chan_status = setup_channel(H, noise_var);
 }
 
 } // namespace neuralmimo

@@ -39,23 +39,12 @@ lmmse_kernel::lmmse_kernel(int nt, int nr, const std::string& constellation)
     d_xhat.assign(np, 0.0f);
 }
 
-bool lmmse_kernel::set_channel(const std::complex<float>* H, float noise_var)
-{
-    if (!same_channel(H, noise_var)) {
-        d_chan_status = cache_channel(H, noise_var);
-        if (d_chan_status == status::ok)
-            d_chan_status = factorize(noise_var);
-    }
-    d_last = d_chan_status;
-    return d_chan_status == status::ok;
-}
-
 /*
  * A = H^H H + s2 I = L L^H (Cholesky, double), then with Li = L^-1:
  *   G = Li^H Li,  G_tt = sum_{i>=t} |Li_it|^2,  W = G H^H = Li^H (Li H^H).
  * Cost O(Nt^2 Nr + Nt^3), paid only when H or noise_var change.
  */
-lmmse_kernel::status lmmse_kernel::factorize(float noise_var)
+lmmse_kernel::status lmmse_kernel::setup_channel(const std::complex<float>*, float noise_var)
 {
     const int nt = d_nt, nr = d_nr;
     const float* hf = reinterpret_cast<const float*>(d_h.data()); // interleaved re/im

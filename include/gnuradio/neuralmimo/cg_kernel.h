@@ -116,14 +116,6 @@ public:
     //! True for the complex form of classical CG.
     bool complex_form() const { return d_complex_form; }
 
-    /*!
-     * \brief Set the channel for the following detect() calls (detector_core).
-     *
-     * Fails if H has NaN/Inf, noise_var is not > 0 and finite, the classical
-     * LLR variance meets a singular A, or the learned recursion overflows.
-     */
-    bool set_channel(const std::complex<float>* H, float noise_var) override;
-
     //! detector_core::detect(); estimate is the CG / LcgNet estimate
     //! xhat = s[:Nt] + j s[Nt:].
     bool detect(const std::complex<float>* y,
@@ -152,8 +144,10 @@ public:
     const float* post_noise_var() const { return d_nu.data(); }
 
 private:
-    // Per-channel set-up (cg_kernel_setup.cc).
-    void refresh_channel(const std::complex<float>* H, float noise_var);
+    // Per-channel set-up (cg_kernel_setup.cc): H_r, G, then the learned or
+    // classical part; singular (classical LLR variance) or overflow (learned
+    // recursion) when the channel cannot be used.
+    status setup_channel(const std::complex<float>* H, float noise_var) override;
     status setup_learned(float noise_var);
     status setup_classical(float noise_var);
     // Per-item detection (cg_kernel_detect.cc).

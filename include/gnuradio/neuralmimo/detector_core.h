@@ -158,6 +158,9 @@ public:
     /*!
      * \brief Set the channel for the following detect() calls.
      *
+     * When H and noise_var are bitwise those of the previous call, the cached
+     * set-up (and its verdict) is reused; otherwise the kernel's
+     * setup_channel() runs.
      * \param H complex64[Nr * Nt], row-major H[r, t] at r*Nt + t
      * \param noise_var s2 per complex receive dimension, > 0 and finite
      * \return false (and last_status() says why) if H has NaN/Inf, noise_var
@@ -165,7 +168,13 @@ public:
      *         overflow); detect() then erases its outputs until a valid
      *         channel is set.
      */
-    virtual bool set_channel(const std::complex<float>* H, float noise_var) = 0;
+    bool set_channel(const std::complex<float>* H, float noise_var)
+    {
+        if (!same_channel(H, noise_var))
+            refresh_channel(H, noise_var);
+        d_last = d_chan_status;
+        return d_chan_status == status::ok;
+    }
 
     /*!
      * \brief Detect one received vector with the current channel.
@@ -265,11 +274,18 @@ protected:
 
     /*!
      * \brief Cache H (complex64[Nr * Nt]) and noise_var as the current
-     *        channel, count one set-up, and check them.
-     * \return bad_noise_var (not > 0 and finite), nonfinite_channel, or ok:
-     *         the kernel then computes its set-up
+     *        channel, count one set-up, check them (bad_noise_var: not > 0
+     *        and finite; nonfinite_channel) and, if they pass, run the
+     *        kernel's setup_channel(); channel_status() is the verdict.
      */
-    status cache_channel(const std::complex<float>* H, float noise_var);
+    void refresh_channel(const std::complex<float>* H, float noise_var);
+
+    /*!
+     * \brief The kernel's per-channel set-up for a checked H (finite) and
+     *        noise_var (> 0, finite); d_h holds a copy of H.
+     * \return ok, or why the channel cannot be used (singular, overflow)
+     */
+    virtual status setup_channel(const std::complex<float>* H, float noise_var) = 0;
 
     //! Erases the outputs of an item while the channel is not valid; false.
     bool reject_item(const detector_outputs& o)

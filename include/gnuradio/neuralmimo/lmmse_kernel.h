@@ -58,14 +58,6 @@ public:
      */
     lmmse_kernel(int nt, int nr, const std::string& constellation);
 
-    /*!
-     * \brief Set the channel for the following detect() calls (detector_core).
-     *
-     * Fails if H has NaN/Inf, noise_var is not > 0 and finite, or A is
-     * numerically singular.
-     */
-    bool set_channel(const std::complex<float>* H, float noise_var) override;
-
     //! detector_core::detect(); estimate is the biased LMMSE estimate xhat.
     bool detect(const std::complex<float>* y,
                 std::complex<float>* estimate,
@@ -80,7 +72,8 @@ public:
     const float* post_noise_var() const { return d_nu.data(); }
 
 private:
-    status factorize(float noise_var);
+    //! The factorisation of A and W, mu, nu; singular if A is numerically singular.
+    status setup_channel(const std::complex<float>* H, float noise_var) override;
 
     // Factorisation scratch, double (split re/im, row-major).
     std::vector<double> d_l_re, d_l_im;   // A, then its Cholesky factor L [Nt * Nt]
