@@ -10,7 +10,6 @@
 #include <gnuradio/neuralmimo/cg_detector.h>
 #include <gnuradio/neuralmimo/cg_kernel.h>
 #include "detector_ports.h"
-#include <atomic>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -23,10 +22,8 @@ namespace neuralmimo {
 class cg_detector_impl : public cg_detector
 {
 public:
-    cg_detector_impl(int nt,
-                     int nr,
-                     const std::string& constellation,
-                     const std::string& output,
+    //! \p cfg and \p threads are checked by make(), the rest by cg_kernel.
+    cg_detector_impl(const detector_config& cfg,
                      int iterations,
                      const std::vector<float>& alpha,
                      const std::vector<float>& beta,
@@ -34,7 +31,7 @@ public:
                      int threads);
     ~cg_detector_impl() override;
 
-    uint64_t invalid_items() const override { return d_invalid.load(); }
+    uint64_t invalid_items() const override { return d_invalid.count(); }
 
     int work(int noutput_items,
              gr_vector_const_void_star& input_items,
@@ -51,22 +48,18 @@ private:
     void run_chunk(int worker, int begin, int end);
     void worker_loop(int worker);
 
-    const int d_nt;
-    const int d_nr;
-    const output_kind d_output;
+    const detector_config d_cfg;
     const int d_threads;
     // One kernel per thread: each holds its own cached channel and scratch.
     std::vector<std::unique_ptr<cg_kernel>> d_kernels;
     std::vector<chunk_result> d_results;
-    std::atomic<uint64_t> d_invalid{ 0 }; // read from other threads
-    bool d_warned = false;
+    invalid_item_log d_invalid;
 
     // The work() call being shared out (valid while d_pending > 0).
     const gr_complex* d_in_y = nullptr;
     const gr_complex* d_in_h = nullptr;
     const float* d_in_nv = nullptr;
     void* d_out = nullptr;
-    size_t d_out_stride = 0;
     std::vector<int> d_begin, d_end;
     int d_active = 1;
 

@@ -66,6 +66,15 @@ bool constellation_table::is_valid_name(const std::string& name)
     return false;
 }
 
+const std::string& constellation_table::checked_name(const std::string& who,
+                                                     const std::string& name)
+{
+    if (!is_valid_name(name))
+        throw std::invalid_argument(who + ": constellation '" + name + "' is not one of " +
+                                    joined_names());
+    return name;
+}
+
 int constellation_table::bits_per_symbol(const std::string& name)
 {
     for (const auto& e : k_table)

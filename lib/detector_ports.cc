@@ -6,36 +6,23 @@
 
 #include "detector_ports.h"
 #include <gnuradio/neuralmimo/constellation_table.h>
-#include <cstdint>
 #include <stdexcept>
 
 namespace gr {
 namespace neuralmimo {
 
-void check_dimensions(const std::string& block,
-                      int nt,
-                      int nr,
-                      const std::string& constellation,
-                      bool require_nr_ge_nt)
+void check_block_dimensions(const std::string& block,
+                            int nt,
+                            int nr,
+                            const std::string& constellation,
+                            bool require_nr_ge_nt)
 {
-    if (nt < 1)
-        throw std::invalid_argument(block + ": nt = " + std::to_string(nt) + " must be >= 1");
-    if (nr < 1)
-        throw std::invalid_argument(block + ": nr = " + std::to_string(nr) + " must be >= 1");
-    if (require_nr_ge_nt && nt > nr)
-        throw std::invalid_argument(block + ": nt = " + std::to_string(nt) +
-                                    " must be <= nr = " + std::to_string(nr));
+    check_dimensions(block, nt, nr, require_nr_ge_nt);
     // Keeps the item size (8 * Nr * Nt bytes) far from int overflow.
     if (static_cast<int64_t>(nt) * nr > (int64_t(1) << 20))
         throw std::invalid_argument(block + ": nt * nr = " + std::to_string(nt) + " * " +
                                     std::to_string(nr) + " exceeds the limit of 1048576");
-    if (!constellation_table::is_valid_name(constellation)) {
-        std::string names;
-        for (const auto& n : constellation_table::names())
-            names += (names.empty() ? "" : ", ") + n;
-        throw std::invalid_argument(block + ": constellation '" + constellation +
-                                    "' is not one of " + names);
-    }
+    constellation_table::checked_name(block, constellation);
 }
 
 output_kind parse_output(const std::string& block, const std::string& output)
@@ -52,24 +39,55 @@ output_kind parse_output(const std::string& block, const std::string& output)
                                 "' is not one of symbols, estimate, llr, bits");
 }
 
-gr::io_signature::sptr detector_input_signature(int nt, int nr)
+detector_config::detector_config(int nt,
+                                 int nr,
+                                 const std::string& constellation,
+                                 output_kind output)
+    : nt(nt),
+      nr(nr),
+      constellation(constellation),
+      output(output),
+      bits_per_symbol(constellation_table::bits_per_symbol(constellation))
+{
+}
+
+detector_outputs detector_config::outputs(void* out, size_t item) const
+{
+    detector_outputs o;
+    switch (output) {
+    case output_kind::symbols:
+        o.symbols = static_cast<gr_complex*>(out);
+        break;
+    case output_kind::estimate:
+        o.estimate = static_cast<gr_complex*>(out);
+        break;
+    case output_kind::llr:
+        o.llr = static_cast<float*>(out);
+        break;
+    case output_kind::bits:
+        o.bits = static_cast<uint8_t*>(out);
+        break;
+    }
+    return o.from_item(item, nt, bits_per_symbol);
+}
+
+gr::io_signature::sptr detector_input_signature(const detector_config& cfg)
 {
     return gr::io_signature::makev(3,
                                    3,
-                                   { static_cast<int>(sizeof(gr_complex)) * nr,
-                                     static_cast<int>(sizeof(gr_complex)) * nr * nt,
+                                   { static_cast<int>(sizeof(gr_complex)) * cfg.nr,
+                                     static_cast<int>(sizeof(gr_complex)) * cfg.nr * cfg.nt,
                                      static_cast<int>(sizeof(float)) });
 }
 
-gr::io_signature::sptr
-detector_output_signature(output_kind kind, int nt, const std::string& constellation)
+gr::io_signature::sptr detector_output_signature(const detector_config& cfg)
 {
-    const int nbits = nt * constellation_table::bits_per_symbol(constellation);
+    const int nbits = cfg.nt * cfg.bits_per_symbol;
     int itemsize = 0;
-    switch (kind) {
+    switch (cfg.output) {
     case output_kind::symbols:
     case output_kind::estimate:
-        itemsize = static_cast<int>(sizeof(gr_complex)) * nt;
+        itemsize = static_cast<int>(sizeof(gr_complex)) * cfg.nt;
         break;
     case output_kind::llr:
         itemsize = static_cast<int>(sizeof(float)) * nbits;
@@ -79,6 +97,23 @@ detector_output_signature(output_kind kind, int nt, const std::string& constella
         break;
     }
     return gr::io_signature::make(1, 1, itemsize);
+}
+
+void invalid_item_log::add(uint64_t count,
+                           uint64_t first_item,
+                           const char* why,
+                           const gr::logger_ptr& logger)
+{
+    if (count == 0)
+        return;
+    d_count.fetch_add(count, std::memory_order_relaxed);
+    if (!d_warned) {
+        d_warned = true;
+        logger->warn("{} at item {}; outputs erased (logged once, "
+                     "invalid_items() counts them)",
+                     why,
+                     first_item);
+    }
 }
 
 } // namespace neuralmimo

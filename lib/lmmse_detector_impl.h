@@ -10,7 +10,6 @@
 #include <gnuradio/neuralmimo/lmmse_detector.h>
 #include <gnuradio/neuralmimo/lmmse_kernel.h>
 #include "detector_ports.h"
-#include <atomic>
 
 namespace gr {
 namespace neuralmimo {
@@ -18,25 +17,20 @@ namespace neuralmimo {
 class lmmse_detector_impl : public lmmse_detector
 {
 public:
-    lmmse_detector_impl(int nt,
-                        int nr,
-                        const std::string& constellation,
-                        const std::string& output);
+    //! \p cfg is checked by make().
+    explicit lmmse_detector_impl(const detector_config& cfg);
     ~lmmse_detector_impl() override;
 
-    uint64_t invalid_items() const override { return d_invalid.load(); }
+    uint64_t invalid_items() const override { return d_invalid.count(); }
 
     int work(int noutput_items,
              gr_vector_const_void_star& input_items,
              gr_vector_void_star& output_items) override;
 
 private:
-    const int d_nt;
-    const int d_nr;
-    const output_kind d_output;
+    const detector_config d_cfg;
     lmmse_kernel d_kernel;
-    std::atomic<uint64_t> d_invalid{ 0 }; // read from other threads
-    bool d_warned = false;
+    invalid_item_log d_invalid;
 };
 
 } // namespace neuralmimo

@@ -13,6 +13,7 @@
  */
 
 #include "ofdm_fft.h"
+#include "qa_helpers.h"
 #include <gnuradio/neuralmimo/ofdm_rx_kernel.h>
 #include <boost/test/unit_test.hpp>
 #include <algorithm>
@@ -199,34 +200,6 @@ std::vector<cd> test_channel(int nt, int nr, uint64_t seed)
     return h;
 }
 
-// Zero-forcing x = (H^H H)^-1 H^H y for one RE by Gaussian elimination (nt <= 4).
-std::vector<cd> zf(const cf* h, const cf* y, int nt, int nr)
-{
-    std::vector<cd> a(nt * nt), b(nt);
-    for (int i = 0; i < nt; ++i) {
-        for (int j = 0; j < nt; ++j)
-            for (int r = 0; r < nr; ++r)
-                a[i * nt + j] += std::conj(cd(h[r * nt + i])) * cd(h[r * nt + j]);
-        for (int r = 0; r < nr; ++r)
-            b[i] += std::conj(cd(h[r * nt + i])) * cd(y[r]);
-    }
-    for (int c = 0; c < nt; ++c)
-        for (int r = c + 1; r < nt; ++r) {
-            const cd f = a[r * nt + c] / a[c * nt + c];
-            for (int j = c; j < nt; ++j)
-                a[r * nt + j] -= f * a[c * nt + j];
-            b[r] -= f * b[c];
-        }
-    std::vector<cd> x(nt);
-    for (int c = nt - 1; c >= 0; --c) {
-        cd acc = b[c];
-        for (int j = c + 1; j < nt; ++j)
-            acc -= a[c * nt + j] * x[j];
-        x[c] = acc / a[c * nt + c];
-    }
-    return x;
-}
-
 std::vector<ofdm_rx_frame>
 push_all(ofdm_rx_kernel& k, const std::vector<cf>& y, int nr, int chunk_seed)
 {
@@ -346,10 +319,11 @@ BOOST_AUTO_TEST_CASE(noise_free_frames_found_at_their_start_and_decoded)
                 // Zero forcing with the receiver's (y, H) gives back what was sent.
                 double err = 0.0;
                 for (int re = 0; re < k.n_re(); ++re) {
-                    const std::vector<cd> xh = zf(&f.h[static_cast<size_t>(re) * nr * nt],
-                                                  &f.y[static_cast<size_t>(re) * nr],
-                                                  nt,
-                                                  nr);
+                    const std::vector<cd> xh =
+                        qa::zero_forcing(&f.h[static_cast<size_t>(re) * nr * nt],
+                                         &f.y[static_cast<size_t>(re) * nr],
+                                         nt,
+                                         nr);
                     for (int t = 0; t < nt; ++t)
                         err = std::max(
                             err,

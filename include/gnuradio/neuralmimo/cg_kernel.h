@@ -8,7 +8,7 @@
 #define INCLUDED_NEURALMIMO_CG_KERNEL_H
 
 #include <gnuradio/neuralmimo/api.h>
-#include <gnuradio/neuralmimo/constellation_table.h>
+#include <gnuradio/neuralmimo/detector_core.h>
 #include <gnuradio/neuralmimo/lmmse_kernel.h>
 #include <complex>
 #include <cstdint>
@@ -64,9 +64,9 @@ namespace neuralmimo {
  * channel side by side in the SIMD lanes; each item's result is the same as
  * alone.
  *
- * Demapping, both cases: each real coordinate is one Gray PAM of the square
- * constellation (even label bits on the real part, odd bits on the imaginary
- * part; BPSK has one bit on the real part and none on the imaginary part), so
+ * Demapping, both cases: the Gray PAM max-log demapper of every detector
+ * kernel (gray_pam, detector_core.h): each real coordinate is one Gray PAM
+ * of the square constellation, so
  *
  *   LLR = (min_{a: bit=0} (z_k - a)^2 - min_{a: bit=1} (z_k - a)^2) / (2 nu_k)
  *
@@ -79,26 +79,12 @@ namespace neuralmimo {
  * (2n^2 + 10n) plus demapping. All arithmetic is float32 except the classical
  * LLR variance (double, lmmse_kernel).
  *
- * Usage: set_channel() once per channel (an unchanged H and noise_var,
- * compared bitwise, reuse the previous set-up), then detect() per y; or
- * detect_items() for a run of items, each with its own H. All memory is
- * allocated in the constructor; set_channel(), detect() and detect_items()
- * never allocate and never throw. Not thread-safe: one instance per thread.
+ * Usage as every detector kernel (detector_core): an unchanged H and
+ * noise_var, compared bitwise, reuse the previous set-up.
  */
-class NEURALMIMO_API cg_kernel
+class NEURALMIMO_API cg_kernel final : public detector_core
 {
 public:
-    //! Why the last set_channel() / detect() failed (ok if it did not).
-    enum class status : int {
-        ok = 0,
-        no_channel,        //!< detect() before any set_channel()
-        nonfinite_channel, //!< H has a NaN or Inf entry
-        bad_noise_var,     //!< noise_var <= 0, NaN or Inf
-        singular,          //!< classical CG: H^H H + s2 I numerically singular
-        nonfinite_y,       //!< y has a NaN or Inf entry
-        overflow,          //!< finite inputs, but the recursion overflowed float
-    };
-
     //! A short English description of \p s.
     static const char* describe(status s);
 
@@ -123,62 +109,23 @@ public:
               const std::vector<float>& beta = std::vector<float>(),
               const std::string& form = "complex");
 
-    int nt() const { return d_nt; }
-    int nr() const { return d_nr; }
-    //! K, bits per symbol of the constellation.
-    int bits_per_symbol() const { return d_k; }
     //! Classical CG: the iteration count; learned steps: L.
     int iterations() const { return d_iters; }
     //! True for learned steps (LcgNet).
     bool learned() const { return d_learned; }
     //! True for the complex form of classical CG.
     bool complex_form() const { return d_complex_form; }
-    const constellation_table& constellation() const { return d_const; }
 
-    /*!
-     * \brief Set the channel for the following detect() calls.
-     *
-     * \param H complex64[Nr * Nt], row-major H[r, t] at r*Nt + t
-     * \param noise_var s2 per complex receive dimension, > 0 and finite
-     * \return false (and last_status() says why) if H has NaN/Inf, noise_var
-     *         is not > 0 and finite, the classical LLR variance meets a
-     *         singular A, or the learned recursion overflows; detect() then
-     *         erases its outputs until a valid channel is set.
-     */
-    bool set_channel(const std::complex<float>* H, float noise_var);
-
-    /*!
-     * \brief Detect one received vector with the current channel.
-     *
-     * Every output pointer may be null (not computed).
-     * \param y        complex64[Nr]
-     * \param estimate complex64[Nt], the CG / LcgNet estimate xhat = s[:Nt] + j s[Nt:]
-     * \param symbols  complex64[Nt], hard decisions (constellation points)
-     * \param llr      float32[Nt * K], user-major: stream t, bit k at t*K + k
-     * \param bits     uint8[Nt * K], hard bits (0/1), same layout
-     * \return false if there is no valid channel, y has NaN/Inf or the
-     *         estimate overflowed; the outputs are then erased (0).
-     */
+    //! detector_core::detect(); estimate is the CG / LcgNet estimate
+    //! xhat = s[:Nt] + j s[Nt:].
     bool detect(const std::complex<float>* y,
                 std::complex<float>* estimate,
                 std::complex<float>* symbols,
                 float* llr,
-                uint8_t* bits);
+                uint8_t* bits) override;
 
-    /*!
-     * \brief Detect n items, each with its own channel, in one call: item i
-     *        is set_channel(H + i*Nr*Nt, noise_var[i]) then
-     *        detect(y + i*Nr, ...), with the per-item loop inside the kernel.
-     *
-     * \param y         complex64[n * Nr]
-     * \param H         complex64[n * Nr * Nt], item-major, each row-major
-     * \param noise_var float32[n]
-     * \param estimate, symbols complex64[n * Nt]; llr, bits [n * Nt * K];
-     *        each may be null (not computed)
-     * \param first_bad (may be null) the index of the first failed item, or -1
-     * \param first_status (may be null) why it failed (status::ok if none did)
-     * \return the number of failed (erased) items
-     */
+    //! detector_core::detect_items(), with the per-item loop inside the kernel:
+    //! classical CG runs up to 8 consecutive items of one channel side by side.
     uint64_t detect_items(int n,
                           const std::complex<float>* y,
                           const std::complex<float>* H,
@@ -188,22 +135,7 @@ public:
                           float* llr,
                           uint8_t* bits,
                           int* first_bad,
-                          status* first_status);
-
-    //! Write the erased value (0) to every non-null output of one item.
-    void erase(std::complex<float>* estimate,
-               std::complex<float>* symbols,
-               float* llr,
-               uint8_t* bits) const;
-
-    //! The outcome of the last set_channel() or detect() call.
-    status last_status() const { return d_last; }
-
-    //! The validity of the current channel (status::no_channel before the first).
-    status channel_status() const { return d_chan_status; }
-
-    //! How many times set_channel() recomputed the per-channel set-up.
-    uint64_t factorizations() const { return d_factorizations; }
+                          status* first_status) override;
 
     //! mu_k: float32[2Nt], the gain of real coordinate k (valid channel only).
     const float* bias() const { return d_mu.data(); }
@@ -212,11 +144,13 @@ public:
     const float* post_noise_var() const { return d_nu.data(); }
 
 private:
-    bool same_channel(const std::complex<float>* H, float noise_var) const;
-    void refresh_channel(const std::complex<float>* H, float noise_var);
-    void build_demapper();
+    // Per-channel set-up (cg_kernel_setup.cc): H_r, G, then the learned or
+    // classical part; singular (classical LLR variance) or overflow (learned
+    // recursion) when the channel cannot be used.
+    status setup_channel(const std::complex<float>* H, float noise_var) override;
     status setup_learned(float noise_var);
     status setup_classical(float noise_var);
+    // Per-item detection (cg_kernel_detect.cc).
     void run_cg_group(const float* yf, int g, float* s);
     bool emit(const float* yf,
               const float* s,
@@ -224,12 +158,6 @@ private:
               std::complex<float>* symbols,
               float* llr,
               uint8_t* bits);
-    void demap(const float* s, std::complex<float>* symbols, float* llr, uint8_t* bits) const;
-    template <int B, bool BPSK>
-    void demap_blocks(const float* s,
-                      std::complex<float>* symbols,
-                      float* llr,
-                      uint8_t* bits) const;
 
     /*
      * Inside, real vectors are interleaved like GNU Radio's complex buffers:
@@ -237,10 +165,6 @@ private:
      * the estimate is s as it is and one 8-float block holds 4 streams.
      * Vectors are padded with zeros to np floats, matrices to np columns.
      */
-    int d_nt;
-    int d_nr;
-    constellation_table d_const;
-    int d_k;
     int d_iters;
     bool d_learned;
     bool d_complex_form;
@@ -248,26 +172,9 @@ private:
     int d_np; // d_n rounded up to a multiple of 8 (one AVX register of floats)
     int d_m;  // 2 Nr real observations
 
-    // One real dimension of the square constellation as a PAM indexed by its
-    // bit group g (both dimensions of a QAM are the same PAM; BPSK uses the
-    // real one only).
-    int d_levels = 2;       // P = 2^B
-    int d_dim_bits = 1;     // B, label bits per dimension
-    float d_amp[16] = {};   // a_g
-    float d_amp2[16] = {};  // a_g^2
-    float d_m2amp[16] = {}; // -2 a_g
-
     // Learned steps, interleaved and padded: float32[L * np].
     std::vector<float> d_alpha, d_beta;
     std::vector<float> d_ek; // [np * np] e_j at (j, k != j): interference weights
-
-    // Cache of the last channel (bitwise compare).
-    bool d_have_cache = false;
-    std::vector<std::complex<float>> d_h; // [Nr * Nt]
-    uint32_t d_nv_bits = 0;
-    status d_chan_status = status::no_channel;
-    status d_last = status::no_channel;
-    uint64_t d_factorizations = 0;
 
     // Per-channel set-up, float32, row-major with leading dimension np.
     std::vector<float> d_hy;  // [m * np] H_r (rows: observations, columns: coordinates)

@@ -48,6 +48,13 @@ public:
     //! True when \p name is one of names().
     static bool is_valid_name(const std::string& name);
 
+    /*!
+     * \brief \p name itself when it is one of names().
+     * \throws std::invalid_argument "<who>: constellation 'qam32' is not one
+     *         of bpsk, qpsk, qam16, qam64, qam256" otherwise
+     */
+    static const std::string& checked_name(const std::string& who, const std::string& name);
+
     //! Bits per symbol K for a valid name (throws std::invalid_argument otherwise).
     static int bits_per_symbol(const std::string& name);
 

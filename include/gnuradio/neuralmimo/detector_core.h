@@ -1,0 +1,338 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-neuralmimo contributors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#ifndef INCLUDED_NEURALMIMO_DETECTOR_CORE_H
+#define INCLUDED_NEURALMIMO_DETECTOR_CORE_H
+
+#include <gnuradio/neuralmimo/api.h>
+#include <gnuradio/neuralmimo/constellation_table.h>
+#include <complex>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace gr {
+namespace neuralmimo {
+
+/*!
+ * \brief What every C++ detector kernel shares (no GNU Radio types): the
+ *        status of a channel or item, the numeric floors, the Gray PAM split
+ *        of the constellation that the max-log demapper reads, and the
+ *        bitwise channel cache.
+ *
+ * Model y = H x + n, y: complex64[Nr], H: complex64[Nr, Nt] row-major
+ * (H[r, t] at r*Nt + t), n ~ CN(0, s2 I), s2 = noise_var per complex receive
+ * dimension; LLR = ln P(b=1 | y) / P(b=0 | y) (positive means bit 1), as in
+ * docs/conventions.md.
+ */
+
+//! Numeric floors and limits of every detector kernel (those of the Python package).
+struct detector_floors {
+    //! |mu| of a bias (z = xhat / mu) below this is replaced by it.
+    static constexpr double bias = 1e-12;
+    //! Floor of a post-detection noise variance nu (NOISE_VAR_FLOOR in Python).
+    static constexpr double noise_var = 1e-10;
+    //! Saturation of z: far outside every constellation (|s| < 1.2), so the
+    //! max-log LLRs stay finite for nu >= noise_var.
+    static constexpr float z_limit = 1e18f;
+};
+
+//! Why the last set_channel() / detect() of a kernel failed (ok if it did not).
+enum class detector_status : int {
+    ok = 0,
+    no_channel,        //!< detect() before any set_channel()
+    nonfinite_channel, //!< H has a NaN or Inf entry
+    bad_noise_var,     //!< noise_var <= 0, NaN or Inf
+    singular,          //!< H^H H + s2 I numerically singular (rank-deficient H, tiny s2)
+    nonfinite_y,       //!< y has a NaN or Inf entry
+    overflow,          //!< finite inputs, but the kernel's arithmetic overflowed float
+};
+
+/*!
+ * \brief The dimension checks of every detector: nt >= 1, nr >= 1 and, when
+ *        \p require_nr_ge_nt, nt <= nr.
+ * \throws std::invalid_argument "<who>: nt = 0 must be >= 1" and the like
+ */
+NEURALMIMO_API void
+check_dimensions(const std::string& who, int nt, int nr, bool require_nr_ge_nt);
+
+/*!
+ * \brief A short English description of \p s ("noise_var <= 0 or not finite", ...).
+ * \param overflow the kernel's text for status::overflow (what overflowed and why)
+ */
+NEURALMIMO_API const char* describe(detector_status s, const char* overflow);
+
+/*!
+ * \brief One real dimension of a square constellation as a Gray PAM.
+ *
+ * The real part of a QAM point carries the even label bits b0, b2, ..., the
+ * imaginary part the odd bits b1, b3, ..., with the same PAM (38.211); BPSK
+ * has its one bit on the real part and no imaginary part. Level g (the
+ * dimension's B bits read MSB first) has amplitude amp()[g]. Built from the
+ * constellation table and checked against every point, so a demapper that
+ * reads it cannot drift from the table.
+ */
+class NEURALMIMO_API gray_pam
+{
+public:
+    /*!
+     * \throws std::logic_error (prefixed with \p who) if the constellation is
+     *         not a separable Gray QAM, which no name of constellation_table is
+     */
+    gray_pam(const constellation_table& c, const std::string& who);
+
+    //! B, label bits per real dimension (K/2, or 1 for BPSK).
+    int dim_bits() const { return d_dim_bits; }
+    //! P = 2^B levels.
+    int levels() const { return d_levels; }
+    //! True for BPSK: one real dimension.
+    bool bpsk() const { return d_bpsk; }
+    //! a_g: float32[P], the amplitude of level g.
+    const float* amp() const { return d_amp; }
+    //! a_g^2: float32[P].
+    const float* amp2() const { return d_amp2; }
+    //! -2 a_g: float32[P].
+    const float* m2amp() const { return d_m2amp; }
+
+private:
+    int d_dim_bits = 1;
+    int d_levels = 2;
+    bool d_bpsk = false;
+    float d_amp[16] = {};
+    float d_amp2[16] = {};
+    float d_m2amp[16] = {};
+};
+
+/*!
+ * \brief The four optional outputs of a run of items, item-major; a null
+ *        pointer is an output not computed.
+ */
+struct detector_outputs {
+    std::complex<float>* estimate = nullptr; //!< complex64[n * Nt]
+    std::complex<float>* symbols = nullptr;  //!< complex64[n * Nt]
+    float* llr = nullptr;                    //!< float32[n * Nt * K], user-major per item
+    uint8_t* bits = nullptr;                 //!< uint8[n * Nt * K], same layout
+
+    //! The outputs from item \p i on, for \p nt streams of \p k bits.
+    detector_outputs from_item(size_t i, int nt, int k) const
+    {
+        const size_t c = i * nt, b = c * k;
+        return { estimate ? estimate + c : nullptr,
+                 symbols ? symbols + c : nullptr,
+                 llr ? llr + b : nullptr,
+                 bits ? bits + b : nullptr };
+    }
+};
+
+/*!
+ * \brief The interface of every detector kernel and the state and checks
+ *        they share: Nt, Nr, the constellation and its PAM split, the status
+ *        of the last call and the cache of the last channel (H and
+ *        noise_var, compared bitwise).
+ *
+ * Usage: set_channel() once per channel (an unchanged H and noise_var reuse
+ * the previous set-up and its verdict), then detect() per y; or
+ * detect_items() for a run of items, each with its own H. A kernel allocates
+ * all its memory in its constructor; set_channel(), detect() and
+ * detect_items() never allocate and never throw. Not thread-safe: one
+ * instance per thread.
+ */
+class NEURALMIMO_API detector_core
+{
+public:
+    using status = detector_status;
+
+    virtual ~detector_core();
+
+    int nt() const { return d_nt; }
+    int nr() const { return d_nr; }
+    //! K, bits per symbol of the constellation.
+    int bits_per_symbol() const { return d_k; }
+    const constellation_table& constellation() const { return d_const; }
+
+    /*!
+     * \brief Set the channel for the following detect() calls.
+     *
+     * When H and noise_var are bitwise those of the previous call, the cached
+     * set-up (and its verdict) is reused; otherwise the kernel's
+     * setup_channel() runs.
+     * \param H complex64[Nr * Nt], row-major H[r, t] at r*Nt + t
+     * \param noise_var s2 per complex receive dimension, > 0 and finite
+     * \return false (and last_status() says why) if H has NaN/Inf, noise_var
+     *         is not > 0 and finite, or the kernel's set-up fails (singular,
+     *         overflow); detect() then erases its outputs until a valid
+     *         channel is set.
+     */
+    bool set_channel(const std::complex<float>* H, float noise_var)
+    {
+        if (!same_channel(H, noise_var))
+            refresh_channel(H, noise_var);
+        d_last = d_chan_status;
+        return d_chan_status == status::ok;
+    }
+
+    /*!
+     * \brief Detect one received vector with the current channel.
+     *
+     * Every output pointer may be null (not computed).
+     * \param y        complex64[Nr]
+     * \param estimate complex64[Nt], the kernel's estimate xhat
+     * \param symbols  complex64[Nt], hard decisions (constellation points)
+     * \param llr      float32[Nt * K], user-major: stream t, bit k at t*K + k
+     * \param bits     uint8[Nt * K], hard bits (0/1), same layout
+     * \return false if there is no valid channel, y has NaN/Inf or the
+     *         estimate overflowed; the outputs are then erased (0) and
+     *         last_status() says why.
+     */
+    virtual bool detect(const std::complex<float>* y,
+                        std::complex<float>* estimate,
+                        std::complex<float>* symbols,
+                        float* llr,
+                        uint8_t* bits) = 0;
+
+    /*!
+     * \brief Detect n items, each with its own channel, in one call: item i
+     *        is set_channel(H + i*Nr*Nt, noise_var[i]) then detect(y + i*Nr, ...).
+     *
+     * \param y         complex64[n * Nr]
+     * \param H         complex64[n * Nr * Nt], item-major, each row-major
+     * \param noise_var float32[n]
+     * \param estimate, symbols complex64[n * Nt]; llr, bits [n * Nt * K];
+     *        each may be null (not computed)
+     * \param first_bad (may be null) the index of the first failed item, or -1
+     * \param first_status (may be null) why it failed (status::ok if none did)
+     * \return the number of failed (erased) items
+     */
+    virtual uint64_t detect_items(int n,
+                                  const std::complex<float>* y,
+                                  const std::complex<float>* H,
+                                  const float* noise_var,
+                                  std::complex<float>* estimate,
+                                  std::complex<float>* symbols,
+                                  float* llr,
+                                  uint8_t* bits,
+                                  int* first_bad,
+                                  status* first_status);
+
+    /*!
+     * \brief Write the erased value (0) to every non-null output of one item:
+     *        estimate, symbols complex64[Nt]; llr float32[Nt * K]; bits uint8[Nt * K].
+     */
+    void erase(std::complex<float>* estimate,
+               std::complex<float>* symbols,
+               float* llr,
+               uint8_t* bits) const;
+
+    //! The outcome of the last set_channel() or detect() call.
+    status last_status() const { return d_last; }
+
+    //! The validity of the current channel (status::no_channel before the first).
+    status channel_status() const { return d_chan_status; }
+
+    //! How many times set_channel() recomputed the per-channel set-up (cache misses).
+    uint64_t factorizations() const { return d_factorizations; }
+
+protected:
+    /*!
+     * \param who the kernel's name, the prefix of every message
+     * \param nt streams, >= 1
+     * \param nr receive antennas, >= 1 (and >= nt when \p require_nr_ge_nt)
+     * \param constellation one of constellation_table::names()
+     * \throws std::invalid_argument naming the parameter and the value(s)
+     */
+    detector_core(const std::string& who,
+                  int nt,
+                  int nr,
+                  const std::string& constellation,
+                  bool require_nr_ge_nt);
+
+    //! True when H and noise_var are bitwise those of the cached channel.
+    bool same_channel(const std::complex<float>* H, float noise_var) const
+    {
+        uint32_t nv_bits;
+        std::memcpy(&nv_bits, &noise_var, sizeof(nv_bits));
+        if (!d_have_cache || nv_bits != d_nv_bits)
+            return false;
+        // Bitwise, without a call or ordering: cheaper than memcmp for the
+        // few hundred bytes of one H.
+        const float* a = reinterpret_cast<const float*>(H);
+        const float* b = reinterpret_cast<const float*>(d_h.data());
+        uint32_t diff = 0;
+        for (size_t i = 0; i < 2 * d_h.size(); ++i) {
+            uint32_t x, y;
+            std::memcpy(&x, a + i, sizeof(x));
+            std::memcpy(&y, b + i, sizeof(y));
+            diff |= x ^ y;
+        }
+        return diff == 0;
+    }
+
+    /*!
+     * \brief Cache H (complex64[Nr * Nt]) and noise_var as the current
+     *        channel, count one set-up, check them (bad_noise_var: not > 0
+     *        and finite; nonfinite_channel) and, if they pass, run the
+     *        kernel's setup_channel(); channel_status() is the verdict.
+     */
+    void refresh_channel(const std::complex<float>* H, float noise_var);
+
+    /*!
+     * \brief The kernel's per-channel set-up for a checked H (finite) and
+     *        noise_var (> 0, finite); d_h holds a copy of H.
+     * \return ok, or why the channel cannot be used (singular, overflow)
+     */
+    virtual status setup_channel(const std::complex<float>* H, float noise_var) = 0;
+
+    //! Erases the outputs of an item while the channel is not valid; false.
+    bool reject_item(const detector_outputs& o)
+    {
+        erase(o.estimate, o.symbols, o.llr, o.bits);
+        d_last = d_chan_status;
+        return false;
+    }
+
+    //! The failures of one detect_items() call: how many, the first and why.
+    struct item_failures {
+        uint64_t count = 0;
+        int first = -1;
+        status first_status = status::ok;
+        void note(int item, status why)
+        {
+            if (count++ == 0) {
+                first = item;
+                first_status = why;
+            }
+        }
+        //! Writes the first failure to the non-null pointers; returns the count.
+        uint64_t report(int* first_bad, status* why) const
+        {
+            if (first_bad)
+                *first_bad = first;
+            if (why)
+                *why = first_status;
+            return count;
+        }
+    };
+
+    int d_nt;
+    int d_nr;
+    constellation_table d_const;
+    int d_k;
+    gray_pam d_pam;
+
+    std::vector<std::complex<float>> d_h; // [Nr * Nt], the cached H
+    bool d_have_cache = false;
+    uint32_t d_nv_bits = 0; // the cached noise_var, bitwise
+    status d_chan_status = status::no_channel;
+    status d_last = status::no_channel;
+    uint64_t d_factorizations = 0;
+};
+
+} // namespace neuralmimo
+} // namespace gr
+
+#endif /* INCLUDED_NEURALMIMO_DETECTOR_CORE_H */
