@@ -78,7 +78,7 @@ class KBest(Detector):
 
     k: paths kept per layer (>= 1; default 16). llr_clip: minimum |LLR| for bits without a
     counter-hypothesis in the final list (> 0; default 20). ordering: "sqrd" (default) or "none".
-    constellation: name or Constellation (required). Needs Nr >= Nt.
+    constellation: name or Constellation (required). Needs Nr >= Nt. estimate = the list posterior mean.
     Call, shapes, dtypes and LLR sign as Detector.
     """
 
