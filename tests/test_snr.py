@@ -46,6 +46,24 @@ def _ratio(a, b):
     return r, se
 
 
+def _link(const, channel, snr_db, convention, g, **noise_kw):
+    """N vectors through `channel` at snr_db under `convention`, drawn in the order H, x, n from g
+    (a torch.Generator, or a seed for a new one): (x complex128[N, Nt], Hx complex128[N, Nr],
+    n complex128[N, Nr], σ²)."""
+    g = torch.Generator().manual_seed(g) if isinstance(g, int) else g
+    h = channel.sample(N, g, dtype=torch.complex128)
+    x = _symbols(const, (N, channel.nt), g)
+    nv = noise_var_from_snr(snr_db, channel.nt, channel.nr, convention, **noise_kw)
+    n = _noise((N, channel.nr), nv, g)
+    return x, (h @ x[..., None])[..., 0], n, nv
+
+
+def _energy(v, mean=False):
+    """‖v‖² per vector (or its mean over the entries with mean=True)."""
+    e = v.abs() ** 2
+    return e.mean(-1) if mean else e.sum(-1)
+
+
 def _check(ratio, se, target):
     assert se < 0.015, f"test not sharp enough: se={se}"
     assert abs(ratio / target - 1) < 5 * se, f"ratio {ratio} vs {target} (rel se {se:.4f})"
@@ -67,14 +85,8 @@ def test_existing_api_unchanged():
 @pytest.mark.parametrize("snr_db", SNRS_DB)
 def test_rx(const, snr_db):
     nr, nt = 8, 4
-    g = torch.Generator().manual_seed(1)
-    h = RayleighChannel(nr, nt, channel_variance_for("rx", nr, nt)).sample(N, g, dtype=torch.complex128)
-    x = _symbols(const, (N, nt), g)
-    nv = noise_var_from_snr(snr_db, nt, nr, "rx")
-    n = _noise((N, nr), nv, g)
-    hx = (h @ x[..., None])[..., 0]
-    r, se = _ratio((hx.abs() ** 2).sum(-1), (n.abs() ** 2).sum(-1))  # E‖Hx‖²/E‖n‖²
-    _check(r, se, 10 ** (snr_db / 10))
+    _, hx, n, _ = _link(const, RayleighChannel(nr, nt, channel_variance_for("rx", nr, nt)), snr_db, "rx", 1)
+    _check(*_ratio(_energy(hx), _energy(n)), 10 ** (snr_db / 10))  # E‖Hx‖²/E‖n‖²
 
 
 @pytest.mark.parametrize("const", ["qpsk", "qam16"])
@@ -93,7 +105,7 @@ def test_detnet_per_sample(const):
         x = _symbols(const, (N, nt), g)
         n = _noise((N, nr), float(nv[b]), g)
         hx = (h[b] @ x[..., None])[..., 0]
-        r, se = _ratio((hx.abs() ** 2).sum(-1) / nt, (n.abs() ** 2).sum(-1) / nr)
+        r, se = _ratio(_energy(hx) / nt, _energy(n) / nr)
         _check(r, se, 10 ** (snr_db[b] / 10))
     # numpy H gives numpy out, same values
     nv_np = noise_var_from_snr(snr_db, nt, nr, "detnet", H=h.numpy())
@@ -113,16 +125,10 @@ def test_detnet_needs_h():
 def test_lcgnet(const, snr_db):
     """eq. 27: E‖s‖²/E‖n‖² = SNR, channel var 1/Nt; per-antenna received SNR is Nr/Nt × SNR."""
     nr, nt = 8, 4
-    g = torch.Generator().manual_seed(3)
-    h = RayleighChannel(nr, nt, channel_variance_for("lcgnet", nr, nt)).sample(N, g, dtype=torch.complex128)
-    x = _symbols(const, (N, nt), g)
-    n = _noise((N, nr), noise_var_from_snr(snr_db, nt, nr, "lcgnet"), g)
+    x, hx, n, _ = _link(const, RayleighChannel(nr, nt, channel_variance_for("lcgnet", nr, nt)), snr_db, "lcgnet", 3)
     snr = 10 ** (snr_db / 10)
-    r, se = _ratio((x.abs() ** 2).sum(-1), (n.abs() ** 2).sum(-1))
-    _check(r, se, snr)
-    hx = (h @ x[..., None])[..., 0]
-    r, se = _ratio((hx.abs() ** 2).sum(-1), (n.abs() ** 2).sum(-1))
-    _check(r, se, snr * nr / nt)
+    _check(*_ratio(_energy(x), _energy(n)), snr)
+    _check(*_ratio(_energy(hx), _energy(n)), snr * nr / nt)
 
 
 @pytest.mark.parametrize("const", ["qpsk", "qam16"])
@@ -131,16 +137,11 @@ def test_lcgnet(const, snr_db):
 def test_remimo(const, snr_db, correlated):
     """eq. 25: E‖Hx‖²/E‖n‖² = SNR with h ~ CN(0, 1/Nr) (also its correlated channel)."""
     nr, nt = 16, 4
-    g = torch.Generator().manual_seed(4)
     var = channel_variance_for("remimo", nr, nt)
     ch = RemimoCorrelatedChannel(nr, nt, 0.7) if correlated else RayleighChannel(nr, nt, var)
     assert ch.entry_variance == pytest.approx(var)
-    h = ch.sample(N, g, dtype=torch.complex128)
-    x = _symbols(const, (N, nt), g)
-    n = _noise((N, nr), noise_var_from_snr(snr_db, nt, nr, "remimo"), g)
-    hx = (h @ x[..., None])[..., 0]
-    r, se = _ratio((hx.abs() ** 2).sum(-1), (n.abs() ** 2).sum(-1))
-    _check(r, se, 10 ** (snr_db / 10))
+    _, hx, n, _ = _link(const, ch, snr_db, "remimo", 4)
+    _check(*_ratio(_energy(hx), _energy(n)), 10 ** (snr_db / 10))
 
 
 @pytest.mark.parametrize("const", ["qpsk", "qam16"])
@@ -151,18 +152,14 @@ def test_hypermimo(const, snr_db):
     g = torch.Generator().manual_seed(5)
     ch = LocalScatteringChannel(nr, nt, spread_deg=10.0, gain=channel_variance_for("hypermimo", nr, nt),
                                 generator=g)
-    h = ch.sample(N, g, dtype=torch.complex128)
-    x = _symbols(const, (N, nt), g)
-    nv = noise_var_from_snr(snr_db, nt, nr, "hypermimo")
+    _, hx, n, nv = _link(const, ch, snr_db, "hypermimo", g)
     assert nv == pytest.approx(10 ** (-snr_db / 10))
-    n = _noise((N, nr), nv, g)
-    hx = (h @ x[..., None])[..., 0]
-    r, se = _ratio((hx.abs() ** 2).sum(-1) / nr, (n.abs() ** 2).sum(-1) / nr)
+    r, se = _ratio(_energy(hx) / nr, _energy(n) / nr)
     snr = 10 ** (snr_db / 10)
     _check(r, se, snr)
     # the formal numerator of (15) includes the noise: E[(1/Nr)‖y‖²]/σ² = SNR + 1
     y = hx + n
-    r2 = float(((y.abs() ** 2).sum(-1) / nr).mean() / nv)
+    r2 = float((_energy(y) / nr).mean() / nv)
     assert abs(r2 / (snr + 1) - 1) < 5 * se
 
 
@@ -174,22 +171,16 @@ def test_eqnet(const, snr_db):
     g = torch.Generator().manual_seed(6)
     x = _symbols(const, (N, nt), g)
     n = _noise((N, nr), noise_var_from_snr(snr_db, nt, nr, "eqnet"), g)
-    r, se = _ratio((x.abs() ** 2).mean(-1), (n.abs() ** 2).mean(-1))
-    _check(r, se, 10 ** (snr_db / 10))
+    _check(*_ratio(_energy(x, mean=True), _energy(n, mean=True)), 10 ** (snr_db / 10))
 
 
 def test_channel_variance_override_keeps_ratio():
     nr, nt, snr_db = 8, 4, 10.0
     g = torch.Generator().manual_seed(7)
     for conv in ("rx", "remimo", "hypermimo"):
-        h = RayleighChannel(nr, nt, 0.25).sample(N, g, dtype=torch.complex128)
-        x = _symbols("qpsk", (N, nt), g)
-        nv = noise_var_from_snr(snr_db, nt, nr, conv, channel_variance=0.25)
+        _, hx, n, nv = _link("qpsk", RayleighChannel(nr, nt, 0.25), snr_db, conv, g, channel_variance=0.25)
         assert nv == pytest.approx(0.25 * nt / 10.0)
-        n = _noise((N, nr), nv, g)
-        hx = (h @ x[..., None])[..., 0]
-        r, se = _ratio((hx.abs() ** 2).sum(-1), (n.abs() ** 2).sum(-1))
-        _check(r, se, 10.0)
+        _check(*_ratio(_energy(hx), _energy(n)), 10.0)
     # no effect where the ratio does not involve H
     assert noise_var_from_snr(10, nt, nr, "lcgnet", channel_variance=0.25) == pytest.approx(nt / (nr * 10))
     assert noise_var_from_snr(10, nt, nr, "eqnet", channel_variance=0.25) == pytest.approx(0.1)

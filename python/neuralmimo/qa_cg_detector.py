@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+import yaml
 from gnuradio import gr_unittest
 
 import neuralmimo as nm
@@ -268,7 +269,7 @@ class qa_cg_detector(gr_unittest.TestCase):
             steps = Path(tmp) / "steps.json"
             steps.write_text(json.dumps(steps_json(alpha, beta, 2)))
             grc = Path(tmp) / "cg_grc.grc"
-            grc.write_text(_GRC.replace("@STEPS@", str(steps)))
+            grc.write_text(_grc_flowgraph(steps))
             py = compile_grc(grc, tmp)
             tb = load_top_block(py).cg_grc()
             tb.run()
@@ -276,53 +277,34 @@ class qa_cg_detector(gr_unittest.TestCase):
             self.assertEqual(len(tb.sink_cg.data()), 2 * 2 * 4)
 
 
-# Two detectors, one with computed and one with file steps, fed from one set of sources.
-_GRC = """options:
-  parameters: {author: '', category: '[GRC Hier Blocks]', description: '', generate_options: no_gui,
-    id: cg_grc, output_language: python, run: 'True', run_options: run, title: cg_grc}
-  states: {coordinate: [8, 8], rotation: 0, state: enabled}
-blocks:
-- name: src_y
-  id: blocks_vector_source_x
-  parameters: {type: complex, vector: '[0.5+0.1j, -0.3j] * 4', repeat: 'False', vlen: '2', tags: '[]'}
-  states: {coordinate: [8, 100], rotation: 0, state: enabled}
-- name: src_h
-  id: blocks_vector_source_x
-  parameters: {type: complex, vector: '[1, 0.2j, -0.1, 0.9] * 4', repeat: 'False', vlen: '4', tags: '[]'}
-  states: {coordinate: [8, 200], rotation: 0, state: enabled}
-- name: src_nv
-  id: blocks_vector_source_x
-  parameters: {type: float, vector: '[0.1] * 4', repeat: 'False', vlen: '1', tags: '[]'}
-  states: {coordinate: [8, 300], rotation: 0, state: enabled}
-- name: det_file
-  id: neuralmimo_cg_detector
-  parameters: {nt: '2', nr: '2', constellation: qpsk, output: llr, steps: file, steps_file: '@STEPS@',
-    iterations: '4', form: complex, threads: '1'}
-  states: {coordinate: [300, 100], rotation: 0, state: enabled}
-- name: det_cg
-  id: neuralmimo_cg_detector
-  parameters: {nt: '2', nr: '2', constellation: qpsk, output: llr, steps: computed, steps_file: '',
-    iterations: '2', form: real, threads: '2'}
-  states: {coordinate: [300, 300], rotation: 0, state: enabled}
-- name: sink_file
-  id: blocks_vector_sink_x
-  parameters: {type: float, vlen: '4', reserve_items: '1024'}
-  states: {coordinate: [600, 100], rotation: 0, state: enabled}
-- name: sink_cg
-  id: blocks_vector_sink_x
-  parameters: {type: float, vlen: '4', reserve_items: '1024'}
-  states: {coordinate: [600, 300], rotation: 0, state: enabled}
-connections:
-- [src_y, '0', det_file, '0']
-- [src_h, '0', det_file, '1']
-- [src_nv, '0', det_file, '2']
-- [src_y, '0', det_cg, '0']
-- [src_h, '0', det_cg, '1']
-- [src_nv, '0', det_cg, '2']
-- [det_file, '0', sink_file, '0']
-- [det_cg, '0', sink_cg, '0']
-metadata: {file_format: 1}
-"""
+def _grc_flowgraph(steps_file) -> str:
+    """GRC YAML of two cg_detector blocks, "det_file" with file steps and "det_cg" with computed steps,
+    fed from one set of sources (y, H, σ²), each into its own vector sink ("sink_file", "sink_cg")."""
+    def block(name, block_id, row, column, **parameters):
+        return {"name": name, "id": block_id, "parameters": parameters,
+                "states": {"coordinate": [8 + 300 * column, 100 * row], "rotation": 0, "state": "enabled"}}
+
+    sources = {"src_y": ("complex", "[0.5+0.1j, -0.3j] * 4", "2"),       # name: (type, items, vlen)
+               "src_h": ("complex", "[1, 0.2j, -0.1, 0.9] * 4", "4"),
+               "src_nv": ("float", "[0.1] * 4", "1")}
+    detectors = {"file": dict(steps="file", steps_file=str(steps_file), iterations="4", form="complex", threads="1"),
+                 "cg": dict(steps="computed", steps_file="", iterations="2", form="real", threads="2")}
+    blocks = [block(name, "blocks_vector_source_x", row, 0, type=kind, vector=vector, repeat="False", vlen=vlen,
+                    tags="[]")
+              for row, (name, (kind, vector, vlen)) in enumerate(sources.items(), 1)]
+    connections = []
+    for row, (key, steps) in enumerate(detectors.items(), 1):
+        blocks += [block(f"det_{key}", "neuralmimo_cg_detector", row, 1, nt="2", nr="2", constellation="qpsk",
+                         output="llr", **steps),
+                   block(f"sink_{key}", "blocks_vector_sink_x", row, 2, type="float", vlen="4", reserve_items="1024")]
+        connections += [[src, "0", f"det_{key}", str(port)] for port, src in enumerate(sources)]
+        connections.append([f"det_{key}", "0", f"sink_{key}", "0"])
+    options = {"parameters": {"author": "", "category": "[GRC Hier Blocks]", "description": "",
+                              "generate_options": "no_gui", "id": "cg_grc", "output_language": "python",
+                              "run": "True", "run_options": "run", "title": "cg_grc"},
+               "states": {"coordinate": [8, 8], "rotation": 0, "state": "enabled"}}
+    return yaml.safe_dump({"options": options, "blocks": blocks, "connections": connections,
+                           "metadata": {"file_format": 1}}, sort_keys=False)
 
 
 if __name__ == "__main__":

@@ -26,11 +26,7 @@ def replayed_hex(res, spec):
 
 class qa_ofdm_link(gr_unittest.TestCase):
     def setUp(self):
-        self.tmp = tempfile.TemporaryDirectory()
-        self.dir = Path(self.tmp.name)
-
-    def tearDown(self):
-        self.tmp.cleanup()
+        self.dir = Path(self.enterContext(tempfile.TemporaryDirectory()))   # removed after each test
 
     def test_high_snr_loopback_every_frame_passes_crc(self):
         live = record(self.dir / "hi", snr_db=40.0, frames=8, nt=2, nr=4, seed=3, workdir=str(self.dir))

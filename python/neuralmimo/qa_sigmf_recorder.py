@@ -25,11 +25,7 @@ class FakeConfig:
 
 class qa_sigmf_recorder(gr_unittest.TestCase):
     def setUp(self):
-        self._tmp = tempfile.TemporaryDirectory()
-        self.dir = Path(self._tmp.name)
-
-    def tearDown(self):
-        self._tmp.cleanup()
+        self.dir = Path(self.enterContext(tempfile.TemporaryDirectory()))   # removed after each test
 
     def run_recorder(self, x, path, **kw):
         rec = nm.sigmf_recorder(path, FakeConfig(nr=x.shape[1]), 1e6, **kw)

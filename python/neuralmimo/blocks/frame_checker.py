@@ -23,6 +23,18 @@ from . import item
 from .ofdm_tx import _check_config
 
 
+def _counter(name: str, doc: str):
+    """A method of the block that returns FrameChecker's `name` (called when it is a method; a list
+    is returned as a copy)."""
+    def read(self):
+        value = getattr(self.checker, name)
+        value = value() if callable(value) else value
+        return list(value) if isinstance(value, list) else value
+
+    read.__name__, read.__qualname__, read.__doc__ = name, f"frame_checker.{name}", doc
+    return read
+
+
 class frame_checker(gr.sync_block):  # noqa: N801
     def __init__(self, config, input: str = "llr", label: str = "", test_payload: bool = True,  # noqa: A002
                  first_frame: int = -1):
@@ -57,37 +69,17 @@ class frame_checker(gr.sync_block):  # noqa: N801
                 self._fill = 0
         return n
 
-    # --- counters ------------------------------------------------------------------------
-    def frames(self) -> int:
-        return self.checker.frames
-
-    def crc_failures(self) -> int:
-        return self.checker.crc_failures
-
-    def fer(self) -> float:
-        return self.checker.fer()
-
-    def bit_errors(self) -> int:
-        return self.checker.bit_errors
-
-    def bits(self) -> int:
-        return self.checker.bits
-
-    def ber(self) -> float:
-        return self.checker.ber()
-
-    def missed(self) -> int:
-        return self.checker.missed
-
-    def records(self) -> list:
-        return list(self.checker.records)
-
-    def decoded(self) -> list:
-        """Packed bits (payload + CRC) of every frame, in order."""
-        return list(self.checker.decoded)
-
-    def summary(self) -> dict:
-        return self.checker.summary()
+    # --- counters: FrameChecker's, readable while the flowgraph runs and after it stops ---------
+    frames = _counter("frames", "frames detected")
+    crc_failures = _counter("crc_failures", "frames whose CRC failed")
+    fer = _counter("fer", "frame error rate (NaN before the first frame)")
+    bit_errors = _counter("bit_errors", "bit errors against the numbered test payload")
+    bits = _counter("bits", "bits compared against the test payload")
+    ber = _counter("ber", "bit error rate (NaN before the first compared bit)")
+    missed = _counter("missed", "frame numbers skipped (frames never detected)")
+    records = _counter("records", "one dict per frame: number, crc_ok and the frame_info fields")
+    decoded = _counter("decoded", "packed bits (payload + CRC) of every frame, in order")
+    summary = _counter("summary", "all counters and the mean EVM and SNR, as a dict")
 
     def stop(self):
         self.checker.finish()

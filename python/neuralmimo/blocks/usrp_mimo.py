@@ -206,8 +206,32 @@ def _configure(name: str, u, a: dict, log) -> None:
             log.warn(f"channel {ch} tuned to {f:.0f} Hz instead of {a['center_freq']:.0f} Hz")
 
 
-class _UsrpMimo:
-    """Shared run-time setters (GRC callbacks) of both blocks; self.usrp is the gr-uhd block."""
+class _UsrpMimo(gr.hier_block2):
+    """What both blocks share: the argument checks, opening and configuring the device, the wiring
+    between the vector port and the per-channel USRP ports, and the run-time setters (GRC
+    callbacks). self.usrp is the gr-uhd block."""
+
+    def __init__(self, name: str, uhd_block: str, params: dict):
+        """uhd_block: "usrp_sink" or "usrp_source" (looked up in gr-uhd now, so tests can stand in for
+        it); params: the public constructor's arguments, as its locals()."""
+        a = check_args(name, **{key: val for key, val in params.items() if key != "self"})
+        self.nchan, self.args = a["nchan"], a
+        vector, nothing = gr.io_signature(1, 1, gr.sizeof_gr_complex * self.nchan), gr.io_signature(0, 0, 0)
+        transmit = uhd_block == "usrp_sink"
+        gr.hier_block2.__init__(self, name, *((vector, nothing) if transmit else (nothing, vector)))
+        self._log = gr.logger(name)
+        self.usrp = _open(name, getattr(uhd, uhd_block), a)
+        _configure(name, self.usrp, a, self._log)
+        if transmit:
+            split = blocks.vector_to_streams(gr.sizeof_gr_complex, self.nchan)
+            self.connect(self, split)
+            for ch in range(self.nchan):
+                self.connect((split, ch), (self.usrp, ch))
+        else:
+            merge = blocks.streams_to_vector(gr.sizeof_gr_complex, self.nchan)
+            for ch in range(self.nchan):
+                self.connect((self.usrp, ch), (merge, ch))
+            self.connect(merge, self)
 
     def set_gain(self, gain: float) -> None:
         for ch in range(self.nchan):
@@ -217,37 +241,16 @@ class _UsrpMimo:
         _tune(self.usrp, float(center_freq), self.nchan, self.usrp.get_num_mboards(), self._log)
 
 
-class usrp_mimo_sink(gr.hier_block2, _UsrpMimo):  # noqa: N801
+# The two public signatures differ only in the antenna default (the GRC YAML mirrors each one).
+class usrp_mimo_sink(_UsrpMimo):  # noqa: N801
     def __init__(self, device_args: str = "", nchan: int = 2, samp_rate: float = 1e6, center_freq: float = 2.45e9,
                  gain: float = 20.0, sync: str = "none", clock_source: str = "internal",
                  time_source: str = "internal", subdev: str = "", antenna: str = "TX/RX", start_delay: float = 0.5):
-        a = check_args("usrp_mimo_sink", device_args, nchan, samp_rate, center_freq, gain, sync, clock_source,
-                       time_source, subdev, antenna, start_delay)
-        self.nchan, self.args = a["nchan"], a
-        gr.hier_block2.__init__(self, "usrp_mimo_sink", gr.io_signature(1, 1, gr.sizeof_gr_complex * self.nchan),
-                                gr.io_signature(0, 0, 0))
-        self._log = gr.logger("usrp_mimo_sink")
-        self.usrp = _open("usrp_mimo_sink", uhd.usrp_sink, a)
-        _configure("usrp_mimo_sink", self.usrp, a, self._log)
-        self._split = blocks.vector_to_streams(gr.sizeof_gr_complex, self.nchan)
-        self.connect(self, self._split)
-        for ch in range(self.nchan):
-            self.connect((self._split, ch), (self.usrp, ch))
+        _UsrpMimo.__init__(self, "usrp_mimo_sink", "usrp_sink", locals())
 
 
-class usrp_mimo_source(gr.hier_block2, _UsrpMimo):  # noqa: N801
+class usrp_mimo_source(_UsrpMimo):  # noqa: N801
     def __init__(self, device_args: str = "", nchan: int = 2, samp_rate: float = 1e6, center_freq: float = 2.45e9,
                  gain: float = 20.0, sync: str = "none", clock_source: str = "internal",
                  time_source: str = "internal", subdev: str = "", antenna: str = "RX2", start_delay: float = 0.5):
-        a = check_args("usrp_mimo_source", device_args, nchan, samp_rate, center_freq, gain, sync, clock_source,
-                       time_source, subdev, antenna, start_delay)
-        self.nchan, self.args = a["nchan"], a
-        gr.hier_block2.__init__(self, "usrp_mimo_source", gr.io_signature(0, 0, 0),
-                                gr.io_signature(1, 1, gr.sizeof_gr_complex * self.nchan))
-        self._log = gr.logger("usrp_mimo_source")
-        self.usrp = _open("usrp_mimo_source", uhd.usrp_source, a)
-        _configure("usrp_mimo_source", self.usrp, a, self._log)
-        self._merge = blocks.streams_to_vector(gr.sizeof_gr_complex, self.nchan)
-        for ch in range(self.nchan):
-            self.connect((self.usrp, ch), (self._merge, ch))
-        self.connect(self._merge, self)
+        _UsrpMimo.__init__(self, "usrp_mimo_source", "usrp_source", locals())

@@ -130,13 +130,11 @@ class Amp(_MessagePassing):
     Square systems with high-order QAM (Nt/Nr = 1) stay hard for AMP at any damping; use "oamp".
     Outputs: estimate = posterior mean, exact LLRs and symbols of the last iteration's decoupled
     scalar channel.
-    Call: det(y complex[B, Nr], H complex[B, Nr, Nt], noise_var float scalar or [B]) ->
-    DetectorOutput with symbols complex[B, Nt], llr float[B, Nt, K], estimate complex[B, Nt]
-    (complex64/float32, or complex128/float64 for double inputs; numpy or torch as given).
-    LLR = ln P(b=1|y)/P(b=0|y): positive means bit 1 (docs/conventions.md).
+    Call, shapes, dtypes and LLR sign as Detector.
     """
 
     name = "amp"
+    repr_fields = ("iterations", "damping")
 
     def __init__(self, constellation=None, iterations: int = AMP_DEFAULT_ITERATIONS,
                  damping: float = AMP_DEFAULT_DAMPING):
@@ -148,10 +146,6 @@ class Amp(_MessagePassing):
         if not 0.0 <= d < 1.0:
             raise ValueError(f"damping: expected a number in [0, 1), got {damping!r}")
         self.damping = d
-
-    def __repr__(self) -> str:
-        return (f"Amp(constellation='{self.constellation.name}', iterations={self.iterations}, "
-                f"damping={self.damping})")
 
     def _detect(self, y, h, nv):
         nr, nt = h.shape[-2], h.shape[-1]
@@ -197,13 +191,11 @@ class Oamp(_MessagePassing):
     denoiser: "divergence-free" (default, Ma & Ping's Bayes-optimal divergence-free NLE) or
     "posterior-mean" (the plain MMSE denoiser of the OAMP-Net baseline). The final output is always
     the posterior of the last iteration (estimate = E[x | r_T]).
-    Call: det(y complex[B, Nr], H complex[B, Nr, Nt], noise_var float scalar or [B]) ->
-    DetectorOutput with symbols complex[B, Nt], llr float[B, Nt, K], estimate complex[B, Nt]
-    (complex64/float32, or complex128/float64 for double inputs; numpy or torch as given).
-    LLR = ln P(b=1|y)/P(b=0|y): positive means bit 1 (docs/conventions.md).
+    Call, shapes, dtypes and LLR sign as Detector.
     """
 
     name = "oamp"
+    repr_fields = ("iterations", "denoiser")
 
     def __init__(self, constellation=None, iterations: int = DEFAULT_ITERATIONS,
                  denoiser: str = "divergence-free"):
@@ -211,10 +203,6 @@ class Oamp(_MessagePassing):
         if denoiser not in OAMP_DENOISERS:
             raise ValueError(f"denoiser: '{denoiser}' is not one of {', '.join(OAMP_DENOISERS)}")
         self.denoiser = denoiser
-
-    def __repr__(self) -> str:
-        return (f"Oamp(constellation='{self.constellation.name}', iterations={self.iterations}, "
-                f"denoiser='{self.denoiser}')")
 
     def _detect(self, y, h, nv):
         b, nr = y.shape

@@ -55,18 +55,24 @@ def _as_tensor(name: str, value, expected_ndim: int) -> torch.Tensor:
 
 
 class Detector:
-    """Base class: validation, dtype/backend conversion. Subclasses implement `_detect`.
+    """Base class of every detector: validation, dtype/backend conversion. Subclasses implement
+    `_detect`; their docstrings say only what is their own (parameters, what `estimate` holds).
 
-    det(y, H, noise_var) -> DetectorOutput; y: complex[B, Nr]; H: complex[B, Nr, Nt];
-    noise_var: σ² per complex receive dimension, float scalar, [B] or [B, 1], >= 0 (0 is floored
-    at NOISE_VAR_FLOOR). Inputs are checked (shapes, NaN/Inf, negative σ²) and ValueError names
-    the argument. `_detect` receives torch tensors y complex[B, Nr], h complex[B, Nr, Nt],
-    noise_var real[B] of one precision on one device. constellation= is required.
+    Call: det(y complex[B, Nr], H complex[B, Nr, Nt], noise_var float scalar, [B] or [B, 1]) ->
+    DetectorOutput with symbols complex[B, Nt], llr float[B, Nt, K], estimate complex[B, Nt]
+    (complex64/float32, or complex128/float64 for double inputs; numpy or torch as given).
+    LLR = ln P(b=1|y)/P(b=0|y): positive means bit 1 (docs/conventions.md).
+    noise_var is σ² per complex receive dimension, >= 0 (0 is floored at NOISE_VAR_FLOOR).
+    Inputs are checked (shapes, NaN/Inf, negative σ²) and ValueError names the argument.
+    `_detect` receives torch tensors y complex[B, Nr], h complex[B, Nr, Nt], noise_var real[B]
+    of one precision on one device. constellation= is required.
     """
 
     name = "detector"
     #: Whether Nt > Nr is acceptable (ZF and friends need Nr >= Nt).
     allows_more_streams_than_antennas = True
+    #: Constructor parameters repr() shows after the constellation (attribute names).
+    repr_fields: tuple[str, ...] = ()
 
     def __init__(self, constellation: str | Constellation | None = None, demapping: str | None = None):
         """demapping: "maxlog" or "app" for the detectors that demap a per-stream Gaussian estimate
@@ -137,7 +143,8 @@ class Detector:
         return DetectorOutput(symbols=symbols_from_llr(llr, pts), llr=llr, estimate=xhat)
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(constellation='{self.constellation.name}')"
+        extra = "".join(f", {key}={getattr(self, key)!r}" for key in self.repr_fields)
+        return f"{type(self).__name__}(constellation='{self.constellation.name}'{extra})"
 
 
 def contract_output(res: dict, points: torch.Tensor) -> DetectorOutput:

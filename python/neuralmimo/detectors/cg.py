@@ -49,10 +49,7 @@ class ConjugateGradient(Detector):
     or "real" (the real-valued system LcgNet unfolds, its Algorithm 1);
     llr_variance: "exact" (the LMMSE post-detection variance) or "diag" (1/A_tt, cheaper,
     over-confident); demapping: "maxlog" (default) or "app". estimate = the CG iterate x̂.
-    Call: det(y complex[B, Nr], H complex[B, Nr, Nt], noise_var float scalar or [B]) ->
-    DetectorOutput with symbols complex[B, Nt], llr float[B, Nt, K], estimate complex[B, Nt]
-    (complex64/float32, or complex128/float64 for double inputs; numpy or torch as given).
-    LLR = ln P(b=1|y)/P(b=0|y): positive means bit 1 (docs/conventions.md).
+    Call, shapes, dtypes and LLR sign as Detector.
     """
 
     name = "cg"

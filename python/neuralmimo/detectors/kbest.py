@@ -78,14 +78,12 @@ class KBest(Detector):
 
     k: paths kept per layer (>= 1; default 16). llr_clip: minimum |LLR| for bits without a
     counter-hypothesis in the final list (> 0; default 20). ordering: "sqrd" (default) or "none".
-    constellation: name or Constellation (required). Needs Nr >= Nt.
-    Call: det(y complex[B, Nr], H complex[B, Nr, Nt], noise_var float scalar or [B]) ->
-    DetectorOutput with symbols complex[B, Nt], llr float[B, Nt, K], estimate complex[B, Nt]
-    (complex64/float32, or complex128/float64 for double inputs; numpy or torch as given).
-    LLR = ln P(b=1|y)/P(b=0|y): positive means bit 1 (docs/conventions.md).
+    constellation: name or Constellation (required). Needs Nr >= Nt. estimate = the list posterior mean.
+    Call, shapes, dtypes and LLR sign as Detector.
     """
 
     name = "kbest"
+    repr_fields = ("k", "llr_clip", "ordering")
     allows_more_streams_than_antennas = False
 
     def __init__(self, constellation=None, k: int = DEFAULT_K, llr_clip: float = DEFAULT_LLR_CLIP,
@@ -101,10 +99,6 @@ class KBest(Detector):
         if ordering not in ORDERINGS:
             raise ValueError(f"ordering: '{ordering}' is not one of {', '.join(ORDERINGS)}")
         self.k, self.llr_clip, self.ordering = kk, clip, ordering
-
-    def __repr__(self) -> str:
-        return (f"KBest(constellation='{self.constellation.name}', k={self.k}, "
-                f"llr_clip={self.llr_clip}, ordering='{self.ordering}')")
 
     def _detect(self, y, h, nv):
         b = y.shape[0]

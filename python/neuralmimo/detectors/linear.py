@@ -42,10 +42,7 @@ class ZeroForcing(_LinearDetector):
 
     constellation: name or Constellation (required); demapping: "maxlog" (default) or "app".
     Needs Nr >= Nt and a full-column-rank H (ValueError otherwise). estimate = x̂.
-    Call: det(y complex[B, Nr], H complex[B, Nr, Nt], noise_var float scalar or [B]) ->
-    DetectorOutput with symbols complex[B, Nt], llr float[B, Nt, K], estimate complex[B, Nt]
-    (complex64/float32, or complex128/float64 for double inputs; numpy or torch as given).
-    LLR = ln P(b=1|y)/P(b=0|y): positive means bit 1 (docs/conventions.md).
+    Call, shapes, dtypes and LLR sign as Detector.
     """
 
     name = "zf"
@@ -65,10 +62,7 @@ class Lmmse(_LinearDetector):
 
     constellation: name or Constellation (required); demapping: "maxlog" (default, the C++
     lmmse_detector's) or "app". Any Nr, Nt; σ² = 0 needs a full-column-rank H.
-    Call: det(y complex[B, Nr], H complex[B, Nr, Nt], noise_var float scalar or [B]) ->
-    DetectorOutput with symbols complex[B, Nt], llr float[B, Nt, K], estimate complex[B, Nt]
-    (complex64/float32, or complex128/float64 for double inputs; numpy or torch as given).
-    LLR = ln P(b=1|y)/P(b=0|y): positive means bit 1 (docs/conventions.md).
+    Call, shapes, dtypes and LLR sign as Detector.
     """
 
     name = "lmmse"
@@ -95,10 +89,7 @@ class WidelyLinearLmmse(Detector):
 
     constellation: name or Constellation (required); demapping: "maxlog" (default) or "app".
     estimate = the biased x̂ as a complex vector.
-    Call: det(y complex[B, Nr], H complex[B, Nr, Nt], noise_var float scalar or [B]) ->
-    DetectorOutput with symbols complex[B, Nt], llr float[B, Nt, K], estimate complex[B, Nt]
-    (complex64/float32, or complex128/float64 for double inputs; numpy or torch as given).
-    LLR = ln P(b=1|y)/P(b=0|y): positive means bit 1 (docs/conventions.md).
+    Call, shapes, dtypes and LLR sign as Detector.
     """
 
     name = "wl-lmmse"

@@ -33,10 +33,7 @@ class MaximumLikelihood(Detector):
     estimate = posterior mean E[x | y]. constellation: name or Constellation (required);
     max_candidates: refuse systems with more than this many candidates (default 65536), since
     time and memory grow as M^Nt.
-    Call: det(y complex[B, Nr], H complex[B, Nr, Nt], noise_var float scalar or [B]) ->
-    DetectorOutput with symbols complex[B, Nt], llr float[B, Nt, K], estimate complex[B, Nt]
-    (complex64/float32, or complex128/float64 for double inputs; numpy or torch as given).
-    LLR = ln P(b=1|y)/P(b=0|y): positive means bit 1 (docs/conventions.md).
+    Call, shapes, dtypes and LLR sign as Detector.
     """
 
     name = "ml"

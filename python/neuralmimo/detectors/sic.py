@@ -71,10 +71,7 @@ class MmseSic(_OrderedSic):
     post-detection SINR (bias-corrected Gaussian LLRs, as Lmmse), subtract its decided symbol.
     constellation: name or Constellation (required); demapping: "maxlog" (default) or "app".
     estimate = each stream's LMMSE estimate at its stage; symbols from its LLRs.
-    Call: det(y complex[B, Nr], H complex[B, Nr, Nt], noise_var float scalar or [B]) ->
-    DetectorOutput with symbols complex[B, Nt], llr float[B, Nt, K], estimate complex[B, Nt]
-    (complex64/float32, or complex128/float64 for double inputs; numpy or torch as given).
-    LLR = ln P(b=1|y)/P(b=0|y): positive means bit 1 (docs/conventions.md).
+    Call, shapes, dtypes and LLR sign as Detector.
     """
 
     name = "mmse-sic"
@@ -86,10 +83,7 @@ class Vblast(_OrderedSic):
 
     As MmseSic with the ZF filter (no bias correction); needs Nr >= Nt.
     constellation: name or Constellation (required); demapping: "maxlog" (default) or "app".
-    Call: det(y complex[B, Nr], H complex[B, Nr, Nt], noise_var float scalar or [B]) ->
-    DetectorOutput with symbols complex[B, Nt], llr float[B, Nt, K], estimate complex[B, Nt]
-    (complex64/float32, or complex128/float64 for double inputs; numpy or torch as given).
-    LLR = ln P(b=1|y)/P(b=0|y): positive means bit 1 (docs/conventions.md).
+    Call, shapes, dtypes and LLR sign as Detector.
     """
 
     name = "vblast"

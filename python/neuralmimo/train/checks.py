@@ -10,60 +10,50 @@ from __future__ import annotations
 import math
 
 
+def _require(ok: bool, where: str, value, why: str):
+    """value if ok, else the ValueError "<where>: <value> <why>" every check raises."""
+    if not ok:
+        raise ValueError(f"{where}: {value!r} {why}")
+    return value
+
+
 def integer(where: str, value, minimum: int | None = None) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"{where}: {value!r} is not an integer")
-    if minimum is not None and value < minimum:
-        raise ValueError(f"{where}: {value!r} is less than {minimum}")
-    return int(value)
+    _require(isinstance(value, int) and not isinstance(value, bool), where, value, "is not an integer")
+    return int(_require(minimum is None or value >= minimum, where, value, f"is less than {minimum}"))
 
 
 def number(where: str, value, minimum: float | None = None, positive: bool = False,
            maximum: float | None = None) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ValueError(f"{where}: {value!r} is not a finite number")
+    _require(isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value),
+             where, value, "is not a finite number")
     value = float(value)
-    if positive and not value > 0:
-        raise ValueError(f"{where}: {value!r} is not > 0")
-    if minimum is not None and value < minimum:
-        raise ValueError(f"{where}: {value!r} is less than {minimum}")
-    if maximum is not None and value > maximum:
-        raise ValueError(f"{where}: {value!r} is greater than {maximum}")
-    return value
+    _require(not positive or value > 0, where, value, "is not > 0")
+    _require(minimum is None or value >= minimum, where, value, f"is less than {minimum}")
+    return _require(maximum is None or value <= maximum, where, value, f"is greater than {maximum}")
 
 
 def boolean(where: str, value) -> bool:
-    if not isinstance(value, bool):
-        raise ValueError(f"{where}: {value!r} is not true or false")
-    return value
+    return _require(isinstance(value, bool), where, value, "is not true or false")
 
 
 def string(where: str, value) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"{where}: {value!r} is not a non-empty string")
-    return value.strip()
+    return _require(isinstance(value, str) and bool(value.strip()), where, value, "is not a non-empty string").strip()
 
 
 def choice(where: str, value, options) -> str:
-    if not isinstance(value, str) or value not in options:
-        raise ValueError(f"{where}: {value!r} is not one of {', '.join(options)}")
-    return value
+    return _require(isinstance(value, str) and value in options, where, value, f"is not one of {', '.join(options)}")
 
 
 def table(where: str, value) -> dict:
-    if not isinstance(value, dict):
-        raise ValueError(f"{where}: {value!r} is not a table")
-    return value
+    return _require(isinstance(value, dict), where, value, "is not a table")
 
 
 def snr_range(where: str, value) -> tuple[float, float]:
     """An SNR in dB (number) or a [lo, hi] pair with lo <= hi  ->  (lo, hi)."""
     if isinstance(value, (list, tuple)):
-        if len(value) != 2:
-            raise ValueError(f"{where}: {value!r} is neither a number nor a [lo, hi] pair")
+        _require(len(value) == 2, where, value, "is neither a number nor a [lo, hi] pair")
         lo, hi = number(where, value[0]), number(where, value[1])
-        if lo > hi:
-            raise ValueError(f"{where}: {list(value)!r} has lo > hi")
+        _require(lo <= hi, where, list(value), "has lo > hi")
         return lo, hi
     v = number(where, value)
     return v, v
