@@ -24,6 +24,7 @@
 
 using gr::neuralmimo::cg_kernel;
 using gr::neuralmimo::detector_status;
+using gr::neuralmimo::item_failures;
 using gr::neuralmimo::lmmse_kernel;
 using namespace qa;
 
@@ -359,23 +360,15 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(detect_items_equals_item_by_item, T, all_kernels)
         std::vector<cf> est(n * nt), sym(n * nt);
         std::vector<float> llr(n * nt * kb);
         std::vector<uint8_t> bits(n * nt * kb);
-        int first_bad = -2;
-        st first_status = st::ok;
-        const uint64_t bad = batch.detect_items(n,
-                                                y.data(),
-                                                h.data(),
-                                                nv.data(),
-                                                est.data(),
-                                                sym.data(),
-                                                llr.data(),
-                                                bits.data(),
-                                                &first_bad,
-                                                &first_status);
+        const item_failures bad =
+            batch.detect_items(n,
+                               { y.data(), h.data(), nv.data() },
+                               { est.data(), sym.data(), llr.data(), bits.data() });
         BOOST_TEST_CONTEXT(T::name << " " << name)
         {
-            BOOST_TEST(bad == 4u);
-            BOOST_TEST(first_bad == 17);
-            BOOST_TEST((first_status == st::nonfinite_y));
+            BOOST_TEST(bad.count == 4u);
+            BOOST_TEST(bad.first == 17);
+            BOOST_TEST((bad.first_status == st::nonfinite_y));
             outputs o(nt, kb);
             for (int i = 0; i < n; ++i) {
                 single.set_channel(&h[i * nr * nt], nv[i]);
