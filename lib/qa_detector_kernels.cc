@@ -75,26 +75,21 @@ struct cg_case {
     static constexpr float noise_free_s2 = 1e-5f;
 };
 
-// Classical CG, complex form, Nt iterations (exact in exact arithmetic).
-struct cg_complex_case : cg_case {
-    static constexpr const char* name = "cg complex";
-    static constexpr uint64_t seed = 2;
-    static constexpr bool solves = true;
-    static kernel make(int nt, int nr, const std::string& c) { return kernel(nt, nr, c, nt); }
-    static constexpr uint64_t noise_free_seed = 4405;
-};
-
-// Classical CG, real form, 2Nt iterations.
-struct cg_real_case : cg_case {
-    static constexpr const char* name = "cg real";
-    static constexpr uint64_t seed = 3;
+// Classical CG: the complex form with Nt iterations, or the real form with
+// 2Nt (both exact in exact arithmetic).
+template <bool Real>
+struct cg_classical_case : cg_case {
+    static constexpr const char* name = Real ? "cg real" : "cg complex";
+    static constexpr uint64_t seed = Real ? 3 : 2;
     static constexpr bool solves = true;
     static kernel make(int nt, int nr, const std::string& c)
     {
-        return kernel(nt, nr, c, 2 * nt, {}, {}, "real");
+        return kernel(nt, nr, c, Real ? 2 * nt : nt, {}, {}, Real ? "real" : "complex");
     }
-    static constexpr uint64_t noise_free_seed = 4404;
+    static constexpr uint64_t noise_free_seed = Real ? 4404 : 4405;
 };
+using cg_complex_case = cg_classical_case<false>;
+using cg_real_case = cg_classical_case<true>;
 
 // LcgNet: 4 layers of random, stable learned steps (seeded by the shape).
 struct cg_learned_case : cg_case {
