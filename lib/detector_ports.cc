@@ -60,21 +60,13 @@ detector_inputs detector_config::inputs(const gr_vector_const_void_star& items) 
 
 detector_outputs detector_config::outputs(void* out, size_t item) const
 {
-    detector_outputs o;
-    switch (output) {
-    case output_kind::symbols:
-        o.symbols = static_cast<gr_complex*>(out);
-        break;
-    case output_kind::estimate:
-        o.estimate = static_cast<gr_complex*>(out);
-        break;
-    case output_kind::llr:
-        o.llr = static_cast<float*>(out);
-        break;
-    case output_kind::bits:
-        o.bits = static_cast<uint8_t*>(out);
-        break;
-    }
+    const output_kind k = output;
+    const detector_outputs o{
+        k == output_kind::estimate ? static_cast<gr_complex*>(out) : nullptr,
+        k == output_kind::symbols ? static_cast<gr_complex*>(out) : nullptr,
+        k == output_kind::llr ? static_cast<float*>(out) : nullptr,
+        k == output_kind::bits ? static_cast<uint8_t*>(out) : nullptr
+    };
     return o.from_item(item, nt, bits_per_symbol);
 }
 
