@@ -22,8 +22,9 @@ namespace neuralmimo {
 /*!
  * \brief What every C++ detector kernel shares (no GNU Radio types): the
  *        status of a channel or item, the numeric floors, the Gray PAM split
- *        of the constellation that the max-log demapper reads, and the
- *        bitwise channel cache.
+ *        of the constellation that the max-log demapper reads, the inputs,
+ *        outputs and failure report of a run of items, and the detector_core
+ *        base (bitwise channel cache, per-item loop, demapping).
  *
  * Model y = H x + n, y: complex64[Nr], H: complex64[Nr, Nt] row-major
  * (H[r, t] at r*Nt + t), n ~ CN(0, s2 I), s2 = noise_var per complex receive
@@ -238,7 +239,9 @@ public:
      *        is set_channel(H + i*Nr*Nt, noise_var[i]) then detect(y + i*Nr, ...),
      *        bitwise.
      *
-     * \param out the outputs of the n items (detector_outputs), each may be null
+     * \param n   items, >= 0
+     * \param in  the n items' y, H and noise_var (detector_inputs)
+     * \param out the n items' outputs (detector_outputs), each may be null
      * \return the failed (erased) items: how many, the first and why
      */
     item_failures
