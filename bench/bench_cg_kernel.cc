@@ -34,6 +34,8 @@
 #include <vector>
 
 using gr::neuralmimo::cg_kernel;
+using gr::neuralmimo::detector_inputs;
+using gr::neuralmimo::detector_outputs;
 using cf = std::complex<float>;
 
 int main(int argc, char** argv)
@@ -95,17 +97,13 @@ int main(int argc, char** argv)
         cg_kernel k(proto);
         std::vector<float> llr(items * nt * kb);
         const size_t begin = items * w / threads, end = items * (w + 1) / threads;
+        const detector_inputs in{ y.data(), h.data(), nv.data() };
+        detector_outputs out;
+        out.llr = llr.data();
         auto pass = [&] {
             k.detect_items(static_cast<int>(end - begin),
-                           y.data() + begin * nr,
-                           h.data() + begin * hsize,
-                           nv.data() + begin,
-                           nullptr,
-                           nullptr,
-                           llr.data() + begin * nt * kb,
-                           nullptr,
-                           nullptr,
-                           nullptr);
+                           in.from_item(begin, nt, nr),
+                           out.from_item(begin, nt, kb));
         };
         pass();
         const uint64_t f0 = k.factorizations();

@@ -117,34 +117,21 @@ void cg_detector_impl::worker_loop(int worker)
 
 void cg_detector_impl::run_chunk(int worker, int begin, int end)
 {
-    chunk_result& res = d_results[worker];
-    res = chunk_result();
-    const size_t hsize = static_cast<size_t>(d_cfg.nr) * d_cfg.nt;
-    const detector_outputs out = d_cfg.outputs(d_out, static_cast<size_t>(begin));
+    const size_t b = static_cast<size_t>(begin);
     // The kernel refreshes its channel only when H or noise_var change
     // (bitwise compare), and erases the outputs of invalid items.
-    res.invalid = d_kernels[worker]->detect_items(end - begin,
-                                                  d_in_y + static_cast<size_t>(begin) * d_cfg.nr,
-                                                  d_in_h + static_cast<size_t>(begin) * hsize,
-                                                  d_in_nv + begin,
-                                                  out.estimate,
-                                                  out.symbols,
-                                                  out.llr,
-                                                  out.bits,
-                                                  &res.first_bad,
-                                                  &res.first_status);
-    if (res.first_bad >= 0)
-        res.first_bad += begin;
+    item_failures& res = d_results[worker];
+    res = d_kernels[worker]->detect_items(
+        end - begin, d_in.from_item(b, d_cfg.nt, d_cfg.nr), d_cfg.outputs(d_out, b));
+    if (res.first >= 0)
+        res.first += begin;
 }
 
 int cg_detector_impl::work(int noutput_items,
                            gr_vector_const_void_star& input_items,
                            gr_vector_void_star& output_items)
 {
-    const detector_inputs in(input_items);
-    d_in_y = in.y;
-    d_in_h = in.h;
-    d_in_nv = in.noise_var;
+    d_in = d_cfg.inputs(input_items);
     d_out = output_items[0];
 
     const int chunks =
@@ -170,13 +157,8 @@ int cg_detector_impl::work(int noutput_items,
     }
 
     // In item order, so the first problem logged is the first of the call.
-    for (int c = 0; c < chunks; ++c) {
-        const chunk_result& res = d_results[c];
-        d_invalid.add(res.invalid,
-                      nitems_read(0) + res.first_bad,
-                      cg_kernel::describe(res.first_status),
-                      d_logger);
-    }
+    for (int c = 0; c < chunks; ++c)
+        d_invalid.add(d_results[c], nitems_read(0), cg_kernel::describe, d_logger);
     return noutput_items;
 }
 

@@ -38,13 +38,6 @@ public:
              gr_vector_void_star& output_items) override;
 
 private:
-    //! Outcome of one chunk of items (one per thread).
-    struct chunk_result {
-        uint64_t invalid = 0;
-        int first_bad = -1; // item index within the work() call, -1 if none
-        cg_kernel::status first_status = cg_kernel::status::ok;
-    };
-
     void run_chunk(int worker, int begin, int end);
     void worker_loop(int worker);
 
@@ -52,13 +45,11 @@ private:
     const int d_threads;
     // One kernel per thread: each holds its own cached channel and scratch.
     std::vector<std::unique_ptr<cg_kernel>> d_kernels;
-    std::vector<chunk_result> d_results;
+    std::vector<item_failures> d_results; // per thread: its chunk's failures
     invalid_item_log d_invalid;
 
     // The work() call being shared out (valid while d_pending > 0).
-    const gr_complex* d_in_y = nullptr;
-    const gr_complex* d_in_h = nullptr;
-    const float* d_in_nv = nullptr;
+    detector_inputs d_in;
     void* d_out = nullptr;
     std::vector<int> d_begin, d_end;
     int d_active = 1;

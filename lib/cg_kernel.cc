@@ -85,7 +85,6 @@ cg_kernel::cg_kernel(int nt,
       d_learned(!alpha.empty()),
       d_complex_form(form == "complex"),
       d_n(2 * nt),
-      d_np(simd::round_up(2 * nt, k_lanes)),
       d_m(2 * nr),
       d_lmmse(nt, nr, constellation)
 {
@@ -120,9 +119,7 @@ cg_kernel::cg_kernel(int nt,
     d_a.assign(nn, 0.0f);
     d_mu.assign(d_n, 0.0f);
     d_nu.assign(d_n, 0.0f);
-    d_inv_mu.assign(np, 0.0f);
-    d_w.assign(np, 0.0f);
-    d_s.assign(k_lanes * np, 0.0f);
+    d_s.assign(group_size * np, 0.0f);
     if (!d_learned)
         for (auto* v : { &d_cg_b, &d_cg_r, &d_cg_p, &d_cg_s, &d_cg_ap })
             v->assign(np * k_lanes, 0.0f);

@@ -5,22 +5,22 @@
  */
 
 /*
- * cg_kernel: the per-item detection with the current channel (s = W y_r for
- * learned steps, classical CG on up to 8 items side by side), then the Gray
- * PAM demapper shared by every detector kernel.
+ * cg_kernel: the per-item estimate with the current channel (s = W y_r for
+ * learned steps, classical CG on up to 8 items side by side); detector_core
+ * demaps it.
  */
 
 #include <gnuradio/neuralmimo/cg_kernel.h>
-#include "gray_pam_demap.h"
 #include "small_gemm.h"
 #include <algorithm>
 #include <cfloat>
-#include <cstring>
 
 namespace gr {
 namespace neuralmimo {
 
 using namespace simd;
+
+static_assert(detector_core::group_size <= k_lanes, "one SIMD lane per item of a group");
 
 /*
  * Classical CG from s = 0 on b = H_r^T y_r (the numbers of H^H y), with
@@ -103,96 +103,16 @@ void cg_kernel::run_cg_group(const float* yf, int g, float* s)
     }
 }
 
-// The outputs of one item from its s; false (outputs erased) if s is not finite.
-inline bool cg_kernel::emit(const float* yf,
-                            const float* s,
-                            std::complex<float>* estimate,
-                            std::complex<float>* symbols,
-                            float* llr,
-                            uint8_t* bits)
+const float* cg_kernel::estimate(const float* y, int count)
 {
-    // A NaN/Inf in y always reaches s (0 * Inf is NaN), so one check on s
-    // covers y as well.
-    if (!all_finite_padded(s, d_np)) {
-        erase(estimate, symbols, llr, bits);
-        d_last = all_finite(yf, d_m) ? status::overflow : status::nonfinite_y;
-        return false;
-    }
-    if (estimate) // s is interleaved (re, im): the complex estimate as it is
-        std::memcpy(reinterpret_cast<float*>(estimate), s, sizeof(float) * d_n);
-    if (symbols || llr || bits)
-        demap_gray_pam(d_pam, d_nt, s, d_inv_mu.data(), d_w.data(), symbols, llr, bits);
-    d_last = status::ok;
-    return true;
-}
-
-bool cg_kernel::detect(const std::complex<float>* y,
-                       std::complex<float>* estimate,
-                       std::complex<float>* symbols,
-                       float* llr,
-                       uint8_t* bits)
-{
-    if (d_chan_status != status::ok)
-        return reject_item({ estimate, symbols, llr, bits });
-    const float* yf = reinterpret_cast<const float*>(y);
     float* s = d_s.data();
-    if (d_learned)
-        matvec_cols(yf, d_m, d_wc.data(), d_np, s); // s = W y_r
+    if (d_learned) // s = W y_r, item by item
+        for (int q = 0; q < count; ++q)
+            matvec_cols(
+                y + static_cast<size_t>(q) * d_m, d_m, d_wc.data(), d_np, s + q * d_np);
     else
-        run_cg_group(yf, 1, s);
-    return emit(yf, s, estimate, symbols, llr, bits);
-}
-
-uint64_t cg_kernel::detect_items(int n,
-                                 const std::complex<float>* y,
-                                 const std::complex<float>* H,
-                                 const float* noise_var,
-                                 std::complex<float>* estimate,
-                                 std::complex<float>* symbols,
-                                 float* llr,
-                                 uint8_t* bits,
-                                 int* first_bad,
-                                 status* first_status)
-{
-    const size_t hsize = static_cast<size_t>(d_nr) * d_nt;
-    const detector_outputs out{ estimate, symbols, llr, bits };
-    item_failures failures;
-    int i = 0;
-    while (i < n) {
-        const size_t iu = static_cast<size_t>(i);
-        if (!same_channel(H + iu * hsize, noise_var[i]))
-            refresh_channel(H + iu * hsize, noise_var[i]);
-        // Items [i, i + g) share this channel: g = 1 for learned steps (a
-        // matrix-vector product each), up to 8 for classical CG (one lane each).
-        int g = 1;
-        if (!d_learned && d_chan_status == status::ok)
-            while (g < k_lanes && i + g < n &&
-                   same_channel(H + (iu + g) * hsize, noise_var[i + g]))
-                ++g;
-        const float* yf = reinterpret_cast<const float*>(y + iu * d_nr);
-        float* s = d_s.data();
-        if (d_chan_status == status::ok) {
-            if (d_learned)
-                matvec_cols(yf, d_m, d_wc.data(), d_np, s); // s = W y_r
-            else
-                run_cg_group(yf, g, s);
-        }
-        for (int q = 0; q < g; ++q, ++i) {
-            const detector_outputs o = out.from_item(static_cast<size_t>(i), d_nt, d_k);
-            const bool ok =
-                d_chan_status == status::ok
-                    ? emit(yf + static_cast<size_t>(q) * d_m,
-                           s + q * d_np,
-                           o.estimate,
-                           o.symbols,
-                           o.llr,
-                           o.bits)
-                    : reject_item(o);
-            if (!ok)
-                failures.note(i, d_last);
-        }
-    }
-    return failures.report(first_bad, first_status);
+        run_cg_group(y, count, s);
+    return s;
 }
 
 } // namespace neuralmimo

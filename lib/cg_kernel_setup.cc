@@ -38,20 +38,8 @@ inline void lcg_layer_tile(int np,
                            float* __restrict rt,
                            float* __restrict dt)
 {
-    v8 acc[R][CV];
-    for (int i = 0; i < R; ++i)
-        for (int j = 0; j < CV; ++j)
-            acc[i][j] = vzero();
-    for (int k = 0; k < np; ++k) {
-        v8 ak[CV];
-        for (int j = 0; j < CV; ++j)
-            ak[j] = vload(a + static_cast<size_t>(k) * np + 8 * j);
-        for (int i = 0; i < R; ++i) {
-            const v8 di = vset1(dt[static_cast<size_t>(i) * np + k]);
-            for (int j = 0; j < CV; ++j)
-                acc[i][j] += di * ak[j];
-        }
-    }
+    v8 acc[R][CV]; // (D^T A) of these rows
+    gemm_acc<false, R, CV>(np, dt, np, a, np, acc);
     for (int j = 0; j < CV; ++j) {
         const v8 aj = vload(al + 8 * j), bj = vload(be + 8 * j);
         for (int i = 0; i < R; ++i) {

@@ -5,9 +5,11 @@
  */
 
 #include <gnuradio/neuralmimo/detector_core.h>
+#include "gray_pam_demap.h"
 #include "simd_v8.h"
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <stdexcept>
 
 namespace gr {
@@ -102,51 +104,88 @@ detector_core::detector_core(const std::string& who,
       d_const(checked_constellation(who, nt, nr, constellation, require_nr_ge_nt)),
       d_k(d_const.bits_per_symbol()),
       d_pam(d_const, who),
+      d_np(simd::round_up(2 * nt, simd::k_lanes)),
+      d_inv_mu(d_np, 0.0f),
+      d_w(d_np, 0.0f),
       d_h(static_cast<size_t>(nr) * nt, { 0.0f, 0.0f })
 {
 }
 
 detector_core::~detector_core() = default;
 
-uint64_t detector_core::detect_items(int n,
-                                     const std::complex<float>* y,
-                                     const std::complex<float>* H,
-                                     const float* noise_var,
-                                     std::complex<float>* estimate,
-                                     std::complex<float>* symbols,
-                                     float* llr,
-                                     uint8_t* bits,
-                                     int* first_bad,
-                                     status* first_status)
+bool detector_core::emit(const float* y, const float* s, const detector_outputs& out)
 {
-    const size_t hsize = static_cast<size_t>(d_nr) * d_nt;
-    const detector_outputs out{ estimate, symbols, llr, bits };
-    item_failures failures;
-    for (int i = 0; i < n; ++i) {
-        const size_t iu = static_cast<size_t>(i);
-        const detector_outputs o = out.from_item(iu, d_nt, d_k);
-        // Cheap when H and noise_var repeat: a compare against the cached copy.
-        set_channel(H + iu * hsize, noise_var[i]);
-        if (!detect(y + iu * d_nr, o.estimate, o.symbols, o.llr, o.bits))
-            failures.note(i, d_last);
+    // A NaN/Inf in y always reaches s (0 * Inf is NaN), so one check on s
+    // covers y as well.
+    if (!simd::all_finite_padded(s, d_np)) {
+        erase(out);
+        d_last = simd::all_finite(y, 2 * d_nr) ? status::overflow : status::nonfinite_y;
+        return false;
     }
-    return failures.report(first_bad, first_status);
+    if (out.estimate) // s is interleaved (re, im): the complex estimate as it is
+        std::memcpy(reinterpret_cast<float*>(out.estimate), s, sizeof(float) * 2 * d_nt);
+    if (out.symbols || out.llr || out.bits)
+        simd::demap_gray_pam(d_pam, { d_nt, s, d_inv_mu.data(), d_w.data() }, out);
+    d_last = status::ok;
+    return true;
 }
 
-void detector_core::erase(std::complex<float>* estimate,
-                          std::complex<float>* symbols,
-                          float* llr,
-                          uint8_t* bits) const
+bool detector_core::detect(const std::complex<float>* y, const detector_outputs& out)
+{
+    if (d_chan_status != status::ok)
+        return reject(out);
+    const float* yf = reinterpret_cast<const float*>(y);
+    return emit(yf, estimate(yf, 1), out);
+}
+
+item_failures
+detector_core::detect_items(int n, const detector_inputs& in, const detector_outputs& out)
+{
+    const size_t hsize = static_cast<size_t>(d_nr) * d_nt;
+    item_failures failures;
+    int i = 0;
+    while (i < n) {
+        const size_t iu = static_cast<size_t>(i);
+        // Cheap when H and noise_var repeat: a compare against the cached copy.
+        if (!same_channel(in.H + iu * hsize, in.noise_var[i]))
+            refresh_channel(in.H + iu * hsize, in.noise_var[i]);
+        // Items [i, i + g) share this channel: one estimate() call for them.
+        int g = 1;
+        if (d_chan_status == status::ok)
+            while (g < group_size && i + g < n &&
+                   same_channel(in.H + (iu + g) * hsize, in.noise_var[i + g]))
+                ++g;
+        const float* yf = reinterpret_cast<const float*>(in.y + iu * d_nr);
+        const float* s = d_chan_status == status::ok ? estimate(yf, g) : nullptr;
+        for (int q = 0; q < g; ++q, ++i) {
+            const detector_outputs o = out.from_item(static_cast<size_t>(i), d_nt, d_k);
+            const bool ok = s ? emit(yf + static_cast<size_t>(q) * 2 * d_nr, s + q * d_np, o)
+                              : reject(o);
+            if (!ok)
+                failures.note(i, d_last);
+        }
+    }
+    return failures;
+}
+
+bool detector_core::reject(const detector_outputs& out)
+{
+    erase(out);
+    d_last = d_chan_status;
+    return false;
+}
+
+void detector_core::erase(const detector_outputs& out) const
 {
     const size_t nbits = static_cast<size_t>(d_nt) * d_k;
-    if (estimate)
-        std::fill(estimate, estimate + d_nt, std::complex<float>(0.0f, 0.0f));
-    if (symbols)
-        std::fill(symbols, symbols + d_nt, std::complex<float>(0.0f, 0.0f));
-    if (llr)
-        std::fill(llr, llr + nbits, 0.0f);
-    if (bits)
-        std::fill(bits, bits + nbits, uint8_t(0));
+    if (out.estimate)
+        std::fill(out.estimate, out.estimate + d_nt, std::complex<float>(0.0f, 0.0f));
+    if (out.symbols)
+        std::fill(out.symbols, out.symbols + d_nt, std::complex<float>(0.0f, 0.0f));
+    if (out.llr)
+        std::fill(out.llr, out.llr + nbits, 0.0f);
+    if (out.bits)
+        std::fill(out.bits, out.bits + nbits, uint8_t(0));
 }
 
 void detector_core::refresh_channel(const std::complex<float>* H, float noise_var)

@@ -51,23 +51,22 @@ detector_config::detector_config(int nt,
 {
 }
 
+detector_inputs detector_config::inputs(const gr_vector_const_void_star& items) const
+{
+    return { static_cast<const gr_complex*>(items[0]),
+             static_cast<const gr_complex*>(items[1]),
+             static_cast<const float*>(items[2]) };
+}
+
 detector_outputs detector_config::outputs(void* out, size_t item) const
 {
-    detector_outputs o;
-    switch (output) {
-    case output_kind::symbols:
-        o.symbols = static_cast<gr_complex*>(out);
-        break;
-    case output_kind::estimate:
-        o.estimate = static_cast<gr_complex*>(out);
-        break;
-    case output_kind::llr:
-        o.llr = static_cast<float*>(out);
-        break;
-    case output_kind::bits:
-        o.bits = static_cast<uint8_t*>(out);
-        break;
-    }
+    const output_kind k = output;
+    const detector_outputs o{
+        k == output_kind::estimate ? static_cast<gr_complex*>(out) : nullptr,
+        k == output_kind::symbols ? static_cast<gr_complex*>(out) : nullptr,
+        k == output_kind::llr ? static_cast<float*>(out) : nullptr,
+        k == output_kind::bits ? static_cast<uint8_t*>(out) : nullptr
+    };
     return o.from_item(item, nt, bits_per_symbol);
 }
 
@@ -99,20 +98,20 @@ gr::io_signature::sptr detector_output_signature(const detector_config& cfg)
     return gr::io_signature::make(1, 1, itemsize);
 }
 
-void invalid_item_log::add(uint64_t count,
-                           uint64_t first_item,
-                           const char* why,
+void invalid_item_log::add(const item_failures& failures,
+                           uint64_t offset,
+                           const char* (*describe)(detector_status),
                            const gr::logger_ptr& logger)
 {
-    if (count == 0)
+    if (failures.count == 0)
         return;
-    d_count.fetch_add(count, std::memory_order_relaxed);
+    d_count.fetch_add(failures.count, std::memory_order_relaxed);
     if (!d_warned) {
         d_warned = true;
         logger->warn("{} at item {}; outputs erased (logged once, "
                      "invalid_items() counts them)",
-                     why,
-                     first_item);
+                     describe(failures.first_status),
+                     offset + failures.first);
     }
 }
 

@@ -29,8 +29,8 @@ namespace neuralmimo {
  *            detector_config;
  *   ctor:    detector_input_signature(cfg), detector_output_signature(cfg),
  *            the kernel built through make_kernel_as();
- *   work():  kernel.detect_items(n, inputs, cfg.outputs(out, 0)), then
- *            invalid_item_log::add() with the kernel's verdict.
+ *   work():  kernel.detect_items(n, cfg.inputs(in), cfg.outputs(out, 0)),
+ *            then invalid_item_log::add() with the kernel's verdict.
  */
 enum class output_kind { symbols, estimate, llr, bits };
 
@@ -54,6 +54,10 @@ struct detector_config {
     std::string constellation;
     output_kind output;
     int bits_per_symbol; // K of the constellation
+
+    // The three input buffers of a work() call (y c[n * Nr], h c[n * Nr * Nt],
+    // noise_var f[n]) as the kernels' inputs.
+    detector_inputs inputs(const gr_vector_const_void_star& items) const;
 
     // The selected output buffer of a work() call from item `item` on, as the
     // kernels' four optional outputs (the other three null).
@@ -83,19 +87,6 @@ gr::io_signature::sptr detector_input_signature(const detector_config& cfg);
 
 gr::io_signature::sptr detector_output_signature(const detector_config& cfg);
 
-// The three input buffers of a work() call: y c[n * Nr], h c[n * Nr * Nt], noise_var f[n].
-struct detector_inputs {
-    explicit detector_inputs(const gr_vector_const_void_star& items)
-        : y(static_cast<const gr_complex*>(items[0])),
-          h(static_cast<const gr_complex*>(items[1])),
-          noise_var(static_cast<const float*>(items[2]))
-    {
-    }
-    const gr_complex* y;
-    const gr_complex* h;
-    const float* noise_var;
-};
-
 /*
  * The count of erased (invalid) items, readable from any thread, and the one
  * warning about the first of them: data-dependent problems in work() never
@@ -104,9 +95,13 @@ struct detector_inputs {
 class invalid_item_log
 {
 public:
-    // Adds the `count` erased items of one call; when count > 0 and nothing
-    // was logged yet, logs "<why> at item <first_item>; outputs erased ...".
-    void add(uint64_t count, uint64_t first_item, const char* why, const gr::logger_ptr& logger);
+    // Adds the erased items of one detect_items() call whose item 0 is the
+    // block's input item `offset`; when there are some and nothing was logged
+    // yet, logs "<describe(why)> at item <offset + first>; outputs erased ...".
+    void add(const item_failures& failures,
+             uint64_t offset,
+             const char* (*describe)(detector_status),
+             const gr::logger_ptr& logger);
 
     uint64_t count() const { return d_count.load(); }
 

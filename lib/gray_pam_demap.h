@@ -37,6 +37,21 @@ namespace neuralmimo {
 namespace simd {
 
 /*
+ * The demapper's inputs of one item of Nt streams, each float32[np] per
+ * interleaved coordinate (Re x_t at 2t, Im x_t at 2t + 1), np = a multiple
+ * of 8 >= 2 Nt:
+ *   s:      the biased estimate, zero in the padding
+ *   inv_mu: 1 / mu_k (0 in the padding)
+ *   w:      the LLR weight w_k (0 in the padding)
+ */
+struct demap_input {
+    int nt;
+    const float* s;
+    const float* inv_mu;
+    const float* w;
+};
+
+/*
  * 8 interleaved coordinates (4 streams) at a time, B bits per dimension known
  * at compile time so every loop unrolls. With the common term z^2 dropped,
  * (z - a)^2 ~ a (a - 2z) = a^2 - 2a z: no cancellation of large squares for
@@ -47,14 +62,7 @@ namespace simd {
  * 2m + d (BPSK: the real part's bit only).
  */
 template <int B, bool BPSK>
-void demap_blocks(const gray_pam& pam,
-                  int nt,
-                  const float* s,
-                  const float* inv_mu,
-                  const float* w,
-                  std::complex<float>* symbols,
-                  float* llr,
-                  uint8_t* bits)
+void demap_blocks(const gray_pam& pam, const demap_input& in, const detector_outputs& out)
 {
     constexpr int P = 1 << B;
     constexpr int K = BPSK ? 1 : 2 * B;
@@ -63,7 +71,11 @@ void demap_blocks(const gray_pam& pam,
     const float* amp = pam.amp();
     const float* amp2 = pam.amp2();
     const float* m2amp = pam.m2amp();
-    float* sym_f = reinterpret_cast<float*>(symbols);
+    const int nt = in.nt;
+    const float *s = in.s, *inv_mu = in.inv_mu, *w = in.w;
+    float* llr = out.llr;
+    uint8_t* bits = out.bits;
+    float* sym_f = reinterpret_cast<float*>(out.symbols);
     for (int k0 = 0; k0 < 2 * nt; k0 += k_lanes) {
         const v8 z = vmin(vmax(vload(s + k0) * vload(inv_mu + k0), neg_lim), lim);
         v8 mn0[B], mn1[B];
@@ -122,7 +134,7 @@ void demap_blocks(const gray_pam& pam,
                     }
                 }
         }
-        if (symbols) {
+        if (sym_f) {
             for (int l = 0; l < 2 * tn; ++l) {
                 int g = 0;
                 for (int m = 0; m < B; ++m)
@@ -134,39 +146,29 @@ void demap_blocks(const gray_pam& pam,
 }
 
 /*
- * Demaps Nt streams of one item.
- *   s:      float32[np], the biased estimate interleaved (Re x_t at 2t, Im x_t
- *           at 2t + 1), zero-padded to np = a multiple of 8 >= 2 Nt
- *   inv_mu: float32[np], 1 / mu_k per coordinate (0 in the padding)
- *   w:      float32[np], the LLR weight w_k per coordinate (0 in the padding)
- *   symbols complex64[Nt], llr float32[Nt * K], bits uint8[Nt * K]
- *           (user-major: stream t, bit k at t*K + k); each may be null
+ * Demaps the Nt streams of one item into the non-null outputs of \p out:
+ * symbols complex64[Nt], llr float32[Nt * K], bits uint8[Nt * K]
+ * (user-major: stream t, bit k at t*K + k); out.estimate is not read.
  */
-inline void demap_gray_pam(const gray_pam& pam,
-                           int nt,
-                           const float* s,
-                           const float* inv_mu,
-                           const float* w,
-                           std::complex<float>* symbols,
-                           float* llr,
-                           uint8_t* bits)
+inline void
+demap_gray_pam(const gray_pam& pam, const demap_input& in, const detector_outputs& out)
 {
     if (pam.bpsk()) {
-        demap_blocks<1, true>(pam, nt, s, inv_mu, w, symbols, llr, bits);
+        demap_blocks<1, true>(pam, in, out);
         return;
     }
     switch (pam.dim_bits()) {
     case 1:
-        demap_blocks<1, false>(pam, nt, s, inv_mu, w, symbols, llr, bits);
+        demap_blocks<1, false>(pam, in, out);
         break;
     case 2:
-        demap_blocks<2, false>(pam, nt, s, inv_mu, w, symbols, llr, bits);
+        demap_blocks<2, false>(pam, in, out);
         break;
     case 3:
-        demap_blocks<3, false>(pam, nt, s, inv_mu, w, symbols, llr, bits);
+        demap_blocks<3, false>(pam, in, out);
         break;
     default:
-        demap_blocks<4, false>(pam, nt, s, inv_mu, w, symbols, llr, bits);
+        demap_blocks<4, false>(pam, in, out);
         break;
     }
 }

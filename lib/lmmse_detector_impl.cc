@@ -36,23 +36,11 @@ int lmmse_detector_impl::work(int noutput_items,
                               gr_vector_const_void_star& input_items,
                               gr_vector_void_star& output_items)
 {
-    const detector_inputs in(input_items);
-    const detector_outputs out = d_cfg.outputs(output_items[0], 0);
     // The kernel refactorises only when H or noise_var change (bitwise
     // compare), and erases the outputs of invalid items.
-    int first_bad = -1;
-    lmmse_kernel::status why = lmmse_kernel::status::ok;
-    const uint64_t invalid = d_kernel.detect_items(noutput_items,
-                                                   in.y,
-                                                   in.h,
-                                                   in.noise_var,
-                                                   out.estimate,
-                                                   out.symbols,
-                                                   out.llr,
-                                                   out.bits,
-                                                   &first_bad,
-                                                   &why);
-    d_invalid.add(invalid, nitems_read(0) + first_bad, lmmse_kernel::describe(why), d_logger);
+    const item_failures failures = d_kernel.detect_items(
+        noutput_items, d_cfg.inputs(input_items), d_cfg.outputs(output_items[0], 0));
+    d_invalid.add(failures, nitems_read(0), lmmse_kernel::describe, d_logger);
     return noutput_items;
 }
 

@@ -5,10 +5,8 @@
  */
 
 #include <gnuradio/neuralmimo/lmmse_kernel.h>
-#include "gray_pam_demap.h"
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 
 namespace gr {
 namespace neuralmimo {
@@ -23,7 +21,6 @@ lmmse_kernel::lmmse_kernel(int nt, int nr, const std::string& constellation)
 {
     const size_t tt = static_cast<size_t>(nt) * nt;
     const size_t tr = static_cast<size_t>(nt) * nr;
-    const size_t np = simd::round_up(2 * nt, simd::k_lanes);
     d_l_re.assign(tt, 0.0);
     d_l_im.assign(tt, 0.0);
     d_li_re.assign(tt, 0.0);
@@ -34,9 +31,7 @@ lmmse_kernel::lmmse_kernel(int nt, int nr, const std::string& constellation)
     d_w_im.assign(tr, 0.0f);
     d_mu.assign(nt, 0.0f);
     d_nu.assign(nt, 0.0f);
-    d_inv_mu.assign(np, 0.0f);
-    d_w.assign(np, 0.0f);
-    d_xhat.assign(np, 0.0f);
+    d_xhat.assign(static_cast<size_t>(group_size) * d_np, 0.0f);
 }
 
 /*
@@ -168,47 +163,26 @@ lmmse_kernel::status lmmse_kernel::setup_channel(const std::complex<float>*, flo
     return status::ok;
 }
 
-bool lmmse_kernel::detect(const std::complex<float>* y,
-                          std::complex<float>* estimate,
-                          std::complex<float>* symbols,
-                          float* llr,
-                          uint8_t* bits)
+const float* lmmse_kernel::estimate(const float* y, int count)
 {
-    if (d_chan_status != status::ok)
-        return reject_item({ estimate, symbols, llr, bits });
     const int nt = d_nt, nr = d_nr;
-    const float* yf = reinterpret_cast<const float*>(y);
-    float* xh = d_xhat.data();
-
-    // xhat = W y. A NaN/Inf in y always reaches xhat (0 * Inf is NaN), so
-    // one finiteness check on xhat covers y as well.
-    bool finite = true;
-    for (int t = 0; t < nt; ++t) {
-        const float* wr = d_w_re.data() + static_cast<size_t>(t) * nr;
-        const float* wi = d_w_im.data() + static_cast<size_t>(t) * nr;
-        float ar = 0.0f, ai = 0.0f;
-        for (int r = 0; r < nr; ++r) {
-            const float yr = yf[2 * r], yi = yf[2 * r + 1];
-            ar += wr[r] * yr - wi[r] * yi;
-            ai += wr[r] * yi + wi[r] * yr;
+    for (int q = 0; q < count; ++q) {
+        const float* yf = y + static_cast<size_t>(q) * 2 * nr;
+        float* xh = d_xhat.data() + static_cast<size_t>(q) * d_np;
+        for (int t = 0; t < nt; ++t) {
+            const float* wr = d_w_re.data() + static_cast<size_t>(t) * nr;
+            const float* wi = d_w_im.data() + static_cast<size_t>(t) * nr;
+            float ar = 0.0f, ai = 0.0f;
+            for (int r = 0; r < nr; ++r) {
+                const float yr = yf[2 * r], yi = yf[2 * r + 1];
+                ar += wr[r] * yr - wi[r] * yi;
+                ai += wr[r] * yi + wi[r] * yr;
+            }
+            xh[2 * t] = ar;
+            xh[2 * t + 1] = ai;
         }
-        xh[2 * t] = ar;
-        xh[2 * t + 1] = ai;
-        finite = finite && std::isfinite(ar) && std::isfinite(ai);
     }
-    if (!finite) {
-        erase(estimate, symbols, llr, bits);
-        d_last = simd::all_finite(yf, 2 * nr) ? status::overflow : status::nonfinite_y;
-        return false;
-    }
-
-    if (estimate)
-        std::memcpy(reinterpret_cast<float*>(estimate), xh, sizeof(float) * 2 * nt);
-    if (symbols || llr || bits)
-        simd::demap_gray_pam(
-            d_pam, nt, xh, d_inv_mu.data(), d_w.data(), symbols, llr, bits);
-    d_last = status::ok;
-    return true;
+    return d_xhat.data();
 }
 
 } // namespace neuralmimo

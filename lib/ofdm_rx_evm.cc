@@ -20,6 +20,40 @@ namespace neuralmimo {
 
 using namespace ofdm_math;
 
+namespace {
+
+/*
+ * c += a b or c += conj(a) b (ConjA), or -= (Sub), on K carriers side by side
+ * (split real and imaginary parts, carrier k at index k).
+ */
+template <bool ConjA, bool Sub>
+inline void mac_lanes(int K,
+                      double* __restrict cr,
+                      double* __restrict ci,
+                      const double* ar,
+                      const double* ai,
+                      const double* br,
+                      const double* bi)
+{
+    for (int k = 0; k < K; ++k) {
+        const double re = ConjA ? ar[k] * br[k] + ai[k] * bi[k] : ar[k] * br[k] - ai[k] * bi[k];
+        const double im = ConjA ? ar[k] * bi[k] - ai[k] * br[k] : ar[k] * bi[k] + ai[k] * br[k];
+        cr[k] = Sub ? cr[k] - re : cr[k] + re;
+        ci[k] = Sub ? ci[k] - im : ci[k] + im;
+    }
+}
+
+// c *= d on K carriers side by side (d real).
+inline void scale_lanes(int K, double* __restrict cr, double* __restrict ci, const double* d)
+{
+    for (int k = 0; k < K; ++k) {
+        cr[k] *= d[k];
+        ci[k] *= d[k];
+    }
+}
+
+} // namespace
+
 /*
  * rms error of the LMMSE estimates of the data REs against their nearest
  * constellation points. The channel of symbol d is H diag(g_d) with |g_d| = 1,
@@ -55,14 +89,8 @@ double ofdm_rx_kernel::impl::evm()
             std::fill(gr, gr + K, i == j ? d_nv : 0.0);
             std::fill(gi, gi + K, 0.0);
             for (int r = 0; r < nr; ++r) {
-                const double* ar = hr + (r * nt + i) * K;
-                const double* ai = hi + (r * nt + i) * K;
-                const double* br = hr + (r * nt + j) * K;
-                const double* bi = hi + (r * nt + j) * K;
-                for (int k = 0; k < K; ++k) {
-                    gr[k] += ar[k] * br[k] + ai[k] * bi[k];
-                    gi[k] += ar[k] * bi[k] - ai[k] * br[k];
-                }
+                const size_t a = (r * nt + i) * K, b = (r * nt + j) * K;
+                mac_lanes<true, false>(K, gr, gi, hr + a, hi + a, hr + b, hi + b);
             }
         }
     // Cholesky G = L L^H (lower L, real diagonal).
@@ -82,20 +110,11 @@ double ofdm_rx_kernel::impl::evm()
         for (int i = j + 1; i < nt; ++i) {
             double* cr = lr + (i * nt + j) * K;
             double* ci = li + (i * nt + j) * K;
-            for (int m = 0; m < j; ++m) { // -= L_im conj(L_jm)
-                const double* ar = lr + (i * nt + m) * K;
-                const double* ai = li + (i * nt + m) * K;
-                const double* br = lr + (j * nt + m) * K;
-                const double* bi = li + (j * nt + m) * K;
-                for (int k = 0; k < K; ++k) {
-                    cr[k] -= ar[k] * br[k] + ai[k] * bi[k];
-                    ci[k] -= ai[k] * br[k] - ar[k] * bi[k];
-                }
+            for (int m = 0; m < j; ++m) { // -= L_im conj(L_jm), i.e. conj(conj(L_jm) L_im)
+                const size_t a = (j * nt + m) * K, b = (i * nt + m) * K;
+                mac_lanes<true, true>(K, cr, ci, lr + a, li + a, lr + b, li + b);
             }
-            for (int k = 0; k < K; ++k) {
-                cr[k] *= dv[k];
-                ci[k] *= dv[k];
-            }
+            scale_lanes(K, cr, ci, dv);
         }
     }
     // W = G^-1 H^H: L Z = H^H, then L^H W = Z, for each receive antenna's column.
@@ -110,39 +129,19 @@ double ofdm_rx_kernel::impl::evm()
                 zi[k] = -ai[k];
             }
             for (int m = 0; m < i; ++m) { // -= L_im Z_m
-                const double* cr = lr + (i * nt + m) * K;
-                const double* ci = li + (i * nt + m) * K;
-                const double* vr = wr + (m * nr + r) * K;
-                const double* vi = wi + (m * nr + r) * K;
-                for (int k = 0; k < K; ++k) {
-                    zr[k] -= cr[k] * vr[k] - ci[k] * vi[k];
-                    zi[k] -= cr[k] * vi[k] + ci[k] * vr[k];
-                }
+                const size_t a = (i * nt + m) * K, b = (m * nr + r) * K;
+                mac_lanes<false, true>(K, zr, zi, lr + a, li + a, wr + b, wi + b);
             }
-            const double* dv = dinv + i * K;
-            for (int k = 0; k < K; ++k) {
-                zr[k] *= dv[k];
-                zi[k] *= dv[k];
-            }
+            scale_lanes(K, zr, zi, dinv + i * K);
         }
         for (int i = nt - 1; i >= 0; --i) {
             double* zr = wr + (i * nr + r) * K;
             double* zi = wi + (i * nr + r) * K;
             for (int m = i + 1; m < nt; ++m) { // -= conj(L_mi) W_m
-                const double* cr = lr + (m * nt + i) * K;
-                const double* ci = li + (m * nt + i) * K;
-                const double* vr = wr + (m * nr + r) * K;
-                const double* vi = wi + (m * nr + r) * K;
-                for (int k = 0; k < K; ++k) {
-                    zr[k] -= cr[k] * vr[k] + ci[k] * vi[k];
-                    zi[k] -= cr[k] * vi[k] - ci[k] * vr[k];
-                }
+                const size_t a = (m * nt + i) * K, b = (m * nr + r) * K;
+                mac_lanes<true, true>(K, zr, zi, lr + a, li + a, wr + b, wi + b);
             }
-            const double* dv = dinv + i * K;
-            for (int k = 0; k < K; ++k) {
-                zr[k] *= dv[k];
-                zi[k] *= dv[k];
-            }
+            scale_lanes(K, zr, zi, dinv + i * K);
         }
     }
 
@@ -166,14 +165,8 @@ double ofdm_rx_kernel::impl::evm()
             std::fill(xr, xr + K, 0.0);
             std::fill(xi, xi + K, 0.0);
             for (int r = 0; r < nr; ++r) {
-                const double* ar = wr + (t * nr + r) * K;
-                const double* ai = wi + (t * nr + r) * K;
-                const double* br = yr + r * K;
-                const double* bi = yi + r * K;
-                for (int k = 0; k < K; ++k) {
-                    xr[k] += ar[k] * br[k] - ai[k] * bi[k];
-                    xi[k] += ar[k] * bi[k] + ai[k] * br[k];
-                }
+                const size_t a = (t * nr + r) * K;
+                mac_lanes<false, false>(K, xr, xi, wr + a, wi + a, yr + r * K, yi + r * K);
             }
             const double gr = d_g[static_cast<size_t>(d) * nt + t].real();
             const double gi = -d_g[static_cast<size_t>(d) * nt + t].imag(); // conj(g)

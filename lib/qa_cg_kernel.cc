@@ -176,7 +176,7 @@ BOOST_AUTO_TEST_CASE(learned_steps_hand_computed)
     cf est, sym;
     float llr[2];
     uint8_t bits[2];
-    BOOST_REQUIRE(k.detect(&y, &est, &sym, llr, bits));
+    BOOST_REQUIRE(k.detect(&y, { &est, &sym, llr, bits }));
     BOOST_TEST(std::abs(est.real() - (-0.3f)) <= 1e-6f);
     BOOST_TEST(std::abs(est.imag() - (-1.08f)) <= 1e-6f);
     BOOST_TEST(std::abs(k.bias()[0] - 0.6f) <= 1e-6f);

@@ -24,6 +24,7 @@
 
 using gr::neuralmimo::cg_kernel;
 using gr::neuralmimo::detector_status;
+using gr::neuralmimo::item_failures;
 using gr::neuralmimo::lmmse_kernel;
 using namespace qa;
 
@@ -74,26 +75,21 @@ struct cg_case {
     static constexpr float noise_free_s2 = 1e-5f;
 };
 
-// Classical CG, complex form, Nt iterations (exact in exact arithmetic).
-struct cg_complex_case : cg_case {
-    static constexpr const char* name = "cg complex";
-    static constexpr uint64_t seed = 2;
-    static constexpr bool solves = true;
-    static kernel make(int nt, int nr, const std::string& c) { return kernel(nt, nr, c, nt); }
-    static constexpr uint64_t noise_free_seed = 4405;
-};
-
-// Classical CG, real form, 2Nt iterations.
-struct cg_real_case : cg_case {
-    static constexpr const char* name = "cg real";
-    static constexpr uint64_t seed = 3;
+// Classical CG: the complex form with Nt iterations, or the real form with
+// 2Nt (both exact in exact arithmetic).
+template <bool Real>
+struct cg_classical_case : cg_case {
+    static constexpr const char* name = Real ? "cg real" : "cg complex";
+    static constexpr uint64_t seed = Real ? 3 : 2;
     static constexpr bool solves = true;
     static kernel make(int nt, int nr, const std::string& c)
     {
-        return kernel(nt, nr, c, 2 * nt, {}, {}, "real");
+        return kernel(nt, nr, c, Real ? 2 * nt : nt, {}, {}, Real ? "real" : "complex");
     }
-    static constexpr uint64_t noise_free_seed = 4404;
+    static constexpr uint64_t noise_free_seed = Real ? 4404 : 4405;
 };
+using cg_complex_case = cg_classical_case<false>;
+using cg_real_case = cg_classical_case<true>;
 
 // LcgNet: 4 layers of random, stable learned steps (seeded by the shape).
 struct cg_learned_case : cg_case {
@@ -359,23 +355,15 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(detect_items_equals_item_by_item, T, all_kernels)
         std::vector<cf> est(n * nt), sym(n * nt);
         std::vector<float> llr(n * nt * kb);
         std::vector<uint8_t> bits(n * nt * kb);
-        int first_bad = -2;
-        st first_status = st::ok;
-        const uint64_t bad = batch.detect_items(n,
-                                                y.data(),
-                                                h.data(),
-                                                nv.data(),
-                                                est.data(),
-                                                sym.data(),
-                                                llr.data(),
-                                                bits.data(),
-                                                &first_bad,
-                                                &first_status);
+        const item_failures bad =
+            batch.detect_items(n,
+                               { y.data(), h.data(), nv.data() },
+                               { est.data(), sym.data(), llr.data(), bits.data() });
         BOOST_TEST_CONTEXT(T::name << " " << name)
         {
-            BOOST_TEST(bad == 4u);
-            BOOST_TEST(first_bad == 17);
-            BOOST_TEST((first_status == st::nonfinite_y));
+            BOOST_TEST(bad.count == 4u);
+            BOOST_TEST(bad.first == 17);
+            BOOST_TEST((bad.first_status == st::nonfinite_y));
             outputs o(nt, kb);
             for (int i = 0; i < n; ++i) {
                 single.set_channel(&h[i * nr * nt], nv[i]);

@@ -369,7 +369,7 @@ struct outputs {
 template <class Kernel>
 bool run_detect(Kernel& k, const std::vector<cf>& y, outputs& o)
 {
-    return k.detect(y.data(), o.est.data(), o.sym.data(), o.llr.data(), o.bits.data());
+    return k.detect(y.data(), { o.est.data(), o.sym.data(), o.llr.data(), o.bits.data() });
 }
 
 // make() throws std::invalid_argument whose message holds every word.

@@ -6,15 +6,14 @@
 
 /*
  * Unit tests of the OFDM receiver kernel without Python: the FFT against a
- * direct DFT, frames built here (the frame format of phy/ofdm.py with seeded
- * random sequences) and sent through a flat MIMO channel with a CFO, and the
- * argument checks. The comparison with the numpy receiver on realistic
+ * direct DFT, frames built by qa_ofdm_helpers.h (the frame format of
+ * phy/ofdm.py with seeded random sequences) and sent through a flat MIMO
+ * channel with a CFO, and the argument checks. The comparison with the numpy receiver on realistic
  * channels is tests/test_ofdm_rx_cpp.py.
  */
 
-#include "ofdm_fft.h"
 #include "qa_helpers.h"
-#include <gnuradio/neuralmimo/ofdm_rx_kernel.h>
+#include "qa_ofdm_helpers.h"
 #include <boost/test/unit_test.hpp>
 #include <algorithm>
 #include <cmath>
@@ -24,200 +23,7 @@
 #include <string>
 #include <vector>
 
-using gr::neuralmimo::ofdm_frame_spec;
-using gr::neuralmimo::ofdm_rx_frame;
-using gr::neuralmimo::ofdm_rx_kernel;
-using gr::neuralmimo::ofdm_rx_params;
-using gr::neuralmimo::radix2_fft;
-using cf = std::complex<float>;
-using cd = std::complex<double>;
-
-namespace {
-
-const double pi = 3.14159265358979323846;
-
-/*
- * One frame definition as phy/ofdm.py builds it (FFT 64, CP 16, 52 used
- * carriers, pilots at +-7 and +-21, 6 data symbols, QPSK): preamble on the even
- * carriers at amplitude sqrt(2 Nt) from antenna 0, "time" or "comb" training
- * with R repeats, +-1 pilots, data symbols per antenna.
- */
-struct frame_def {
-    int nt, nr, n = 64, cp = 16, n_data_sym = 6, reps = 2;
-    std::string training;
-    std::vector<int> used, pilot_pos, data_pos;
-    std::vector<cd> pre, train, pilots, points;
-    int n_train() const { return training == "comb" ? reps : nt * reps; }
-    int n_sym() const { return 1 + n_train() + n_data_sym; }
-    int sl() const { return n + cp; }
-
-    frame_def(int nt_, int nr_, const std::string& kind)
-        : nt(nt_), nr(nr_), training(kind)
-    {
-        std::mt19937_64 gen(7);
-        auto sign = [&gen]() { return (gen() & 1) ? 1.0 : -1.0; };
-        for (int k = -26; k <= 26; ++k)
-            if (k != 0)
-                used.push_back(k);
-        const int nu = static_cast<int>(used.size());
-        for (int u = 0; u < nu; ++u) {
-            const int k = std::abs(used[u]);
-            (k == 7 || k == 21 ? pilot_pos : data_pos).push_back(u);
-        }
-        for (int u = 0; u < nu; ++u)
-            pre.push_back(used[u] % 2 == 0 ? sign() * std::sqrt(2.0 * nt) : 0.0);
-        std::vector<cd> p(nu);
-        for (auto& v : p)
-            v = cd(sign(), sign()) / std::sqrt(2.0);
-        train.assign(static_cast<size_t>(n_train()) * nu * nt, 0.0);
-        for (int s = 0; s < n_train(); ++s)
-            for (int u = 0; u < nu; ++u)
-                for (int t = 0; t < nt; ++t) {
-                    if (training == "time" && s / reps == t)
-                        train[(static_cast<size_t>(s) * nu + u) * nt + t] = p[u];
-                    if (training == "comb" && u % nt == t)
-                        train[(static_cast<size_t>(s) * nu + u) * nt + t] =
-                            p[u] * std::sqrt(double(nt));
-                }
-        pilots.resize(static_cast<size_t>(n_data_sym) * pilot_pos.size() * nt);
-        for (auto& v : pilots)
-            v = sign();
-        for (int i = 0; i < 4; ++i)
-            points.push_back(cd(i & 1 ? -1.0 : 1.0, i & 2 ? -1.0 : 1.0) / std::sqrt(2.0));
-    }
-
-    ofdm_frame_spec spec() const
-    {
-        ofdm_frame_spec s;
-        s.nt = nt;
-        s.nr = nr;
-        s.fft_len = n;
-        s.cp_len = cp;
-        s.used_carriers = used;
-        s.pilot_positions = pilot_pos;
-        s.data_positions = data_pos;
-        s.n_data_symbols = n_data_sym;
-        s.n_training_symbols = n_train();
-        s.ltf_repeats = reps;
-        s.training = training;
-        s.preamble_values = pre;
-        s.training_values = train;
-        s.pilot_values = pilots;
-        s.constellation_points = points;
-        s.frame_len = n_sym() * sl();
-        return s;
-    }
-
-    ofdm_rx_kernel kernel() const { return ofdm_rx_kernel(spec(), ofdm_rx_params()); }
-
-    /*
-     * Samples [n_sym * sl, Nt] of one frame; x receives the data symbols
-     * [n_data_sym * n_data, Nt] (RE order of the receiver's output).
-     */
-    std::vector<cd> transmit(std::mt19937_64& gen, std::vector<cd>& x) const
-    {
-        const int nu = static_cast<int>(used.size());
-        const int nd = static_cast<int>(data_pos.size());
-        const int np = static_cast<int>(pilot_pos.size());
-        radix2_fft fft(n);
-        std::vector<cd> out(static_cast<size_t>(n_sym()) * sl() * nt, 0.0);
-        x.resize(static_cast<size_t>(n_data_sym) * nd * nt);
-        for (auto& v : x)
-            v = points[gen() % 4];
-        std::vector<cd> grid(n);
-        for (int s = 0; s < n_sym(); ++s)
-            for (int t = 0; t < nt; ++t) {
-                std::fill(grid.begin(), grid.end(), 0.0);
-                for (int u = 0; u < nu; ++u) {
-                    const int bin = (used[u] + n) % n;
-                    if (s == 0)
-                        grid[bin] = t == 0 ? pre[u] : 0.0;
-                    else if (s <= n_train())
-                        grid[bin] = train[(static_cast<size_t>(s - 1) * nu + u) * nt + t];
-                }
-                if (s > n_train()) {
-                    const int d = s - 1 - n_train();
-                    for (int k = 0; k < nd; ++k)
-                        grid[(used[data_pos[k]] + n) % n] =
-                            x[(static_cast<size_t>(d) * nd + k) * nt + t];
-                    for (int p = 0; p < np; ++p)
-                        grid[(used[pilot_pos[p]] + n) % n] =
-                            pilots[(static_cast<size_t>(d) * np + p) * nt + t];
-                }
-                fft.inverse(grid.data());
-                for (int i = 0; i < sl(); ++i)
-                    out[(static_cast<size_t>(s) * sl() + i) * nt + t] =
-                        grid[(i - cp + n) % n];
-            }
-        return out;
-    }
-};
-
-/*
- * Flat channel H [Nr, Nt] with a CFO of `cfo` subcarrier spacings, optional
- * noise: y = complex64[len(tx), Nr] after `lead` zeros, `tail` zeros after.
- */
-std::vector<cf> channel(const std::vector<cd>& tx,
-                        int nt,
-                        int nr,
-                        const std::vector<cd>& h,
-                        double cfo,
-                        int n,
-                        int lead,
-                        int tail,
-                        double noise_var = 0.0,
-                        uint64_t seed = 1)
-{
-    const size_t len = tx.size() / nt;
-    std::vector<cf> y((lead + len + tail) * nr, 0.0f);
-    std::mt19937_64 gen(seed);
-    std::normal_distribution<double> g(0.0, std::sqrt(noise_var / 2.0));
-    for (size_t i = 0; i < len; ++i) {
-        const size_t abs_i = lead + i;
-        const cd rot = std::polar(1.0, 2.0 * pi * cfo * static_cast<double>(abs_i) / n);
-        for (int r = 0; r < nr; ++r) {
-            cd acc = 0.0;
-            for (int t = 0; t < nt; ++t)
-                acc += h[r * nt + t] * tx[i * nt + t];
-            acc *= rot;
-            if (noise_var > 0)
-                acc += cd(g(gen), g(gen));
-            y[abs_i * nr + r] = cf(acc);
-        }
-    }
-    return y;
-}
-
-std::vector<cd> test_channel(int nt, int nr, uint64_t seed)
-{
-    std::mt19937_64 gen(seed);
-    std::normal_distribution<double> g(0.0, std::sqrt(0.5));
-    std::vector<cd> h(static_cast<size_t>(nr) * nt);
-    for (auto& v : h)
-        v = cd(g(gen), g(gen));
-    for (int i = 0; i < std::min(nt, nr); ++i)
-        h[i * nt + i] += 1.5; // well conditioned
-    return h;
-}
-
-std::vector<ofdm_rx_frame>
-push_all(ofdm_rx_kernel& k, const std::vector<cf>& y, int nr, int chunk_seed)
-{
-    std::vector<ofdm_rx_frame> out;
-    std::mt19937_64 gen(chunk_seed);
-    const int64_t len = static_cast<int64_t>(y.size()) / nr;
-    int64_t i = 0;
-    while (i < len) {
-        const int64_t m = chunk_seed ? std::min<int64_t>(1 + gen() % 700, len - i) : len;
-        const int got = k.push(y.data() + i * nr, m);
-        for (int f = 0; f < got; ++f)
-            out.push_back(k.frame(f));
-        i += m;
-    }
-    return out;
-}
-
-} // namespace
+using namespace qa;
 
 BOOST_AUTO_TEST_CASE(fft_matches_direct_dft)
 {
@@ -299,17 +105,17 @@ BOOST_AUTO_TEST_CASE(noise_free_frames_found_at_their_start_and_decoded)
             const std::vector<cd> h = test_channel(nt, nr, 5);
             const double cfo = 0.137; // subcarrier spacings; zero noise
             const int lead = 211;
-            const std::vector<cf> y = channel(tx, nt, nr, h, cfo, fd.n, lead, 300);
+            const std::vector<cf> y = channel(tx, nt, nr, h, cfo, fd.fft_len, lead, 300);
             ofdm_rx_kernel k = fd.kernel();
             const std::vector<ofdm_rx_frame> frames = push_all(k, y, nr, 0);
             BOOST_REQUIRE_EQUAL(frames.size(), 2u);
             BOOST_CHECK_EQUAL(k.frames_found(), 2u);
-            const int64_t starts[2] = { lead, lead + fd.n_sym() * fd.sl() + gap };
+            const int64_t starts[2] = { lead, lead + fd.n_symbols() * fd.sl() + gap };
             const std::vector<cd>* xs[2] = { &x1, &x2 };
             for (int i = 0; i < 2; ++i) {
                 const ofdm_rx_frame& f = frames[i];
                 BOOST_CHECK_EQUAL(f.start, starts[i]);
-                BOOST_CHECK_EQUAL(f.fft_start, starts[i] + fd.cp - 4);
+                BOOST_CHECK_EQUAL(f.fft_start, starts[i] + fd.cp_len - 4);
                 BOOST_CHECK_SMALL(f.cfo - cfo, 1e-5);
                 BOOST_CHECK_GT(f.noise_var, 0.0); // float rounding only
                 BOOST_CHECK_LT(f.noise_var, 1e-9);
@@ -369,11 +175,11 @@ BOOST_AUTO_TEST_CASE(frame_with_nonfinite_noise_estimate_is_rejected)
     std::vector<cd> tx = fd.transmit(gen, x);
     const std::vector<cd> tx2 = fd.transmit(gen, x);
     tx.insert(tx.end(), tx2.begin(), tx2.end());
-    const int fl = fd.n_sym() * fd.sl();
+    const int fl = fd.n_symbols() * fd.sl();
     std::vector<cf> y =
-        channel(tx, 2, 2, test_channel(2, 2, 3), 0.0, fd.n, 100, 100, 1e-3);
+        channel(tx, 2, 2, test_channel(2, 2, 3), 0.0, fd.fft_len, 100, 100, 1e-3);
     const int64_t bad =
-        100 + 2 * fd.sl() + fd.cp + 5; // second training symbol of frame 0
+        100 + 2 * fd.sl() + fd.cp_len + 5; // second training symbol of frame 0
     y[bad * 2] = cf(std::nanf(""), 0.0f);
     ofdm_rx_kernel k = fd.kernel();
     const std::vector<ofdm_rx_frame> f = push_all(k, y, 2, 0);
@@ -395,7 +201,7 @@ BOOST_AUTO_TEST_CASE(noise_only_gives_no_frames_and_a_bounded_buffer)
             v = cf(g(gen), g(gen));
         BOOST_CHECK_EQUAL(k.push(noise.data(), 4096), 0);
         // One metric span (4 symbols + 1) and a metric window at most.
-        BOOST_CHECK_LE(k.buffered(), 4 * fd.sl() + 1 + fd.n);
+        BOOST_CHECK_LE(k.buffered(), 4 * fd.sl() + 1 + fd.fft_len);
     }
     // Silence: E1 E2 = 0 exactly, never a frame.
     std::vector<cf> zeros(5000 * 2, 0.0f);
@@ -413,9 +219,9 @@ BOOST_AUTO_TEST_CASE(skip_drops_buffered_and_next_samples)
         const std::vector<cd> one = fd.transmit(gen, x);
         tx.insert(tx.end(), one.begin(), one.end());
     }
-    const int fl = fd.n_sym() * fd.sl();
+    const int fl = fd.n_symbols() * fd.sl();
     const std::vector<cf> y =
-        channel(tx, 2, 2, test_channel(2, 2, 8), 0.05, fd.n, 50, 100, 1e-4);
+        channel(tx, 2, 2, test_channel(2, 2, 8), 0.05, fd.fft_len, 50, 100, 1e-4);
     ofdm_rx_kernel k = fd.kernel();
     // Frame 0 whole, then half of frame 1; skip the rest of frame 1: frame 2 survives.
     const int64_t cut = 50 + fl + fl / 2;
@@ -440,7 +246,7 @@ BOOST_AUTO_TEST_CASE(bad_arguments_throw)
         ofdm_frame_spec spec;
         ofdm_rx_params params;
     };
-    const kernel_args base{ fd.spec(), ofdm_rx_params() };
+    const kernel_args base{ fd, ofdm_rx_params() };
     auto make = [](const kernel_args& a) { ofdm_rx_kernel k(a.spec, a.params); };
     auto expect = [&](const std::string& word, auto&& change) {
         kernel_args a = base;

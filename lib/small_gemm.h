@@ -22,22 +22,20 @@ namespace neuralmimo {
 namespace simd {
 
 /*
- * C[M x N] = op(A) B with op(A) = A [M x K] (TA = false) or A^T with A
- * [K x M] (TA = true), row-major with leading dimensions. N must be a
- * multiple of 8 (every matrix here is padded). Register tiles of R rows by
- * CV vectors of 8 columns: the accumulators stay in registers over the whole
- * K loop, so each step is R broadcasts, CV loads and R*CV FMAs.
+ * One register tile of op(A) B with op(A) = A [M x K] (TA = false) or A^T
+ * with A [K x M] (TA = true), row-major with leading dimensions: R rows by
+ * CV vectors of 8 columns, acc[i][j] = sum_k op(A)[i, k] B[k, 8j : 8j + 8].
+ * The accumulators stay in registers over the whole K loop, so each step is
+ * R broadcasts, CV loads and R*CV FMAs.
  */
 template <bool TA, int R, int CV>
-inline void gemm_tile(int K,
-                      const float* __restrict a,
-                      int lda,
-                      const float* __restrict b,
-                      int ldb,
-                      float* __restrict c,
-                      int ldc)
+inline void gemm_acc(int K,
+                     const float* __restrict a,
+                     int lda,
+                     const float* __restrict b,
+                     int ldb,
+                     v8 (&acc)[R][CV])
 {
-    v8 acc[R][CV];
     for (int i = 0; i < R; ++i)
         for (int j = 0; j < CV; ++j)
             acc[i][j] = vzero();
@@ -52,11 +50,18 @@ inline void gemm_tile(int K,
                 acc[i][j] += ai * bk[j];
         }
     }
+}
+
+// Stores a tile of gemm_acc at c: R rows of 8CV floats, leading dimension ldc.
+template <int R, int CV>
+inline void store_tile(const v8 (&acc)[R][CV], float* __restrict c, int ldc)
+{
     for (int i = 0; i < R; ++i)
         for (int j = 0; j < CV; ++j)
             vstore(c + static_cast<size_t>(i) * ldc + 8 * j, acc[i][j]);
 }
 
+// R rows of C = op(A) B, N a multiple of 8 (every matrix here is padded).
 template <bool TA, int R>
 inline void gemm_rows(int N,
                       int K,
@@ -68,10 +73,16 @@ inline void gemm_rows(int N,
                       int ldc)
 {
     int j = 0;
-    for (; j + 16 <= N; j += 16)
-        gemm_tile<TA, R, 2>(K, a, lda, b + j, ldb, c + j, ldc);
-    for (; j < N; j += 8)
-        gemm_tile<TA, R, 1>(K, a, lda, b + j, ldb, c + j, ldc);
+    for (; j + 16 <= N; j += 16) {
+        v8 acc[R][2];
+        gemm_acc<TA, R, 2>(K, a, lda, b + j, ldb, acc);
+        store_tile(acc, c + j, ldc);
+    }
+    for (; j < N; j += 8) {
+        v8 acc[R][1];
+        gemm_acc<TA, R, 1>(K, a, lda, b + j, ldb, acc);
+        store_tile(acc, c + j, ldc);
+    }
 }
 
 template <bool TA>

@@ -116,27 +116,6 @@ public:
     //! True for the complex form of classical CG.
     bool complex_form() const { return d_complex_form; }
 
-    //! detector_core::detect(); estimate is the CG / LcgNet estimate
-    //! xhat = s[:Nt] + j s[Nt:].
-    bool detect(const std::complex<float>* y,
-                std::complex<float>* estimate,
-                std::complex<float>* symbols,
-                float* llr,
-                uint8_t* bits) override;
-
-    //! detector_core::detect_items(), with the per-item loop inside the kernel:
-    //! classical CG runs up to 8 consecutive items of one channel side by side.
-    uint64_t detect_items(int n,
-                          const std::complex<float>* y,
-                          const std::complex<float>* H,
-                          const float* noise_var,
-                          std::complex<float>* estimate,
-                          std::complex<float>* symbols,
-                          float* llr,
-                          uint8_t* bits,
-                          int* first_bad,
-                          status* first_status) override;
-
     //! mu_k: float32[2Nt], the gain of real coordinate k (valid channel only).
     const float* bias() const { return d_mu.data(); }
 
@@ -150,14 +129,11 @@ private:
     status setup_channel(const std::complex<float>* H, float noise_var) override;
     status setup_learned(float noise_var);
     status setup_classical(float noise_var);
-    // Per-item detection (cg_kernel_detect.cc).
+    // Per-item detection (cg_kernel_detect.cc): s = W y_r for learned steps,
+    // classical CG on up to group_size items side by side; s, interleaved, is
+    // the CG / LcgNet estimate xhat.
+    const float* estimate(const float* y, int count) override;
     void run_cg_group(const float* yf, int g, float* s);
-    bool emit(const float* yf,
-              const float* s,
-              std::complex<float>* estimate,
-              std::complex<float>* symbols,
-              float* llr,
-              uint8_t* bits);
 
     /*
      * Inside, real vectors are interleaved like GNU Radio's complex buffers:
@@ -168,9 +144,8 @@ private:
     int d_iters;
     bool d_learned;
     bool d_complex_form;
-    int d_n;  // 2 Nt real coordinates
-    int d_np; // d_n rounded up to a multiple of 8 (one AVX register of floats)
-    int d_m;  // 2 Nr real observations
+    int d_n; // 2 Nt real coordinates (padded to d_np)
+    int d_m; // 2 Nr real observations
 
     // Learned steps, interleaved and padded: float32[L * np].
     std::vector<float> d_alpha, d_beta;
@@ -183,8 +158,8 @@ private:
     std::vector<float> d_sm, d_rm, d_dm, d_adm; // [np * np] S^T, R^T, D^T, (A D)^T; d_sm ends as M^T
     std::vector<float> d_t;   // [np * np] T^T = G M^T
     std::vector<float> d_wc;  // [m * np] W^T: s = sum_j y_j * d_wc[j, :]
-    std::vector<float> d_mu, d_nu;    // [2Nt] in the public [Re; Im] order
-    std::vector<float> d_inv_mu, d_w; // [np] 1/mu_k and the LLR weight 1/(2 nu_k)
+    // [2Nt] in the public [Re; Im] order (the demapper's w_k is 1/(2 nu_k))
+    std::vector<float> d_mu, d_nu;
     lmmse_kernel d_lmmse; // classical CG: the LLR variance (mu_t, nu_t)
 
     // Per-item scratch: s of up to 8 items [8 * np]; classical CG: b of 8

@@ -22,8 +22,9 @@ namespace neuralmimo {
 /*!
  * \brief What every C++ detector kernel shares (no GNU Radio types): the
  *        status of a channel or item, the numeric floors, the Gray PAM split
- *        of the constellation that the max-log demapper reads, and the
- *        bitwise channel cache.
+ *        of the constellation that the max-log demapper reads, the inputs,
+ *        outputs and failure report of a run of items, and the detector_core
+ *        base (bitwise channel cache, per-item loop, demapping).
  *
  * Model y = H x + n, y: complex64[Nr], H: complex64[Nr, Nt] row-major
  * (H[r, t] at r*Nt + t), n ~ CN(0, s2 I), s2 = noise_var per complex receive
@@ -109,6 +110,22 @@ private:
 };
 
 /*!
+ * \brief The inputs of a run of n items, item-major: item i is y + i*Nr,
+ *        H + i*Nr*Nt, noise_var[i].
+ */
+struct detector_inputs {
+    const std::complex<float>* y = nullptr; //!< complex64[n * Nr]
+    const std::complex<float>* H = nullptr; //!< complex64[n * Nr * Nt], each row-major
+    const float* noise_var = nullptr;       //!< float32[n]
+
+    //! The inputs from item \p i on, for \p nt streams and \p nr antennas.
+    detector_inputs from_item(size_t i, int nt, int nr) const
+    {
+        return { y + i * nr, H + i * nr * nt, noise_var + i };
+    }
+};
+
+/*!
  * \brief The four optional outputs of a run of items, item-major; a null
  *        pointer is an output not computed.
  */
@@ -129,16 +146,35 @@ struct detector_outputs {
     }
 };
 
+//! The failures of one detect_items() call: how many, the first and why.
+struct item_failures {
+    uint64_t count = 0; //!< failed (erased) items
+    int first = -1;     //!< index of the first, -1 if none
+    //! why the first failed (ok if none did)
+    detector_status first_status = detector_status::ok;
+
+    //! Counts a failure of item \p item, remembered if it is the first.
+    void note(int item, detector_status why)
+    {
+        if (count++ == 0) {
+            first = item;
+            first_status = why;
+        }
+    }
+};
+
 /*!
- * \brief The interface of every detector kernel and the state and checks
- *        they share: Nt, Nr, the constellation and its PAM split, the status
- *        of the last call and the cache of the last channel (H and
- *        noise_var, compared bitwise).
+ * \brief The interface of every detector kernel and what they share: Nt,
+ *        Nr, the constellation and its PAM split, the status of the last
+ *        call, the cache of the last channel (H and noise_var, compared
+ *        bitwise), the per-item loop and the demapping of an estimate.
  *
  * Usage: set_channel() once per channel (an unchanged H and noise_var reuse
  * the previous set-up and its verdict), then detect() per y; or
- * detect_items() for a run of items, each with its own H. A kernel allocates
- * all its memory in its constructor; set_channel(), detect() and
+ * detect_items() for a run of items, each with its own H. A kernel adds two
+ * steps: setup_channel() (per channel: its filter and the demapper's 1/mu_k
+ * and w_k) and estimate() (per item: the biased estimate s). A kernel
+ * allocates all its memory in its constructor; set_channel(), detect() and
  * detect_items() never allocate and never throw. Not thread-safe: one
  * instance per thread.
  */
@@ -146,6 +182,13 @@ class NEURALMIMO_API detector_core
 {
 public:
     using status = detector_status;
+
+    /*!
+     * \brief The most consecutive items of one channel that detect_items()
+     *        passes to estimate() at once (classical CG runs them side by
+     *        side, one per SIMD lane).
+     */
+    static constexpr int group_size = 8;
 
     virtual ~detector_core();
 
@@ -179,54 +222,36 @@ public:
     /*!
      * \brief Detect one received vector with the current channel.
      *
-     * Every output pointer may be null (not computed).
-     * \param y        complex64[Nr]
-     * \param estimate complex64[Nt], the kernel's estimate xhat
-     * \param symbols  complex64[Nt], hard decisions (constellation points)
-     * \param llr      float32[Nt * K], user-major: stream t, bit k at t*K + k
-     * \param bits     uint8[Nt * K], hard bits (0/1), same layout
+     * \param y   complex64[Nr]
+     * \param out one item's outputs, each may be null (not computed):
+     *            estimate complex64[Nt], the kernel's estimate xhat; symbols
+     *            complex64[Nt], hard decisions (constellation points); llr
+     *            float32[Nt * K], user-major: stream t, bit k at t*K + k;
+     *            bits uint8[Nt * K], hard bits (0/1), same layout
      * \return false if there is no valid channel, y has NaN/Inf or the
      *         estimate overflowed; the outputs are then erased (0) and
      *         last_status() says why.
      */
-    virtual bool detect(const std::complex<float>* y,
-                        std::complex<float>* estimate,
-                        std::complex<float>* symbols,
-                        float* llr,
-                        uint8_t* bits) = 0;
+    bool detect(const std::complex<float>* y, const detector_outputs& out);
 
     /*!
      * \brief Detect n items, each with its own channel, in one call: item i
-     *        is set_channel(H + i*Nr*Nt, noise_var[i]) then detect(y + i*Nr, ...).
+     *        is set_channel(H + i*Nr*Nt, noise_var[i]) then detect(y + i*Nr, ...),
+     *        bitwise.
      *
-     * \param y         complex64[n * Nr]
-     * \param H         complex64[n * Nr * Nt], item-major, each row-major
-     * \param noise_var float32[n]
-     * \param estimate, symbols complex64[n * Nt]; llr, bits [n * Nt * K];
-     *        each may be null (not computed)
-     * \param first_bad (may be null) the index of the first failed item, or -1
-     * \param first_status (may be null) why it failed (status::ok if none did)
-     * \return the number of failed (erased) items
+     * \param n   items, >= 0
+     * \param in  the n items' y, H and noise_var (detector_inputs)
+     * \param out the n items' outputs (detector_outputs), each may be null
+     * \return the failed (erased) items: how many, the first and why
      */
-    virtual uint64_t detect_items(int n,
-                                  const std::complex<float>* y,
-                                  const std::complex<float>* H,
-                                  const float* noise_var,
-                                  std::complex<float>* estimate,
-                                  std::complex<float>* symbols,
-                                  float* llr,
-                                  uint8_t* bits,
-                                  int* first_bad,
-                                  status* first_status);
+    item_failures
+    detect_items(int n, const detector_inputs& in, const detector_outputs& out);
 
     /*!
      * \brief Write the erased value (0) to every non-null output of one item:
      *        estimate, symbols complex64[Nt]; llr float32[Nt * K]; bits uint8[Nt * K].
      */
-    void erase(std::complex<float>* estimate,
-               std::complex<float>* symbols,
-               float* llr,
-               uint8_t* bits) const;
+    void erase(const detector_outputs& out) const;
 
     //! The outcome of the last set_channel() or detect() call.
     status last_status() const { return d_last; }
@@ -251,6 +276,40 @@ protected:
                   const std::string& constellation,
                   bool require_nr_ge_nt);
 
+    /*!
+     * \brief The kernel's per-channel set-up for a checked H (finite) and
+     *        noise_var (> 0, finite); d_h holds a copy of H. Sets d_inv_mu
+     *        and d_w for the demapper.
+     * \return ok, or why the channel cannot be used (singular, overflow)
+     */
+    virtual status setup_channel(const std::complex<float>* H, float noise_var) = 0;
+
+    /*!
+     * \brief The kernel's per-item step with a valid channel: the biased
+     *        estimate s of \p count (1 to group_size) consecutive items.
+     * \param y     float32[count * 2Nr], each item's y interleaved (re, im)
+     * \return float32[count * np], row q the estimate of item q interleaved
+     *         (Re xhat_t at 2t, Im at 2t + 1), zero in the padding; the
+     *         kernel's scratch, valid until its next call
+     */
+    virtual const float* estimate(const float* y, int count) = 0;
+
+    int d_nt;
+    int d_nr;
+    constellation_table d_const;
+    int d_k;
+    gray_pam d_pam;
+    int d_np; // 2 Nt rounded up to a multiple of 8 (one AVX register of floats)
+
+    // The demapper's per-channel inputs, set by setup_channel(), per
+    // interleaved coordinate (Re of stream t at 2t, Im at 2t + 1), zero in
+    // the padding: float32[np] each.
+    std::vector<float> d_inv_mu; // 1 / mu_k
+    std::vector<float> d_w;      // the LLR weight w_k (gray_pam_demap.h)
+
+    std::vector<std::complex<float>> d_h; // [Nr * Nt], the cached H
+
+private:
     //! True when H and noise_var are bitwise those of the cached channel.
     bool same_channel(const std::complex<float>* H, float noise_var) const
     {
@@ -280,51 +339,14 @@ protected:
      */
     void refresh_channel(const std::complex<float>* H, float noise_var);
 
-    /*!
-     * \brief The kernel's per-channel set-up for a checked H (finite) and
-     *        noise_var (> 0, finite); d_h holds a copy of H.
-     * \return ok, or why the channel cannot be used (singular, overflow)
-     */
-    virtual status setup_channel(const std::complex<float>* H, float noise_var) = 0;
+    // The outputs of one item from its estimate s (float32[np]); false
+    // (outputs erased, d_last says why) if s is not finite. Inline, defined
+    // in detector_core.cc (its only user): the per-item loop inlines it.
+    inline bool emit(const float* y, const float* s, const detector_outputs& out);
 
-    //! Erases the outputs of an item while the channel is not valid; false.
-    bool reject_item(const detector_outputs& o)
-    {
-        erase(o.estimate, o.symbols, o.llr, o.bits);
-        d_last = d_chan_status;
-        return false;
-    }
+    // Erases the outputs of an item while the channel is not valid; false.
+    bool reject(const detector_outputs& out);
 
-    //! The failures of one detect_items() call: how many, the first and why.
-    struct item_failures {
-        uint64_t count = 0;
-        int first = -1;
-        status first_status = status::ok;
-        void note(int item, status why)
-        {
-            if (count++ == 0) {
-                first = item;
-                first_status = why;
-            }
-        }
-        //! Writes the first failure to the non-null pointers; returns the count.
-        uint64_t report(int* first_bad, status* why) const
-        {
-            if (first_bad)
-                *first_bad = first;
-            if (why)
-                *why = first_status;
-            return count;
-        }
-    };
-
-    int d_nt;
-    int d_nr;
-    constellation_table d_const;
-    int d_k;
-    gray_pam d_pam;
-
-    std::vector<std::complex<float>> d_h; // [Nr * Nt], the cached H
     bool d_have_cache = false;
     uint32_t d_nv_bits = 0; // the cached noise_var, bitwise
     status d_chan_status = status::no_channel;

@@ -58,13 +58,6 @@ public:
      */
     lmmse_kernel(int nt, int nr, const std::string& constellation);
 
-    //! detector_core::detect(); estimate is the biased LMMSE estimate xhat.
-    bool detect(const std::complex<float>* y,
-                std::complex<float>* estimate,
-                std::complex<float>* symbols,
-                float* llr,
-                uint8_t* bits) override;
-
     //! mu_t: float32[Nt], the bias of the current channel (valid channel only).
     const float* bias() const { return d_mu.data(); }
 
@@ -74,6 +67,8 @@ public:
 private:
     //! The factorisation of A and W, mu, nu; singular if A is numerically singular.
     status setup_channel(const std::complex<float>* H, float noise_var) override;
+    //! xhat = W y, the biased LMMSE estimate (detector_core's estimate).
+    const float* estimate(const float* y, int count) override;
 
     // Factorisation scratch, double (split re/im, row-major).
     std::vector<double> d_l_re, d_l_im;   // A, then its Cholesky factor L [Nt * Nt]
@@ -83,11 +78,9 @@ private:
     // Per-channel result used per item, float.
     std::vector<float> d_w_re, d_w_im; // W = G H^H [Nt * Nr]
     std::vector<float> d_mu, d_nu;     // [Nt]
-    // Per interleaved coordinate (Re of stream t at 2t, Im at 2t + 1), zero-
-    // padded to np = a multiple of 8 >= 2 Nt, as the demapper reads them:
-    std::vector<float> d_inv_mu; // [np] 1 / mu_t
-    std::vector<float> d_w;      // [np] the LLR weight 1 / nu_t
-    std::vector<float> d_xhat;   // [np] scratch: xhat of one item
+    // Per-item scratch: xhat of up to group_size items [group_size * np]
+    // (the demapper's w_k is 1 / nu_t on both parts of stream t).
+    std::vector<float> d_xhat;
 };
 
 } // namespace neuralmimo
