@@ -23,7 +23,7 @@ LAYERS = (
     ("export",),                          # ONNX export, checked against torch
     ("train",),                           # trainer, schedules, configs
     ("eval", "recording"),                # Monte-Carlo harness, metrics; SigMF traces
-    ("papers", "studies"),                # per-paper studies
+    ("papers",),                          # per-paper studies
     ("blocks", "neuralmimo_python", "gnuradio"),   # GNU Radio: Python blocks, compiled blocks
     ("bench", "cli"),                     # entry points: run flowgraphs, studies, training
 )
