@@ -56,7 +56,10 @@ build: venv
 	  | { grep -v -E '^\[ *[0-9]+%\] (Built|Copying|Generating)' || true; } \
 	  || { echo "build failed"; exit 1; }
 	@test -f $(BUILD)/lib/libgnuradio-neuralmimo.so || { echo "build failed"; exit 1; }
-	@cmake --install $(BUILD) | grep -v -E 'Up-to-date' || true
+	@# A module deleted or moved in the source tree must not linger in the venv (it would hide a
+	@# stale import): the installed package is replaced whole.
+	@rm -rf "$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/neuralmimo"
+	@cmake --install $(BUILD) | grep -v -E 'Up-to-date|Installing|Set runtime path' || true
 	@$(PY) -c "from gnuradio import neuralmimo; import neuralmimo; neuralmimo.lmmse_detector; neuralmimo.ofdm_rx" \
 	  || { echo "install check failed"; exit 1; }
 
