@@ -39,6 +39,8 @@ def _run(code: str, installed: bool, cwd) -> subprocess.CompletedProcess:
     env = dict(os.environ)
     if installed:      # the installed package only: the source tree off sys.path
         env.pop("PYTHONPATH", None)
+    elif env.get("PYTHONPATH"):   # absolute, since the child runs in another folder
+        env["PYTHONPATH"] = os.pathsep.join(os.path.abspath(p) for p in env["PYTHONPATH"].split(os.pathsep))
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=cwd)
 
 
