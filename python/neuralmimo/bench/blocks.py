@@ -13,12 +13,12 @@
 """
 from __future__ import annotations
 
-import argparse
 import os
 import time
 
 import numpy as np
 
+from ..cli import args as cli
 from .common import make_system, numpy_lmmse, rate
 
 NT = NR = 4
@@ -50,11 +50,10 @@ def flowgraph_rate(make_block, y, h, nv, items: int, out_dtype, out_vlen: int) -
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m neuralmimo.cli.bench", description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--items", type=int, default=400_000, help="items through each flowgraph")
-    ap.add_argument("--batch", type=int, default=1024, help="batch of numpy, onnxruntime and the ONNX block")
-    ap.add_argument("--threads", type=int, default=1, help="onnxruntime intra-op threads")
+    ap = cli.parser("bench", __doc__)
+    ap.add_argument("--items", type=cli.positive_int, default=400_000, help="items through each flowgraph")
+    ap.add_argument("--batch", type=cli.positive_int, default=1024, help="batch of numpy, onnxruntime and the ONNX block")
+    ap.add_argument("--threads", type=cli.positive_int, default=1, help="onnxruntime intra-op threads")
     args = ap.parse_args(argv)
     os.environ.setdefault("GR_CONF_LOG_LOG_LEVEL", "warn")
 

@@ -20,7 +20,6 @@ Learned steps are random but stable (alpha in [0.3, 1] / (Nr + Nt), beta in
 """
 from __future__ import annotations
 
-import argparse
 import os
 import subprocess
 import sys
@@ -30,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..cli import args as cli
 from .common import make_system, numpy_lmmse, rate
 
 # (label, Nt, Nr, constellation, layers: 0 = classical CG with Nt complex iterations)
@@ -188,11 +188,10 @@ def kernel_rate(exe: Path, nt, nr, const, layers, hold, threads) -> tuple[float,
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m neuralmimo.cli.bench cg", description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--hold", type=int, default=14, help="items per channel (H changes every HOLD items)")
-    ap.add_argument("--min-time", type=float, default=1.0, help="seconds per flowgraph measurement")
-    ap.add_argument("--kernel-bench", default=None, help="path of bench_cg_kernel (default: build tree)")
+    ap = cli.parser("bench cg", __doc__)
+    ap.add_argument("--hold", type=cli.positive_int, default=14, help="items per channel (H changes every HOLD items)")
+    ap.add_argument("--min-time", type=cli.positive_float, default=1.0, help="seconds per flowgraph measurement")
+    ap.add_argument("--kernel-bench", type=cli.existing_file, default=None, help="path of bench_cg_kernel (default: build tree)")
     args = ap.parse_args(argv)
     os.environ.setdefault("GR_CONF_LOG_LOG_LEVEL", "warn")
 

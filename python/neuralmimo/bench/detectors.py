@@ -7,11 +7,11 @@ environment) for 4x4 16QAM, 8x8 QPSK and 32x64 BPSK at batch 4096, as one table.
 """
 from __future__ import annotations
 
-import argparse
 import time
 
 import numpy as np
 
+from ..cli import args as cli
 from .common import make_system, rate
 
 DETECTOR_SYSTEMS = (("4x4 16QAM", 4, 4, "qam16"), ("8x8 QPSK", 8, 8, "qpsk"), ("32x64 BPSK", 32, 64, "bpsk"))
@@ -19,9 +19,8 @@ DETECTOR_SYSTEMS = (("4x4 16QAM", 4, 4, "qam16"), ("8x8 QPSK", 8, 8, "qpsk"), ("
 
 def main(argv=None, max_call_s: float = 20.0) -> int:
     """Detections/s of every classical detector on the three reference systems (CPU, same run)."""
-    ap = argparse.ArgumentParser(prog="python -m neuralmimo.cli.bench detectors", description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--batch", type=int, default=4096, help="vectors per detector call")
+    ap = cli.parser("bench detectors", __doc__)
+    ap.add_argument("--batch", type=cli.positive_int, default=4096, help="vectors per detector call")
     batch = ap.parse_args(argv).batch
 
     import torch

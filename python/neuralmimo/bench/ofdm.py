@@ -13,12 +13,13 @@ sample rate a USRP configuration would stream (--rate, default 20 MS/s per chann
 """
 from __future__ import annotations
 
-import argparse
 import os
 import tempfile
 import time
 
 import numpy as np
+
+from ..cli import args as cli
 
 
 def _stream(config, frames: int = 40, snr_db: float = 45.0, seed: int = 5) -> np.ndarray:
@@ -63,10 +64,9 @@ def _run(config, samples: np.ndarray, total: int, detector: str | None):
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m neuralmimo.cli.bench ofdm", description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--samples", type=int, default=4_000_000, help="sample times through each flowgraph")
-    ap.add_argument("--rate", type=float, default=20e6, help="USRP sample rate to compare with (S/s per channel)")
+    ap = cli.parser("bench ofdm", __doc__)
+    ap.add_argument("--samples", type=cli.positive_int, default=4_000_000, help="sample times through each flowgraph")
+    ap.add_argument("--rate", type=cli.positive_float, default=20e6, help="USRP sample rate to compare with (S/s per channel)")
     args = ap.parse_args(argv)
     os.environ.setdefault("GR_CONF_LOG_LOG_LEVEL", "warn")
 

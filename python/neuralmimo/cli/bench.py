@@ -14,10 +14,13 @@ from __future__ import annotations
 import importlib
 import sys
 
+from . import args as cli
+
 #: modules of neuralmimo.bench named by the first argument (none: "blocks", the detector blocks)
 BENCHMARKS = ("detectors", "cg", "ofdm")
 
 
+@cli.command("bench")
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     name = argv.pop(0) if argv[:1] and argv[0] in BENCHMARKS else "blocks"

@@ -24,14 +24,19 @@ import inspect
 import sys
 from pathlib import Path
 
-from ..export import ExportValidationError, export_detector
+from ..export import export_detector
 from ..models import FAMILIES
+from . import args as cli
+
+#: opsets the exporter may be asked for: torch.onnx's dynamo exporter writes opset 18 and newer
+#: (an older one is converted down by onnx's version converter, which fails for most graphs)
+MIN_OPSET = 18
 
 
 def _from_family(ap, args):
     missing = [f"--{k}" for k in ("nt", "nr", "constellation") if getattr(args, k) is None]
     if missing:
-        ap.error(f"family '{args.source}' needs {', '.join(missing)}")
+        raise cli.CommandError(f"family '{args.source}' needs {', '.join(missing)}")
     cls = FAMILIES[args.source]
     kwargs = {}
     if "demapping" in inspect.signature(cls.__init__).parameters:
@@ -44,7 +49,7 @@ def _from_checkpoint(ap, args):
 
     given = [f"--{k}" for k in ("nt", "nr", "constellation") if getattr(args, k) is not None]
     if given:
-        ap.error(f"{', '.join(given)}: not used with a checkpoint (it holds the model's config)")
+        raise cli.CommandError(f"{', '.join(given)}: not used with a checkpoint (it holds the model's config)")
     module, ckpt = model_from_checkpoint(args.source, deployed=True)
     if not ckpt.get("finished"):
         print(f"note: {args.source} is from an unfinished run (stage {ckpt['stage_index'] + 1}, "
@@ -61,30 +66,50 @@ def training_domain(extra: dict) -> dict | None:
             "snr_db": [min(r[0] for r in ranges), max(r[1] for r in ranges)]}
 
 
+def _opset(text: str) -> int:
+    import onnx
+
+    v, top = cli.any_int(text), onnx.defs.onnx_opset_version()
+    if not MIN_OPSET <= v <= top:
+        raise argparse.ArgumentTypeError(f"must be in [{MIN_OPSET}, {top}], got {text}")
+    return v
+
+
+def _onnx_path(text: str) -> Path:
+    p = cli.output_file(text)
+    if p.suffix != ".onnx":
+        raise argparse.ArgumentTypeError(f"'{text}' must end in .onnx (its manifest is written beside it as .json)")
+    return p
+
+
+@cli.command("export")
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m neuralmimo.cli.export", description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = cli.parser("export", __doc__)
     ap.add_argument("source", metavar="CHECKPOINT_OR_FAMILY",
                     help=f"training checkpoint (.pt) or a family: {', '.join(sorted(FAMILIES))}")
-    ap.add_argument("--nt", type=int, help="transmit streams (family form)")
-    ap.add_argument("--nr", type=int, help="receive antennas (family form)")
+    ap.add_argument("--nt", type=cli.positive_int, help="transmit streams (family form)")
+    ap.add_argument("--nr", type=cli.positive_int, help="receive antennas (family form)")
     ap.add_argument("--constellation", help="bpsk, qpsk, qam16, qam64, qam256 (family form)")
     ap.add_argument("--demapping", default="maxlog", choices=["maxlog", "app"],
                     help="LLR demapping of families that take it (family form)")
-    ap.add_argument("--opset", type=int, default=18)
-    ap.add_argument("--out", required=True, help="output .onnx path (manifest written beside it)")
+    ap.add_argument("--opset", type=_opset, default=18)
+    ap.add_argument("--out", type=_onnx_path, required=True,
+                    help="output .onnx path (manifest written beside it; the directory must exist)")
     args = ap.parse_args(argv)
     is_family = args.source in FAMILIES
     if not is_family and not (args.source.endswith(".pt") or Path(args.source).is_file()):
-        ap.error(f"{args.source!r} is neither a checkpoint file (.pt) nor a family "
-                 f"({', '.join(sorted(FAMILIES))})")
-    try:
-        module, extra = (_from_family if is_family else _from_checkpoint)(ap, args)
-        domain = None if is_family else training_domain(extra)
-        manifest = export_detector(module, args.out, manifest_extra=extra, opset=args.opset, domain=domain)
-    except (ValueError, ExportValidationError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        raise cli.CommandError(f"{args.source!r} is neither a checkpoint file (.pt) nor a family "
+                               f"({', '.join(sorted(FAMILIES))})")
+    module, extra = (_from_family if is_family else _from_checkpoint)(ap, args)
+    domain = None if is_family else training_domain(extra)
+    # The model and its manifest are written beside --out and renamed when both are complete and
+    # validated: a failed export or a failed onnxruntime-vs-torch check leaves no file.
+    with cli.staged(args.out.parent) as stage:
+        try:
+            manifest = export_detector(module, stage / args.out.name, manifest_extra=extra, opset=args.opset,
+                                       domain=domain)
+        except RuntimeError as exc:     # torch.onnx's exporter errors
+            raise ValueError(f"torch.onnx could not export {args.source} at opset {args.opset}: {exc}") from None
     v = manifest["validation"]
     errs = ", ".join(f"{k} {e:.2e}" for k, e in v["max_abs_error"].items())
     print(f"wrote {args.out} (+ manifest); onnxruntime vs torch max abs error: {errs} "

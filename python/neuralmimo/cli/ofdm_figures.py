@@ -10,7 +10,6 @@ up to the stated limit, SNR estimate, per-stream against common phase tracking.
 """
 from __future__ import annotations
 
-import argparse
 import sys
 
 import numpy as np
@@ -19,6 +18,7 @@ from ..phy.ofdm import OfdmTransmitter, ofdm_config
 from ..phy.ofdm_bits import test_payload
 from ..phy.ofdm_channel import OfdmChannelSim
 from ..phy.ofdm_rx import OfdmReceiver
+from . import args as cli
 
 FS = 5e6
 
@@ -35,9 +35,9 @@ def _link(c, frames, snr_db, backend, tx_drift=0.0, tracking="per_stream", **cha
     return rx.push(y), ch, lead + np.arange(frames) * c.frame_len
 
 
+@cli.command("ofdm_figures")
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m neuralmimo.cli.ofdm_figures", description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = cli.parser("ofdm_figures", __doc__)
     ap.add_argument("--backend", default="auto", choices=("auto", "numpy", "cpp"))
     args = ap.parse_args(argv)
 

@@ -12,7 +12,6 @@ can be compared bit for bit with the run that made it. The shipped test fixture
 """
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
@@ -20,6 +19,8 @@ import tempfile
 from pathlib import Path
 
 from ..paths import example_path
+from ..phy.ofdm import ofdm_config
+from . import args as cli
 from .grc_run import compile_grc, load_top_block
 
 CHECKERS = ("check_a", "check_b", "check_c")
@@ -27,12 +28,36 @@ CHECKERS = ("check_a", "check_b", "check_c")
 
 def record(out: str | Path, snr_db: float = 30.0, frames: int = 6, nt: int = 2, nr: int = 2, seed: int = 1,
            workdir: str | None = None) -> dict:
-    """Runs the loopback with recording on; returns the live results (also written to OUT.live.json)."""
+    """Runs the loopback with recording on; returns the live results (also written to OUT.live.json).
+
+    The three files are written in a temporary directory beside OUT and moved to OUT.* only when
+    the run has finished: a failed or interrupted run leaves none of them."""
     out = Path(out)
-    with tempfile.TemporaryDirectory() as tmp:
+    check_settings(frames, nt, nr, seed)
+    with tempfile.TemporaryDirectory() as tmp, cli.staged(out.parent) as stage:
         mod = load_top_block(compile_grc(example_path("ofdm_loopback.grc"), workdir or tmp))
-        tb = mod.ofdm_loopback(snr_db=snr_db, num_frames=frames, nt=nt, nr=nr, seed=seed, record=str(out))
+        tb = mod.ofdm_loopback(snr_db=snr_db, num_frames=frames, nt=nt, nr=nr, seed=seed,
+                               record=str(stage / out.name))
         tb.run()
+        live = _live(tb, snr_db, frames, nt, nr, seed)
+        (stage / f"{out.name}.live.json").write_text(json.dumps(live, indent=1) + "\n")
+    return live
+
+
+def check_settings(frames: int, nt: int, nr: int, seed: int) -> None:
+    """ValueError naming a setting the flowgraph cannot run (before anything is compiled or written).
+    num_frames 0 means "without end" to the frame source: a recording must end."""
+    if frames < 1:
+        raise ValueError(f"--frames must be >= 1, got {frames}")
+    if seed < 0:
+        raise ValueError(f"--seed must be >= 0, got {seed}")
+    ofdm_config(nt=nt, nr=nr)
+    if nr < nt:
+        # the loopback's K-best and ZF detectors need at least as many antennas as streams
+        raise ValueError(f"--nr {nr} is below --nt {nt}: the loopback's kbest and zf detectors need nr >= nt")
+
+
+def _live(tb, snr_db, frames, nt, nr, seed) -> dict:
     live = {"snr_db": snr_db, "frames_sent": frames, "nt": nt, "nr": nr, "seed": seed, "detectors": {}}
     for name in CHECKERS:
         chk = getattr(tb, name)
@@ -41,19 +66,19 @@ def record(out: str | Path, snr_db: float = 30.0, frames: int = 6, nt: int = 2, 
                                    "frames": [b.tobytes().hex() for b in chk.decoded()],
                                    "records": [{k: r[k] for k in ("frame", "crc_ok", "bit_errors", "start") if k in r}
                                                for r in chk.records()]}
-    Path(f"{out}.live.json").write_text(json.dumps(live, indent=1) + "\n")
     return live
 
 
+@cli.command("record_loopback")
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m neuralmimo.cli.record_loopback", description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("out", help="recording base name (OUT.sigmf-meta, OUT.sigmf-data, OUT.live.json)")
-    ap.add_argument("--snr", type=float, default=30.0, help="SNR per RE in dB (Nt/noise_var)")
-    ap.add_argument("--frames", type=int, default=6)
-    ap.add_argument("--nt", type=int, default=2)
-    ap.add_argument("--nr", type=int, default=2)
-    ap.add_argument("--seed", type=int, default=1, help="channel seed")
+    ap = cli.parser("record_loopback", __doc__)
+    ap.add_argument("out", metavar="OUT", type=cli.output_base,
+                    help="recording base name (OUT.sigmf-meta, OUT.sigmf-data, OUT.live.json)")
+    ap.add_argument("--snr", type=cli.finite_float, default=30.0, help="SNR per RE in dB (Nt/noise_var)")
+    ap.add_argument("--frames", type=cli.positive_int, default=6)
+    ap.add_argument("--nt", type=cli.positive_int, default=2)
+    ap.add_argument("--nr", type=cli.positive_int, default=2)
+    ap.add_argument("--seed", type=cli.nonnegative_int, default=1, help="channel seed")
     args = ap.parse_args(argv)
     os.environ.setdefault("GR_CONF_LOG_LOG_LEVEL", "warn")
     live = record(args.out, args.snr, args.frames, args.nt, args.nr, args.seed)

@@ -16,7 +16,6 @@ small GNU Radio flowgraph; needs GNU Radio). Without GNU Radio everything else w
 """
 from __future__ import annotations
 
-import argparse
 import csv
 import sys
 from pathlib import Path
@@ -28,6 +27,7 @@ from ..phy.ofdm_bits import FrameChecker
 from ..phy.ofdm_rx import OfdmReceiver
 from ..recording import Recording
 from ..registry import DetectorSpec, detector
+from . import args as cli
 
 
 class _Detector:
@@ -156,27 +156,30 @@ def _write_csv(res: dict, path: Path) -> None:
                         info["noise_var"]] + [v for r in recs for v in (int(r["crc_ok"]), r.get("bit_errors", ""))])
 
 
+@cli.command("replay")
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m neuralmimo.cli.replay", description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = cli.parser("replay", __doc__)
     ap.add_argument("recording", help="the .sigmf-meta file (or .sigmf-data, or the base name)")
     ap.add_argument("--detector", nargs="+", default=["lmmse"],
                     help="one or more: a name of nm.detector_names(), a .onnx model, cpp:lmmse, cpp:cg[:N]")
-    ap.add_argument("--threshold", type=float, default=0.3, help="frame detection threshold (0..1)")
-    ap.add_argument("--max-frames", type=int, default=None, help="stop after this many frames")
-    ap.add_argument("--show-frames", type=int, default=20, help="per-frame rows to print (0: none)")
-    ap.add_argument("--threads", type=int, default=1, help="onnxruntime intra-op threads")
-    ap.add_argument("--csv", type=Path, default=None, help="write the per-frame table here")
+    ap.add_argument("--threshold", type=cli.finite_float, default=0.3, help="frame detection threshold (0..1)")
+    ap.add_argument("--max-frames", type=cli.positive_int, default=None, help="stop after this many frames")
+    ap.add_argument("--show-frames", type=cli.nonnegative_int, default=20, help="per-frame rows to print (0: none)")
+    ap.add_argument("--threads", type=cli.positive_int, default=1, help="onnxruntime intra-op threads")
+    ap.add_argument("--csv", type=cli.output_file, default=None,
+                    help="write the per-frame table here (the directory must exist)")
     args = ap.parse_args(argv)
+    if Path(args.recording).is_dir():
+        raise cli.CommandError(f"'{args.recording}' is a directory, not a recording (.sigmf-meta)")
     try:
         res = replay(args.recording, args.detector, threshold=args.threshold, max_frames=args.max_frames,
                      threads=args.threads, progress=sys.stderr.isatty())
-    except (ValueError, FileNotFoundError, ImportError) as exc:
-        print(f"replay: {exc}", file=sys.stderr)
-        return 2
+    except ImportError as exc:      # cpp: detectors without GNU Radio
+        raise cli.CommandError(str(exc)) from None
     _print_report(res, args.show_frames)
     if args.csv:
-        _write_csv(res, args.csv)
+        with cli.staged(args.csv.parent) as stage:
+            _write_csv(res, stage / args.csv.name)
         print(f"\nper-frame table written to {args.csv}")
     return 0
 

@@ -15,25 +15,25 @@ studies live in the neuralmimo.papers package, one module per paper.
 """
 from __future__ import annotations
 
-import argparse
 import sys
-from pathlib import Path
+
+from . import args as cli
 
 
+@cli.command("reproduce")
 def main(argv=None) -> int:
     from ..papers import STUDIES
 
-    ap = argparse.ArgumentParser(prog="python -m neuralmimo.cli.reproduce", description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = cli.parser("reproduce", __doc__)
     ap.add_argument("task", choices=sorted(STUDIES))
-    ap.add_argument("--out", default="docs/figures")
+    ap.add_argument("--out", type=cli.output_dir, default="docs/figures")
     ap.add_argument("--quiet", action="store_true")
     ap.add_argument("--retrain", action="store_true",
                     help="train again even when runs/reproduce/ holds a finished run (training tasks)")
     args = ap.parse_args(argv)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    table = STUDIES[args.task].run(out, not args.quiet, args.retrain)
+    # the study's files appear in --out only when it has finished (a failed run leaves none)
+    with cli.staged(args.out) as stage:
+        table = STUDIES[args.task].run(stage, not args.quiet, args.retrain)
     print(f"| {args.task} | measured | paper |")
     print("|---|---|---|")
     for name, measured, paper in table:

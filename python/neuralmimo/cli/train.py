@@ -22,19 +22,21 @@ import argparse
 import os
 import sys
 
+from . import args as cli
 
+
+@cli.command("train", distributed=True)
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m neuralmimo.cli.train", description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = cli.parser("train", __doc__)
     ap.add_argument("config", help="TOML training config")
-    ap.add_argument("--out", help="output directory (overrides train.out)")
+    ap.add_argument("--out", type=cli.output_dir, help="output directory (overrides train.out)")
     ap.add_argument("--device", help="cpu, cuda, cuda:N or auto (overrides train.device)")
     ap.add_argument("--resume", action="store_true", help="continue from <out>/last.pt")
     ap.add_argument("--overwrite", action="store_true", help="start afresh in an <out> that holds a run")
     ap.add_argument("--quiet", action="store_true", help="no progress bars or per-epoch lines")
     ap.add_argument("--set", dest="overrides", action="append", default=[], metavar="SECTION.KEY=VALUE",
                     help="override a config value (TOML syntax; repeatable)")
-    ap.add_argument("--stop-after", type=int, metavar="EPOCHS",
+    ap.add_argument("--stop-after", type=cli.positive_int, metavar="EPOCHS",
                     help="stop after this many epochs (time-limited jobs; continue with --resume)")
     args = ap.parse_args(argv)
     main_rank = int(os.environ.get("RANK", "0")) == 0
@@ -43,17 +45,17 @@ def main(argv=None) -> int:
 
     overrides = list(args.overrides)
     if args.out:
-        overrides.append(f"train.out={_toml_string(args.out)}")
+        overrides.append(f"train.out={_toml_string(str(args.out))}")
     if args.device:
         overrides.append(f"train.device={_toml_string(args.device)}")
+    cfg = load_config(args.config, overrides)
+    # train.out may come from the config file: checked like --out before any training
     try:
-        cfg = load_config(args.config, overrides)
-        result = Trainer(cfg, quiet=args.quiet).fit(resume=args.resume, overwrite=args.overwrite,
-                                                    stop_after_epochs=args.stop_after)
-    except ValueError as exc:
-        if main_rank:
-            print(f"error: {exc}", file=sys.stderr)
-        return 2
+        cli.output_dir(cfg.train.out)
+    except argparse.ArgumentTypeError as exc:
+        raise cli.CommandError(f"train.out {exc}") from None
+    result = Trainer(cfg, quiet=args.quiet).fit(resume=args.resume, overwrite=args.overwrite,
+                                                stop_after_epochs=args.stop_after)
     if main_rank:
         ckpt = result.final if result.finished else result.last
         state = "finished" if result.finished else "stopped early (continue with --resume)"

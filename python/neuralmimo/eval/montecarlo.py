@@ -10,6 +10,8 @@ same numbers.
 """
 from __future__ import annotations
 
+import math
+import numbers
 from dataclasses import dataclass
 
 import torch
@@ -32,6 +34,19 @@ class EvalConfig:
     seed: int = 1
     device: str = "cpu"
     csi_error_var: float | None = None
+
+    def __post_init__(self):
+        # A batch of 0 never reaches max_vectors (run_eval would loop without end); a negative
+        # error variance would make the CSI noise complex.
+        for key in ("nt", "nr", "target_errors", "max_vectors", "batch"):
+            v = getattr(self, key)
+            if not (isinstance(v, numbers.Real) and math.isfinite(v) and v == int(v) and v >= 1):
+                raise ValueError(f"eval: {key} must be a whole number >= 1, got {v!r}")
+        if len(self.snr_db) == 0 or not all(math.isfinite(float(s)) for s in self.snr_db):
+            raise ValueError(f"eval: snr_db must be a non-empty list of finite values, got {self.snr_db!r}")
+        v = self.csi_error_var
+        if v is not None and not (math.isfinite(v) and v >= 0):
+            raise ValueError(f"eval: csi_error_var must be finite and >= 0, got {v!r}")
 
 
 def _noise_var(snr_db, cfg: EvalConfig, h):
