@@ -81,7 +81,9 @@ CASES = [
     ("eval", EVAL[:-1], "the following arguments are required: --out (see --help)"),
     # export
     ("export", FAMILY + ["--nt", "0", "--out", "{out}/m.onnx"], "--nt must be >= 1, got 0"),
-    ("export", FAMILY + ["--opset", "0", "--out", "{out}/m.onnx"], "--opset must be in [18,"),
+    ("export", FAMILY + ["--opset", "0", "--out", "{out}/m.onnx"], "--opset must be in [1,"),
+    # fails mid-run, after the export: the down-conversion to opset 1 fails and nothing is left
+    ("export", FAMILY + ["--opset", "1", "--out", "{out}/m.onnx"], "could not be converted to opset 1"),
     ("export", FAMILY + ["--out", "{out}/none/m.onnx"], "does not exist"),
     ("export", FAMILY + ["--out", "{d}/adir"], "is a directory, not a file name"),
     ("export", FAMILY + ["--out", "{out}/m.txt"], "must end in .onnx"),
@@ -207,6 +209,20 @@ def test_entry_point_exit_status_2_without_traceback(command, argv, fragment, in
     assert res.stderr.splitlines() == [res.stderr.strip()] and fragment in res.stderr, res.stderr
     assert "Traceback" not in res.stderr
     assert list(out.iterdir()) == []
+
+
+def test_unwritable_output_directory(tmp_path, monkeypatch, capsys):
+    """A directory without write permission (simulated: the tests may run as root, for whom
+    every directory is writable) is refused before any work."""
+    from neuralmimo.cli import eval as eval_cli, replay as replay_cli
+
+    real = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode, **kw: False if Path(p) == tmp_path else real(p, mode, **kw))
+    assert eval_cli.main(EVAL + ["--out", str(tmp_path / "x")]) == 2
+    assert capsys.readouterr().err.strip().endswith(f"directory '{tmp_path}' is not writable")
+    assert replay_cli.main([str(FIXTURE), "--csv", str(tmp_path / "x.csv")]) == 2
+    assert capsys.readouterr().err.strip().endswith(f"directory '{tmp_path}' is not writable")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_record_refuses_zero_frames_before_any_work(tmp_path):

@@ -156,8 +156,7 @@ def test_paper_studies_registry_and_training_configs(tmp_path):
              "lcgnet-ber", "lcgnet-quant"}
     assert set(STUDIES) == names
     assert {n for n, s in STUDIES.items() if s.trains} == {"lcgnet-nmse-layers", "lcgnet-ber", "lcgnet-quant"}
-    with pytest.raises(SystemExit):
-        reproduce.main(["no-such-study"])
+    assert reproduce.main(["no-such-study"]) == 2
     cfg = training_config(CONFIG, layer_study_overrides("S", 10.0, 7), tmp_path / "layers")
     assert cfg.model["variant"] == "S" and cfg.model["layers"] == 7 and cfg.train.out == str(tmp_path / "layers")
     cfg = training_config(CONFIG, quant_overrides(3, tmp_path / "base.pt"), tmp_path / "quant")

@@ -151,7 +151,7 @@ def test_missing_and_broken_files(tmp_path):
 
 def test_cli_errors_exit_2(tmp_path, capsys):
     assert train_cli.main([str(tmp_path / "none.toml"), "--quiet"]) == 2
-    assert "error: config: file" in capsys.readouterr().err
+    assert "train: config: file" in capsys.readouterr().err
     assert train_cli.main([str(TOY), "--quiet", "--set", "train.loss=l1"]) == 2
     assert "train.loss: 'l1'" in capsys.readouterr().err
     assert train_cli.main([str(TOY), "--quiet", "--set", "nokey"]) == 2
@@ -337,6 +337,4 @@ def test_export_from_checkpoint(trained, tmp_path, capsys):
     # the family form still works
     lm = tmp_path / "lmmse.onnx"
     assert export_cli.main(["lmmse", "--nt", "2", "--nr", "2", "--constellation", "qpsk", "--out", str(lm)]) == 0
-    with pytest.raises(SystemExit) as exc:
-        export_cli.main(["lmmse", "--nt", "2", "--out", str(lm)])
-    assert exc.value.code == 2
+    assert export_cli.main(["lmmse", "--nt", "2", "--out", str(lm)]) == 2
