@@ -72,6 +72,7 @@ CASES = [
     ("eval", EVAL + ["--out", "{out}/"], "names a directory"),
     ("eval", ["--detectors", "nosuch"] + EVAL[2:] + ["--out", "{out}/x"], "'nosuch' is not a detector"),
     ("eval", ["--detectors", "kbest:k=0"] + EVAL[2:] + ["--out", "{out}/x"], "k: expected an integer >= 1"),
+    ("eval", ["--detectors", "cg:iterations=x"] + EVAL[2:] + ["--out", "{out}/x"], "--detectors 'cg:iterations=x': "),
     ("eval", ["--detectors", "lmmse:foo=1"] + EVAL[2:] + ["--out", "{out}/x"], "unexpected keyword argument 'foo'"),
     ("eval", ["--detectors", "{d}/text.onnx"] + EVAL[2:] + ["--out", "{out}/x"], "onnxruntime cannot load"),
     ("eval", ["--detectors", "{d}/missing.onnx"] + EVAL[2:] + ["--out", "{out}/x"], "missing.onnx"),
@@ -194,7 +195,8 @@ def test_bad_argument_is_one_line_and_exit_2(command, argv, fragment, inputs, tm
 
 
 @pytest.mark.parametrize("command,argv,fragment", SUBPROCESS_CASES,
-                         ids=[c for c, _, _ in SUBPROCESS_CASES])
+                         ids=["record_loopback-frames-0-recorded-without-end", "eval-batch-0-looped-forever",
+                              "export-text-file-as-checkpoint", "train-out-is-a-file", "replay-csv-is-a-directory"])
 def test_entry_point_exit_status_2_without_traceback(command, argv, fragment, inputs, tmp_path):
     out = tmp_path / "out"
     out.mkdir()

@@ -104,10 +104,11 @@ def main(argv=None) -> int:
     snrs = args.snr
     dets = {}
     for label, name, kw in parse_detectors(args.detectors):
-        if name.lower().endswith(".onnx"):
-            dets[label] = nm.detector(name, nt=args.nt, nr=args.nr, constellation=args.constellation, **kw)
-        else:
-            dets[label] = nm.detector(name, constellation=args.constellation, **kw)
+        shape = {"nt": args.nt, "nr": args.nr} if name.lower().endswith(".onnx") else {}
+        try:
+            dets[label] = nm.detector(name, constellation=args.constellation, **shape, **kw)
+        except ValueError as exc:      # name the detector: its options' errors do not
+            raise ValueError(f"--detectors '{label}': {exc}") from None
     channel = make_channel(args.channel, args.nr, args.nt)
     want = channel_variance_for(args.snr_convention, args.nr, args.nt)
     have = getattr(channel, "entry_variance", None)
