@@ -2,6 +2,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Helpers shared by the GNU Radio QA tests (not a test itself, not installed)."""
 
+import threading
+
 import numpy as np
 from gnuradio import blocks, gr
 
@@ -29,8 +31,24 @@ def random_system(rng, batch, nr, nt, const, noise_var):
     return y.astype(np.complex64), h.astype(np.complex64), idx
 
 
+#: Seconds a test flowgraph may run before it counts as hung (generous: the slowest run takes ~2 s).
+WATCHDOG_S = 120.0
+
+
+def run_flowgraph(tb, timeout=WATCHDOG_S):
+    """tb.run() with a watchdog: a flowgraph that does not finish within `timeout` seconds (a block
+    thread died and the scheduler waits for it forever) fails the test instead of hanging it."""
+    t = threading.Thread(target=tb.run, daemon=True)
+    t.start()
+    t.join(timeout)
+    if t.is_alive():
+        tb.stop()
+        raise AssertionError(f"the flowgraph did not finish within {timeout:.0f} s (a hang)")
+
+
 def run_detector_block(block, y, h, nv, out_dtype, out_vlen, buffer_items=None):
-    """vector sources -> block -> vector sink; returns the sink data as [B, out_vlen].
+    """vector sources -> block -> vector sink, under run_flowgraph's watchdog; returns the sink
+    data as [B, out_vlen].
 
     y: complex64[B, Nr], h: complex64[B, Nr, Nt], nv: float32[B]. buffer_items: a minimum buffer
     size (items) on every port, so that one work() call sees many items."""
@@ -48,5 +66,5 @@ def run_detector_block(block, y, h, nv, out_dtype, out_vlen, buffer_items=None):
     if buffer_items is not None:
         block.set_min_output_buffer(buffer_items)
     tb.connect(block, sink)
-    tb.run()
+    run_flowgraph(tb)
     return np.asarray(sink.data(), dtype=out_dtype).reshape(-1, out_vlen)

@@ -41,5 +41,8 @@ class ber_meter(gr.sync_block):  # noqa: N801
         return ref.shape[0]
 
     def stop(self):
-        self._log.info(f"{self.label}: {self.ber():.3e} ({self._errors} errors in {self._bits} bits)")
+        if not self._bits:  # a NaN BER would read as a result; say what happened instead
+            self._log.warn(f"{self.label}: no bits received (the detector produced no items)")
+        else:
+            self._log.info(f"{self.label}: {self.ber():.3e} ({self._errors} errors in {self._bits} bits)")
         return True

@@ -6,12 +6,20 @@ Inputs:  y complex[Nr], h complex[Nr·Nt] (row-major H[r, t] at r·Nt + t), nois
 Output:  one port, by `output`: "symbols" complex[Nt], "estimate" complex[Nt],
          "llr" float[Nt·K] (user-major), "bits" byte[Nt·K].
 
-Items are processed in whole batches of `batch` (the block's output multiple,
-so GNU Radio sizes the upstream buffers for it and each work() call runs one
-inference on many items; a trailing partial batch at the end of a finite
-stream is not processed). Invalid items (NaN/Inf in y or h, noise_var <= 0 or
-not finite) never raise in work(): their outputs are erased (0), a warning is
-logged once per block, and invalid_items() counts them.
+work() processes every item it is given, in inference calls of at most `batch` items (no output
+multiple: a finite stream's last items are never held back waiting for a full batch).
+
+work() never raises (an exception in a Python block's work() ends that block's thread, and the
+flowgraph then waits for it forever). An item is erased (every output 0; 0 is no constellation
+point, LLR 0 says "no information") and counted by invalid_items() when
+  - its input is invalid: NaN/Inf in y or h, noise_var < 0 or not finite (noise_var 0 is valid:
+    the detectors floor it);
+  - the detector marks it: _run's optional "erased" bool[n];
+  - the detector gives a non-finite output for it;
+  - the detector raises: the call is split in halves until the raising items are found alone,
+    so one bad item never costs its neighbours their outputs.
+Each reason is logged once per block, with the first item's index and, for an exception, its text.
+LLR outputs are clipped to ±LLR_LIMIT.
 """
 from __future__ import annotations
 
@@ -20,12 +28,21 @@ from gnuradio import gr
 
 from . import item
 
+try:
+    from ..phy.demap import LLR_LIMIT
+except ImportError:  # older phy.demap without the shared bound
+    LLR_LIMIT = 100.0
+
 OUTPUT_KINDS = ("symbols", "estimate", "llr", "bits")
+
+#: Erasure reasons, as counted by erasures() and named in the log.
+REASONS = ("invalid input", "detector erasure", "non-finite output", "detector exception")
 
 
 class DetectorBlock(gr.sync_block):
     """Subclasses set self.constellation and implement _run(y, h, nv) -> dict of numpy outputs
-    among "llr" float32[n, Nt, K], "estimate" complex64[n, Nt], "symbols" complex64[n, Nt]."""
+    among "llr" float32[n, Nt, K], "estimate" complex64[n, Nt], "symbols" complex64[n, Nt], and
+    optionally "erased" bool[n] (items the detector had no answer for)."""
 
     def __init__(self, name: str, nt: int, nr: int, constellation, output: str, batch: int,
                  available_outputs: tuple[str, ...]):
@@ -47,60 +64,107 @@ class DetectorBlock(gr.sync_block):
         gr.sync_block.__init__(self, name=name,
                                in_sig=[item(np.complex64, nr), item(np.complex64, nr * nt), np.float32],
                                out_sig=[out_sig])
-        self.set_output_multiple(batch)
         self._log = gr.logger(name)
-        self._warned = False
-        self._invalid = 0
+        self._erasures = dict.fromkeys(REASONS, 0)
         self._bit_weights = 1 << np.arange(k - 1, -1, -1)
 
     def invalid_items(self) -> int:
-        """Number of items erased because their input was invalid."""
-        return self._invalid
+        """Number of items erased (outputs 0), for any reason of erasures()."""
+        return sum(self._erasures.values())
+
+    def erasures(self) -> dict:
+        """Erased items by reason (REASONS)."""
+        return dict(self._erasures)
 
     def _run(self, y: np.ndarray, h: np.ndarray, nv: np.ndarray) -> dict:
         raise NotImplementedError
 
-    def _fill(self, out: np.ndarray, res: dict) -> None:
-        n = out.shape[0]
+    def _erase(self, reason: str, count: int, first_item: int, detail: str = "") -> None:
+        if count == 0:
+            return
+        if self._erasures[reason] == 0:
+            self._log.warn(f"{reason}{': ' + detail if detail else ''} at item {first_item}; outputs "
+                           "erased (logged once per reason, see invalid_items())")
+        self._erasures[reason] += count
+
+    def _source(self, res: dict, n: int) -> tuple[str, np.ndarray]:
+        """(key, array [n, -1]) of the detector output the block's output is made from."""
+        if self.output in ("llr", "bits", "estimate"):
+            key = "estimate" if self.output == "estimate" else "llr"
+        else:  # symbols: the detector's own decisions, else from the LLR signs, else nearest point
+            key = next(k for k in ("symbols", "llr", "estimate") if k in res)
+        return key, np.asarray(res[key]).reshape(n, -1)
+
+    def _fill(self, out: np.ndarray, key: str, src: np.ndarray) -> None:
         if self.output == "llr":
-            out[:] = res["llr"].reshape(n, -1)
+            np.clip(src, -LLR_LIMIT, LLR_LIMIT, out=out)
         elif self.output == "bits":
-            out[:] = (res["llr"].reshape(n, -1) > 0)
-        elif self.output == "estimate":
-            out[:] = res["estimate"]
-        elif "symbols" in res:
-            out[:] = res["symbols"]
-        elif "llr" in res:
-            idx = (res["llr"] > 0).astype(np.int64) @ self._bit_weights
+            out[:] = src > 0
+        elif self.output == "estimate" or key == "symbols":
+            out[:] = src
+        elif key == "llr":
+            idx = (src.reshape(out.shape[0], self.nt, -1) > 0).astype(np.int64) @ self._bit_weights
             out[:] = self.constellation.points[idx]
         else:
-            out[:] = self.constellation.points[self.constellation.nearest(res["estimate"])]
+            out[:] = self.constellation.points[self.constellation.nearest(src)]
+
+    def _detect(self, out, y, h, nv, idx: np.ndarray, first: int) -> None:
+        """Runs the detector on items idx (at most `batch`), writing out[idx]; on an exception it
+        splits idx in halves, so only the items that raise alone are erased."""
+        # Contiguous items (the usual case) as slices: views, no copies of the stream buffers.
+        sel = slice(int(idx[0]), int(idx[-1]) + 1) if idx[-1] - idx[0] + 1 == idx.size else idx
+        try:
+            res = self._run(y[sel], h[sel], nv[sel])
+            key, src = self._source(res, idx.size)
+        except Exception as exc:  # noqa: BLE001 (work() must not raise; the text is logged)
+            if idx.size > 1:
+                half = idx.size // 2
+                self._detect(out, y, h, nv, idx[:half], first)
+                self._detect(out, y, h, nv, idx[half:], first)
+            else:
+                out[idx] = 0
+                self._erase("detector exception", 1, first + int(idx[0]), f"{type(exc).__name__}: {exc}")
+            return
+        bad = np.zeros(idx.size, bool)
+        erased = res.get("erased")
+        if erased is not None:
+            bad |= np.asarray(erased, bool).reshape(idx.size)
+            self._erase("detector erasure", int(bad.sum()), first + int(idx[np.argmax(bad)]) if bad.any() else 0)
+        nonfinite = ~np.isfinite(src).all(axis=1) & ~bad
+        self._erase("non-finite output", int(nonfinite.sum()),
+                    first + int(idx[np.argmax(nonfinite)]) if nonfinite.any() else 0)
+        bad |= nonfinite
+        part = np.empty((idx.size,) + out.shape[1:], out.dtype)
+        if bad.any():
+            src = src.copy()
+            src[bad] = 0
+        self._fill(part, key, src)
+        part[bad] = 0
+        out[sel] = part
 
     def work(self, input_items, output_items):
-        # vlen-1 ports (Nr = 1, Nt = 1, BPSK with Nt = 1) arrive 1-D: make every port 2-D.
-        y = input_items[0].reshape(len(input_items[0]), self.nr)
-        h = input_items[1].reshape(len(input_items[1]), self.nr * self.nt)
-        nv = input_items[2]
-        out = output_items[0].reshape(len(output_items[0]), -1)
-        n = out.shape[0]
-        ok = (np.isfinite(y.view(np.float32)).all(axis=1) & np.isfinite(h.view(np.float32)).all(axis=1)
-              & np.isfinite(nv) & (nv > 0))
-        if ok.all():
-            self._fill(out, self._run(y[:n], h[:n], nv[:n]))
-            return n
-        bad = np.flatnonzero(~ok)
-        self._invalid += bad.size
-        if not self._warned:
-            i = bad[0]
-            what = ("noise_var <= 0" if np.isfinite(nv[i]) and nv[i] <= 0 else
-                    "non-finite noise_var" if not np.isfinite(nv[i]) else "NaN/Inf in y or h")
-            self._log.warn(f"{what} at item {self.nitems_written(0) + i}; outputs erased "
-                           "(logged once, see invalid_items())")
-            self._warned = True
-        out[~ok] = 0
-        good = np.flatnonzero(ok)
-        if good.size:
-            res_out = np.empty((good.size,) + out.shape[1:], dtype=out.dtype)
-            self._fill(res_out, self._run(y[good], h[good], nv[good]))
-            out[good] = res_out
+        out = output_items[0]
+        n = len(out)
+        try:
+            # vlen-1 ports (Nr = 1, Nt = 1, BPSK with Nt = 1) arrive 1-D: make every port 2-D.
+            y = input_items[0].reshape(n, self.nr)
+            h = input_items[1].reshape(n, self.nr * self.nt)
+            nv = input_items[2]
+            out = out.reshape(n, -1)
+            first = self.nitems_written(0)
+            ok = (np.isfinite(y.view(np.float32)).all(axis=1) & np.isfinite(h.view(np.float32)).all(axis=1)
+                  & np.isfinite(nv) & (nv >= 0))
+            bad = np.flatnonzero(~ok)
+            if bad.size:
+                i = bad[0]
+                what = ("noise_var < 0" if np.isfinite(nv[i]) and nv[i] < 0 else
+                        "non-finite noise_var" if not np.isfinite(nv[i]) else "NaN/Inf in y or h")
+                self._erase("invalid input", bad.size, first + int(i), what)
+                out[bad] = 0
+            good = np.flatnonzero(ok)
+            for start in range(0, good.size, self.batch):
+                self._detect(out, y, h, nv, good[start:start + self.batch], first)
+        except Exception as exc:  # noqa: BLE001 (last resort: a bug here must not stop the flowgraph)
+            output_items[0][:] = 0
+            self._erase("detector exception", n, self.nitems_written(0), f"{type(exc).__name__}: {exc}")
         return n
