@@ -137,8 +137,12 @@ class Detector:
     DetectorOutput with symbols complex[B, Nt], llr float[B, Nt, K], estimate complex[B, Nt]
     (complex64/float32, or complex128/float64 for double inputs; numpy or torch as given).
     LLR = ln P(b=1|y)/P(b=0|y): positive means bit 1 (docs/conventions.md).
-    noise_var is σ² per complex receive dimension, >= 0 (0 is floored at NOISE_VAR_FLOOR).
+    noise_var is σ² per complex receive dimension, >= 0 (floored at NOISE_VAR_FLOOR and capped at
+    NOISE_VAR_CEIL after the scaling below, so σ² = 0 is valid).
     Inputs are checked (shapes, NaN/Inf, negative σ²) and ValueError names the argument.
+    A scale_invariant detector sees every item scaled by a power of two (power_of_two_scale).
+    Output contract (module docstring): finite, |LLR| <= LLR_LIMIT, erased items 0 and flagged in
+    out.erased bool[B], counted in erased_items, the first erasure logged once.
     `_detect` receives torch tensors y complex[B, Nr], h complex[B, Nr, Nt], noise_var real[B]
     of one precision on one device. constellation= is required.
     """
@@ -193,10 +197,12 @@ class Detector:
         if nt < 1 or nr < 1:
             raise ValueError(f"H: empty system, shape {tuple(h_t.shape)}")
         self._check_dims(nr, nt)
+        # σ² stays in float64 until it is scaled (power_of_two_scale): a σ² of 1e39 next to an H of
+        # 1e20 is an ordinary SNR, though neither 1e39 nor its float32 square fits in float32.
         if isinstance(noise_var, torch.Tensor):
-            nv = noise_var.to(device=device, dtype=rdtype)
+            nv = noise_var.to(device=device, dtype=torch.float64)
         else:
-            nv = torch.as_tensor(np.asarray(noise_var, dtype=np.float64), dtype=rdtype, device=device)
+            nv = torch.as_tensor(np.asarray(noise_var, dtype=np.float64), dtype=torch.float64, device=device)
         if nv.ndim == 0:
             nv = nv.expand(b)
         elif nv.ndim == 2 and nv.shape[1] == 1:
@@ -212,7 +218,7 @@ class Detector:
         if (nv < 0).any():
             raise ValueError(f"noise_var: must be >= 0, got minimum {float(nv.min()):g}")
         zero = zero_channel(h_t)
-        nv64 = nv.to(torch.float64)
+        nv64 = nv
         if self.scale_invariant:
             s = power_of_two_scale(h_t)
             y_t = y_t * s.to(rdtype)[:, None]
