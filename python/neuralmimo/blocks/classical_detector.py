@@ -26,8 +26,10 @@ class classical_detector(DetectorBlock):  # noqa: N801
                          batch, ("llr", "estimate", "symbols"))
 
     def _run(self, y, h, nv):
+        # The detector erases (rather than raises on) items without an answer: singular systems,
+        # H = 0, overflow (detectors/base.py); "erased" tells the block which ones.
         out = self.detector(y, h.reshape(-1, self.nr, self.nt), nv)
-        return {"llr": out.llr, "estimate": out.estimate, "symbols": out.symbols}
+        return {"llr": out.llr, "estimate": out.estimate, "symbols": out.symbols, "erased": out.erased}
 
 
 def _check_dimensions(det, name: str, nt: int, nr: int) -> None:

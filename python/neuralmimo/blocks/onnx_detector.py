@@ -34,6 +34,8 @@ class onnx_detector(DetectorBlock):  # noqa: N801 (GNU Radio block naming)
         return self.detector.provider
 
     def _run(self, y, h, nv):
+        """-> the model's outputs plus "erased" bool[n] (run_raw: H = 0 and non-finite items erased,
+        LLRs clipped to ±LLR_LIMIT)."""
         n, nt, nr = y.shape[0], self.nt, self.nr
         res = self.detector.run_raw(np.ascontiguousarray(y).view(np.float32).reshape(n, nr, 2),
                                     np.ascontiguousarray(h).view(np.float32).reshape(n, nr, nt, 2),

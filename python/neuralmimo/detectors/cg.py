@@ -19,6 +19,7 @@ import torch
 
 from ..phy.realvalued import real_system
 from .base import Detector
+from .conditioning import checked_inverse
 
 
 def conjugate_gradient(a: torch.Tensor, b: torch.Tensor, iterations: int) -> torch.Tensor:
@@ -80,7 +81,7 @@ class ConjugateGradient(Detector):
                                      self.iterations or 2 * nt)
             xhat = torch.complex(x_r[:, :nt], x_r[:, nt:])
         if self.llr_variance == "exact":
-            g_diag = torch.diagonal(torch.linalg.inv(a), dim1=-2, dim2=-1).real
+            g_diag = torch.diagonal(checked_inverse(a), dim1=-2, dim2=-1).real
         else:
             g_diag = 1.0 / torch.diagonal(a, dim1=-2, dim2=-1).real
         return self.linear_output(xhat, g_diag, nv)

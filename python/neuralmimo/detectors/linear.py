@@ -15,6 +15,7 @@ import torch
 
 from ..phy.demap import BIAS_FLOOR, NOISE_VAR_FLOOR, real_dims_llr, symbols_from_llr
 from .base import Detector, DetectorOutput, constellation_tensors
+from .conditioning import checked_inverse
 
 
 class _LinearDetector(Detector):
@@ -41,7 +42,8 @@ class ZeroForcing(_LinearDetector):
     """Zero forcing: x̂ = (HᴴH)⁻¹Hᴴy, unbiased, error variance ν_t = σ² [(HᴴH)⁻¹]_tt.
 
     constellation: name or Constellation (required); demapping: "maxlog" (default) or "app".
-    Needs Nr >= Nt and a full-column-rank H (ValueError otherwise). estimate = x̂.
+    Needs Nr >= Nt (ValueError otherwise); an item whose H is rank-deficient to working precision
+    is erased (conditioning.py). estimate = x̂.
     Call, shapes, dtypes and LLR sign as Detector.
     """
 
@@ -50,10 +52,7 @@ class ZeroForcing(_LinearDetector):
     biased = False
 
     def _filter(self, h, nv):
-        g, info = torch.linalg.inv_ex(h.mH @ h)
-        if (info != 0).any():
-            raise ValueError(f"H: HᴴH is singular for {int((info != 0).sum())} item(s); ZF needs full column rank")
-        return g
+        return checked_inverse(h.mH @ h)
 
 
 class Lmmse(_LinearDetector):
@@ -61,7 +60,8 @@ class Lmmse(_LinearDetector):
     LLRs of the unbiased z_t = x̂_t/μ_t, μ_t = 1 − σ²G_tt, with variance ν_t = σ²G_tt/μ_t.
 
     constellation: name or Constellation (required); demapping: "maxlog" (default, the C++
-    lmmse_detector's) or "app". Any Nr, Nt; σ² = 0 needs a full-column-rank H.
+    lmmse_detector's) or "app". Any Nr, Nt; with σ² (floored at NOISE_VAR_FLOOR) too small to
+    regularise a rank-deficient H in the working precision, the item is erased (conditioning.py).
     Call, shapes, dtypes and LLR sign as Detector.
     """
 
@@ -71,10 +71,7 @@ class Lmmse(_LinearDetector):
         nt = h.shape[-1]
         eye = torch.eye(nt, dtype=h.dtype, device=h.device)
         a = h.mH @ h + nv.to(h.dtype)[:, None, None] * eye
-        g, info = torch.linalg.inv_ex(a)
-        if (info != 0).any():
-            raise ValueError("H: HᴴH + σ²I is singular (noise_var = 0 with a rank-deficient H)")
-        return g
+        return checked_inverse(a)
 
 
 class WidelyLinearLmmse(Detector):
@@ -109,9 +106,7 @@ class WidelyLinearLmmse(Detector):
         hd = h_r * d
         eye = torch.eye(2 * nt, dtype=rdt, device=nv.device)
         a = hd.transpose(-1, -2) @ hd + (nv / 2)[:, None, None] * eye
-        g, info = torch.linalg.inv_ex(a)
-        if (info != 0).any():
-            raise ValueError("H: the widely-linear system is singular (noise_var = 0 with a rank-deficient H)")
+        g = checked_inverse(a)
         xhat = d * (g @ (hd.transpose(-1, -2) @ y_r.unsqueeze(-1))).squeeze(-1)        # [B, 2Nt]
         e = (nv / 2).unsqueeze(-1) * c * torch.diagonal(g, dim1=-2, dim2=-1)
         used = c > 0

@@ -17,7 +17,11 @@ import torch
 
 from ..manifest import metadata_props, read_manifest
 from ..phy.constellation import constellation as _lookup
-from .base import Detector, constellation_tensors, contract_output
+from .base import Detector, constellation_tensors, contract_output, finish_numpy
+
+#: Optional graph output (python/neuralmimo/export): bool[B], the items the graph itself erased
+#: (H = 0, a non-finite value in any output); their llr and estimate are already 0.
+ERASED_OUTPUT = "erased"
 
 _PROVIDER_ALIASES = {"cpu": "CPUExecutionProvider", "cuda": "CUDAExecutionProvider",
                      "tensorrt": "TensorrtExecutionProvider"}
@@ -51,6 +55,7 @@ class OnnxDetector(Detector):
     """
 
     name = "onnx"
+    scale_invariant = False    # a learned graph may depend on the scale of H (detectors/base.py)
 
     def __init__(self, path, threads: int = 1, provider: str = "cpu", constellation=None,
                  nt: int | None = None, nr: int | None = None):
@@ -85,6 +90,10 @@ class OnnxDetector(Detector):
                              f"{self.path.name} was exported for '{self.constellation.name}'")
         self._check_graph()
         self.outputs = list(self.manifest["outputs"])
+        # Graphs exported before the output contract have no "erased" output; run_raw then finds
+        # their erasures from the outputs alone.
+        self._fetch = self.outputs + ([ERASED_OUTPUT] if ERASED_OUTPUT in
+                                      {o.name for o in self.session.get_outputs()} else [])
 
     def _check_graph(self):
         k = self.constellation.bits_per_symbol
@@ -117,9 +126,14 @@ class OnnxDetector(Detector):
             raise ValueError(f"H: shape Nr={nr}, Nt={nt} but model {self.path.name} expects Nr={self.nr}, Nt={self.nt}")
 
     def run_raw(self, y_ri: np.ndarray, h_ri: np.ndarray, noise_var: np.ndarray) -> dict[str, np.ndarray]:
-        """Contract-level call, no checks: y float32[B,Nr,2], h float32[B,Nr,Nt,2], noise_var float32[B]."""
-        res = self.session.run(self.outputs, {"y": y_ri, "h": h_ri, "noise_var": noise_var})
-        return dict(zip(self.outputs, res))
+        """Contract-level call, no input checks: y float32[B,Nr,2], h float32[B,Nr,Nt,2], noise_var
+        float32[B] -> the manifest's outputs plus "erased" bool[B], finished as every detector call
+        (base.finish_outputs: H = 0 and non-finite items erased, LLRs clipped)."""
+        res = dict(zip(self._fetch, self.session.run(self._fetch, {"y": y_ri, "h": h_ri, "noise_var": noise_var})))
+        erased = (h_ri == 0).all(axis=tuple(range(1, h_ri.ndim)))
+        if ERASED_OUTPUT in res:
+            erased |= res.pop(ERASED_OUTPUT).astype(bool)
+        return finish_numpy(res, erased)
 
     def _detect(self, y, h, nv):
         dev = y.device

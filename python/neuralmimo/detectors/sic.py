@@ -15,6 +15,7 @@ import torch
 
 from ..phy.demap import gaussian_llr, linear_bias_variance, symbols_from_llr
 from .base import Detector, DetectorOutput, constellation_tensors
+from .conditioning import checked_inverse
 
 
 class _OrderedSic(Detector):
@@ -42,9 +43,9 @@ class _OrderedSic(Detector):
             hm = h * active.unsqueeze(1)
             # Removed columns get a unit diagonal so the matrix stays invertible; they decouple.
             a = hm.mH @ hm + reg_noise * eye + torch.diag_embed((~active).to(h.dtype))
-            g, info = torch.linalg.inv_ex(a)
-            if (info != 0).any():
-                raise ValueError(f"H: singular system in {self.name} (rank-deficient H with noise_var = 0)")
+            # An item singular to working precision (V-BLAST: rank-deficient H) gets NaN here and
+            # at every later stage, so the contract erases it; the others go on.
+            g = checked_inverse(a)
             xhat = (g @ (hm.mH @ y_res.unsqueeze(-1))).squeeze(-1)
             gd = torch.diagonal(g, dim1=-2, dim2=-1).real
             mu, nu = linear_bias_variance(gd, nv, self.mmse)                    # [B, Nt] each

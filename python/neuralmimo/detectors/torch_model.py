@@ -29,6 +29,7 @@ class TorchModelDetector(Detector):
     """
 
     name = "torch-model"
+    scale_invariant = False    # a learned model may depend on the scale of H (detectors/base.py)
 
     def __init__(self, module, constellation=None, decisions: str = "llr"):
         """decisions="llr": the exported graph's outputs (LLRs, estimate), hard symbols from the LLRs.

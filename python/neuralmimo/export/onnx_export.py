@@ -5,6 +5,12 @@
 Every export runs onnxruntime and torch on the same random inputs (random
 channels, constellation symbols and SNRs from −5 to 30 dB) and refuses the
 file when |ort − torch| > atol + rtol·|torch| anywhere (defaults below).
+
+Every family's outputs go through ContractOutputs inside the graph, so that a model is safe
+in any runtime, not only behind neuralmimo's loader: an item with H = 0 or with a NaN/Inf in
+any output has all its outputs set to 0 (the erasure of docs/conventions.md), the LLRs are
+clipped to ±LLR_LIMIT, and an extra graph output "erased" bool[B] says which items were erased
+(the manifest's "outputs" stay the detector outputs).
 """
 from __future__ import annotations
 
@@ -19,6 +25,7 @@ import numpy as np
 import torch
 
 from ..manifest import MANIFEST_VERSION, metadata_props, write_manifest
+from ..phy.demap import LLR_LIMIT
 
 DEFAULT_OPSET = 18
 #: Agreement required between onnxruntime and torch (float32 both; the LLRs
@@ -29,6 +36,33 @@ DEFAULT_RTOL = 1e-3
 
 class ExportValidationError(ValueError):
     """onnxruntime and torch disagree beyond the tolerance."""
+
+
+#: Graph output added by ContractOutputs.
+ERASED_OUTPUT = "erased"
+
+
+class ContractOutputs(torch.nn.Module):
+    """module's outputs made safe (module docstring): forward(y, h, noise_var) -> (*module's outputs
+    with erased items 0 and llr clipped to ±LLR_LIMIT, erased bool[B]). Exported as IsInf/IsNaN,
+    Equal, ReduceMin, Where and Clip nodes after the family's own graph."""
+
+    def __init__(self, module):
+        super().__init__()
+        self.module = module
+        self.nt, self.nr, self.constellation = module.nt, module.nr, module.constellation
+        self.outputs = tuple(module.outputs) + (ERASED_OUTPUT,)
+
+    def forward(self, y, h, noise_var):
+        outs = self.module(y, h, noise_var)
+        bad = (h == 0).flatten(1).all(1)
+        for o in outs:
+            bad = bad | ~torch.isfinite(o).flatten(1).all(1)
+        safe = []
+        for name, o in zip(self.module.outputs, outs):
+            o = torch.where(bad.reshape((-1,) + (1,) * (o.ndim - 1)), torch.zeros_like(o), o)
+            safe.append(o.clamp(-LLR_LIMIT, LLR_LIMIT) if name == "llr" else o)
+        return (*safe, bad)
 
 
 def config_hash(config: dict) -> str:
@@ -74,7 +108,7 @@ def compare_with_torch(module, path, seed: int = 1234, batch: int = 512,
 
     y, h, nv = random_inputs(module.nt, module.nr, module.constellation, batch, seed, domain)
     with torch.no_grad():
-        ref = module(y, h, nv)
+        ref = ContractOutputs(module)(y, h, nv)   # what the exported graph computes
     sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     got = sess.run(list(module.outputs), {"y": y.numpy(), "h": h.numpy(), "noise_var": nv.numpy()})
     report = {}
@@ -128,11 +162,12 @@ def export_detector(module, path, manifest_extra: dict | None = None, opset: int
     batch = torch.export.Dim("batch", min=1)
     # The exporter logs optional-package notices (torchvision ops) at warning level.
     logging.getLogger("torch.onnx").setLevel(logging.ERROR)
+    wrapped = ContractOutputs(module).eval()
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")
         torch.onnx.export(
-            module, (y, h, nv), str(path), dynamo=True, opset_version=opset,
-            input_names=["y", "h", "noise_var"], output_names=list(module.outputs),
+            wrapped, (y, h, nv), str(path), dynamo=True, opset_version=opset,
+            input_names=["y", "h", "noise_var"], output_names=list(wrapped.outputs),
             dynamic_shapes={"y": {0: batch}, "h": {0: batch}, "noise_var": {0: batch}},
             external_data=False, verbose=False)
     report = compare_with_torch(module, path, seed=seed + 1, atol=atol, rtol=rtol, domain=domain)

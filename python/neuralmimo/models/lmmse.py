@@ -5,12 +5,14 @@
 Same mathematics as detectors.linear.Lmmse, on the real-valued equivalent
 system: with unit-energy symbols (1/2 per real dimension) and σ²/2 noise per
 real dimension, x̂_r = (H_rᵀH_r + σ²I)⁻¹ H_rᵀ y_r equals the complex LMMSE, and
-G_r = (H_rᵀH_r + σ²I)⁻¹ has G_r[t, t] = Re G[t, t] for t < Nt.
+G_r = (H_rᵀH_r + σ²I)⁻¹ has G_r[t, t] = Re G[t, t] for t < Nt. Items singular to working
+precision are erased as there (detectors/conditioning.py).
 """
 from __future__ import annotations
 
 import torch
 
+from ..detectors.conditioning import erase_singular, singular_items
 from ..phy.demap import check_demapping, linear_llr
 from ..phy.realvalued import real_system
 from .base import ExportableDetector
@@ -38,7 +40,10 @@ class LmmseNet(ExportableDetector):
         y_r, h_r = real_system(y, h)                                   # [B,2Nr], [B,2Nr,2Nt]
         eye = torch.eye(2 * nt, dtype=h_r.dtype, device=h_r.device)
         a = h_r.transpose(-1, -2) @ h_r + noise_var[:, None, None] * eye
+        # As detectors.linear.Lmmse: an item singular to working precision (rank-deficient H with
+        # a σ² lost in rounding) has no answer; NaN here, erased by the exported ContractOutputs.
         g = spd_inverse(a)
+        g = erase_singular(g, singular_items(a, g))
         xhat = (g @ (h_r.transpose(-1, -2) @ y_r.unsqueeze(-1))).squeeze(-1)   # [B, 2Nt]
         g_diag = torch.diagonal(g, dim1=-2, dim2=-1)[:, :nt]
         x_re, x_im = xhat[:, :nt], xhat[:, nt:]

@@ -20,6 +20,18 @@ import torch
 #: (noise-free analysis) and gives large but finite LLRs.
 NOISE_VAR_FLOOR = 1e-10
 
+#: Largest noise variance passed to a detector (after the per-item scaling of Detector.__call__,
+#: i.e. relative to |H| ≈ 1): far beyond any SNR of interest (−300 dB), and small enough that
+#: σ²·Nt·|H|² and its reciprocals stay finite in float32.
+NOISE_VAR_CEIL = 1e30
+
+#: Every LLR any detector, model, block or ONNX graph outputs lies in [−LLR_LIMIT, LLR_LIMIT]
+#: (docs/conventions.md, "LLR sign and demapping"). e^−87 is the smallest normal float32, so no
+#: float32 posterior is more certain than |LLR| ≈ 87: clipping at 100 changes no hard decision and
+#: no probability a float32 decoder can represent, and keeps absurd magnitudes (1e10 from a
+#: nearly singular system) away from decoders.
+LLR_LIMIT = 100.0
+
 #: Smallest bias μ = 1 − σ² G_tt of an LMMSE estimate. μ → 0 only when a stream is
 #: buried in noise; the floor keeps z = x̂/μ and ν = σ² G_tt/μ finite.
 BIAS_FLOOR = 1e-12
