@@ -23,14 +23,11 @@ import numpy as np
 from gnuradio import blocks, gr, gr_unittest
 
 import neuralmimo as nm
+from neuralmimo.phy.demap import LLR_LIMIT
 from neuralmimo.qa_common import CG_SYSTEMS, random_system, run_detector_block, shipped_model, source_dir
 
 os.environ.setdefault("GR_CONF_LOG_LOG_LEVEL", "error")
 
-try:
-    from neuralmimo.phy.demap import LLR_LIMIT
-except ImportError:  # before the shared bound is in phy.demap: the contract's value
-    LLR_LIMIT = 100.0
 
 
 @dataclass(frozen=True)

@@ -28,10 +28,7 @@ from gnuradio import gr
 
 from . import item
 
-try:
-    from ..phy.demap import LLR_LIMIT
-except ImportError:  # older phy.demap without the shared bound
-    LLR_LIMIT = 100.0
+from ..phy.demap import LLR_LIMIT
 
 OUTPUT_KINDS = ("symbols", "estimate", "llr", "bits")
 
