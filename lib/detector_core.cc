@@ -228,12 +228,17 @@ void detector_core::refresh_channel(const std::complex<float>* H, float noise_va
         const double m = std::frexp(static_cast<double>(peak), &e);
         d_scale_exp = -(m >= 0.70710678118654752440 ? e : e - 1);
         // A smaller c where c^2 s2 would pass noise_var_max (a noise-dominated
-        // tiny H): still exact, and c y stays far inside the float range.
+        // tiny H): still exact, and c y stays far inside the float range. But
+        // not below 2^-60 max |H|, where the products of c H would underflow
+        // (a nonzero H read as zero): the cap then binds, at an SNR of about
+        // -660 dB, where every LLR is 0 anyway.
         if (noise_var > 0.0f) {
+            const int exact = d_scale_exp;
             int en = 0;
             std::frexp(noise_var, &en); // s2 < 2^en
             const int room = std::ilogb(detector_floors::noise_var_max) - en;
             d_scale_exp = std::min(d_scale_exp, static_cast<int>(std::floor(room / 2.0)));
+            d_scale_exp = std::max(d_scale_exp, exact - 60);
         }
     }
     // The scaled noise_var in double (c^2 s2 may leave the float range),
