@@ -14,7 +14,7 @@ APT_PKGS := gnuradio gnuradio-dev pybind11-dev python3-pybind11 cmake g++ make \
             libspdlog-dev libgmp-dev libboost-test-dev python3-venv python3-yaml
 GRCC     := $(PY) /usr/bin/grcc
 
-.PHONY: help setup deps venv build demo test test-cpp test-py bench grc models clean distclean
+.PHONY: help setup deps venv build demo test test-cpp test-py bench grc models fuzz clean distclean
 
 help:
 	@echo "make demo   set up everything and run the hardware-free demo"
@@ -22,6 +22,7 @@ help:
 	@echo "make bench  throughput benchmark (figures for docs/results.md)"
 	@echo "make grc    open the examples in GNU Radio Companion"
 	@echo "make models re-export the shipped ONNX models"
+	@echo "make fuzz   libFuzzer on the C++ kernels (FUZZ_SECONDS=60 per harness)"
 
 # --- system packages (Debian bookworm) -------------------------------------
 deps:
@@ -106,6 +107,17 @@ models: setup
 	  PYTHONPATH=$(CURDIR)/python $(PY) -m neuralmimo.cli.export runs/$$cfg/final.pt --out models/$$name.onnx \
 	  || exit 1; \
 	done
+
+# Coverage-guided fuzzing of the C++ kernels (fuzz/README.md): bounded time, not part of
+# `make test` (which replays fuzz/regressions/ through the same harnesses).
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	@if ! command -v clang++ >/dev/null || ! dpkg -s libclang-rt-14-dev >/dev/null 2>&1; then \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends clang libclang-rt-14-dev; \
+	fi
+	FUZZ_SECONDS=$(FUZZ_SECONDS) fuzz/run_fuzz.sh
 
 clean:
 	rm -rf $(BUILD)

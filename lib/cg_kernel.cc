@@ -80,7 +80,9 @@ cg_kernel::cg_kernel(int nt,
                      const std::vector<float>& alpha,
                      const std::vector<float>& beta,
                      const std::string& form)
-    : detector_core("cg_kernel", nt, nr, constellation, true),
+    // Classical CG solves the normal equations (scale-invariant); learned
+    // steps were trained for channels of one scale and see H as given.
+    : detector_core("cg_kernel", nt, nr, constellation, true, alpha.empty()),
       d_iters(checked_iterations(nt, iterations, alpha, beta, form)),
       d_learned(!alpha.empty()),
       d_complex_form(form == "complex"),

@@ -14,6 +14,7 @@
 #include "small_gemm.h"
 #include <algorithm>
 #include <cfloat>
+#include <cmath>
 
 namespace gr {
 namespace neuralmimo {
@@ -52,10 +53,26 @@ void cg_kernel::run_cg_group(const float* yf, int g, float* s)
         else
             std::fill(b + q * np, b + (q + 1) * np, 0.0f); // idle lanes: alpha = beta = 0
     }
+    // CG is linear in b: each item runs on b scaled by a power of two to
+    // max |b_k| in [1/2, 1) and its result is scaled back, exactly, so that
+    // r.r cannot overflow (|y| ~ 1e30, or a y scaled up with a tiny H) nor
+    // underflow. The exponent is clamped so that both factors are normal floats.
+    float down[k_lanes], up[k_lanes];
+    for (int q = 0; q < k_lanes; ++q) {
+        float peak = 0.0f;
+        for (int k = 0; k < n; ++k)
+            peak = std::max(peak, std::fabs(b[q * np + k]));
+        int e = 0;
+        if (peak > 0.0f && peak <= FLT_MAX) // NaN fails both: left unscaled
+            std::frexp(peak, &e);
+        e = std::min(std::max(e, -120), 120);
+        down[q] = std::ldexp(1.0f, -e);
+        up[q] = std::ldexp(1.0f, e);
+    }
     // Item-major b -> 8 items side by side per coordinate.
     for (int k = 0; k < n; ++k)
         for (int q = 0; q < k_lanes; ++q)
-            r[k_lanes * k + q] = b[q * np + k];
+            r[k_lanes * k + q] = b[q * np + k] * down[q];
     const v8 tiny = vset1(FLT_MIN), zero = vzero();
     v8 rr = zero;
     for (int k = 0; k < n; ++k) {
@@ -94,10 +111,11 @@ void cg_kernel::run_cg_group(const float* yf, int g, float* s)
         }
         rr = rr_new;
     }
-    // 8 items side by side -> item-major s (padding 0).
+    // 8 items side by side -> item-major s (padding 0), scaled back (an
+    // estimate past the float range becomes Inf: an overflow erasure).
     for (int q = 0; q < g; ++q) {
         for (int k = 0; k < n; ++k)
-            s[q * np + k] = x[k_lanes * k + q];
+            s[q * np + k] = x[k_lanes * k + q] * up[q];
         for (int k = n; k < np; ++k)
             s[q * np + k] = 0.0f;
     }

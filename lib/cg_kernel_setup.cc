@@ -103,7 +103,7 @@ cg_kernel::status cg_kernel::setup_channel(const std::complex<float>* H, float n
     }
     // G = H_r^T H_r, padded rows and columns zero.
     gemm_tn(np, np, d_m, d_hy.data(), np, d_hy.data(), np, d_g.data(), np);
-    return d_learned ? setup_learned(noise_var) : setup_classical(noise_var);
+    return d_learned ? setup_learned(noise_var) : setup_classical(H, noise_var);
 }
 
 /*
@@ -187,11 +187,15 @@ cg_kernel::status cg_kernel::setup_learned(float noise_var)
         v8 mu = vload(diag);
         const v8 floor_mu = vset1(static_cast<float>(detector_floors::bias));
         // |mu| <= floor (or NaN) -> floor; vmax(mu, -mu) is |mu|.
-        mu = vselect_gt(vmax(mu, vzero() - mu), floor_mu, mu, floor_mu);
+        const v8 abs_mu = vmax(mu, vzero() - mu);
+        mu = vselect_gt(abs_mu, floor_mu, mu, floor_mu);
         v8 nu = (si + vset1(0.5f * noise_var) * sn) / (mu * mu);
         nu = vmax(nu, vset1(static_cast<float>(detector_floors::noise_var)));
         const v8 inv_mu = vset1(1.0f) / mu;
-        const v8 w = vset1(0.5f) / nu;
+        // A coordinate with no gain (mu_k at the floor: a zero column of H, or
+        // H ~ 0) carries no information: weight 0, LLR 0. Its v_k is then ~0
+        // too, and v_k / mu_k^2 floored would claim certainty (|LLR| ~ 4e9).
+        const v8 w = vselect_gt(abs_mu, floor_mu, vset1(0.5f) / nu, vzero());
         vstore(d_inv_mu.data() + k0, inv_mu);
         vstore(d_w.data() + k0, w);
         vstore(diag, mu);
@@ -215,10 +219,11 @@ cg_kernel::status cg_kernel::setup_learned(float noise_var)
  * The LLR variance of the LMMSE filter (lmmse_kernel: Cholesky in double),
  * and A = G + s2 I for the per-item iterations.
  */
-cg_kernel::status cg_kernel::setup_classical(float noise_var)
+cg_kernel::status cg_kernel::setup_classical(const std::complex<float>* H, float noise_var)
 {
-    // The kernels share the status: nonfinite_channel, bad_noise_var or singular.
-    if (!d_lmmse.set_channel(d_h.data(), noise_var))
+    // The kernels share the status (singular). H is already scaled and
+    // noise_var floored, so the LMMSE kernel's own scaling is the identity.
+    if (!d_lmmse.set_channel(H, noise_var))
         return d_lmmse.channel_status();
     const int nt = d_nt, n = d_n, np = d_np;
     std::memcpy(d_a.data(), d_g.data(), d_g.size() * sizeof(float));

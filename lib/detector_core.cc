@@ -36,7 +36,7 @@ const char* describe(detector_status s, const char* overflow)
     case detector_status::nonfinite_channel:
         return "H has a NaN or Inf entry";
     case detector_status::bad_noise_var:
-        return "noise_var <= 0 or not finite";
+        return "noise_var < 0 or not finite";
     case detector_status::singular:
         return "H^H H + noise_var I is numerically singular (rank-deficient H with a "
                "tiny noise_var)";
@@ -44,6 +44,8 @@ const char* describe(detector_status s, const char* overflow)
         return "y has a NaN or Inf entry";
     case detector_status::overflow:
         return overflow;
+    case detector_status::zero_channel:
+        return "H is all zero (y carries no information)";
     }
     return "unknown";
 }
@@ -98,7 +100,8 @@ detector_core::detector_core(const std::string& who,
                              int nt,
                              int nr,
                              const std::string& constellation,
-                             bool require_nr_ge_nt)
+                             bool require_nr_ge_nt,
+                             bool scale_invariant)
     : d_nt(nt),
       d_nr(nr),
       d_const(checked_constellation(who, nt, nr, constellation, require_nr_ge_nt)),
@@ -107,7 +110,10 @@ detector_core::detector_core(const std::string& who,
       d_np(simd::round_up(2 * nt, simd::k_lanes)),
       d_inv_mu(d_np, 0.0f),
       d_w(d_np, 0.0f),
-      d_h(static_cast<size_t>(nr) * nt, { 0.0f, 0.0f })
+      d_h(static_cast<size_t>(nr) * nt, { 0.0f, 0.0f }),
+      d_scale_invariant(scale_invariant),
+      d_hs(d_h.size(), { 0.0f, 0.0f }),
+      d_ys(static_cast<size_t>(group_size) * 2 * nr, 0.0f)
 {
 }
 
@@ -135,7 +141,7 @@ bool detector_core::detect(const std::complex<float>* y, const detector_outputs&
     if (d_chan_status != status::ok)
         return reject(out);
     const float* yf = reinterpret_cast<const float*>(y);
-    return emit(yf, estimate(yf, 1), out);
+    return emit(yf, estimate(scaled_y(yf, 1), 1), out);
 }
 
 item_failures
@@ -156,7 +162,7 @@ detector_core::detect_items(int n, const detector_inputs& in, const detector_out
                    same_channel(in.H + (iu + g) * hsize, in.noise_var[i + g]))
                 ++g;
         const float* yf = reinterpret_cast<const float*>(in.y + iu * d_nr);
-        const float* s = d_chan_status == status::ok ? estimate(yf, g) : nullptr;
+        const float* s = d_chan_status == status::ok ? estimate(scaled_y(yf, g), g) : nullptr;
         for (int q = 0; q < g; ++q, ++i) {
             const detector_outputs o = out.from_item(static_cast<size_t>(i), d_nt, d_k);
             const bool ok = s ? emit(yf + static_cast<size_t>(q) * 2 * d_nr, s + q * d_np, o)
@@ -194,15 +200,75 @@ void detector_core::refresh_channel(const std::complex<float>* H, float noise_va
     std::memcpy(&d_nv_bits, &noise_var, sizeof(d_nv_bits));
     d_have_cache = true;
     ++d_factorizations;
+    d_scale_exp = 0;
     // Reads H, not the copy just written: reading back fresh wide stores
     // with narrow loads stalls on store forwarding.
-    if (!(noise_var > 0.0f) || !std::isfinite(noise_var))
+    const float* hf = reinterpret_cast<const float*>(H);
+    const int nh = static_cast<int>(2 * d_h.size());
+    // noise_var = 0 (and -0) is valid: floored below. NaN fails the compare.
+    if (!(noise_var >= 0.0f) || !std::isfinite(noise_var)) {
         d_chan_status = status::bad_noise_var;
-    else if (!simd::all_finite(reinterpret_cast<const float*>(H),
-                               static_cast<int>(2 * d_h.size())))
+        return;
+    }
+    if (!simd::all_finite(hf, nh)) {
         d_chan_status = status::nonfinite_channel;
-    else
-        d_chan_status = setup_channel(H, noise_var);
+        return;
+    }
+    float peak = 0.0f;
+    for (int i = 0; i < nh; ++i)
+        peak = std::max(peak, std::fabs(hf[i]));
+    if (peak == 0.0f) { // every detector would answer from the prior alone
+        d_chan_status = status::zero_channel;
+        return;
+    }
+    if (d_scale_invariant) {
+        // c = 2^-round(log2 peak): peak = m 2^e with m in [1/2, 1), and
+        // log2 peak rounds to e when m >= 2^-1/2, else to e - 1.
+        int e = 0;
+        const double m = std::frexp(static_cast<double>(peak), &e);
+        d_scale_exp = -(m >= 0.70710678118654752440 ? e : e - 1);
+        // A smaller c where c^2 s2 would pass noise_var_max (a noise-dominated
+        // tiny H): still exact, and c y stays far inside the float range. But
+        // not below 2^-60 max |H|, where the products of c H would underflow
+        // (a nonzero H read as zero): the cap then binds, at an SNR of about
+        // -660 dB, where every LLR is 0 anyway.
+        if (noise_var > 0.0f) {
+            const int exact = d_scale_exp;
+            int en = 0;
+            std::frexp(noise_var, &en); // s2 < 2^en
+            const int room = std::ilogb(detector_floors::noise_var_max) - en;
+            d_scale_exp = std::min(d_scale_exp, static_cast<int>(std::floor(room / 2.0)));
+            d_scale_exp = std::max(d_scale_exp, exact - 60);
+        }
+    }
+    // The scaled noise_var in double (c^2 s2 may leave the float range),
+    // then floored and capped (the cap only binds for learned steps).
+    const double nv = std::min(
+        std::max(std::ldexp(static_cast<double>(noise_var), 2 * d_scale_exp),
+                 detector_floors::noise_var),
+        detector_floors::noise_var_max);
+    if (d_scale_exp == 0) {
+        d_chan_status = setup_channel(H, static_cast<float>(nv));
+        return;
+    }
+    // Powers of two scale exactly (double holds every product).
+    float* hs = reinterpret_cast<float*>(d_hs.data());
+    for (int i = 0; i < nh; ++i)
+        hs[i] = static_cast<float>(std::ldexp(static_cast<double>(hf[i]), d_scale_exp));
+    d_chan_status = setup_channel(d_hs.data(), static_cast<float>(nv));
+}
+
+const float* detector_core::scaled_y(const float* y, int count)
+{
+    if (d_scale_exp == 0)
+        return y;
+    const double c = std::ldexp(1.0, d_scale_exp);
+    const int n = count * 2 * d_nr;
+    // A product past the float range becomes Inf: the estimate is then not
+    // finite and the item is erased as an overflow (its y is finite).
+    for (int i = 0; i < n; ++i)
+        d_ys[i] = static_cast<float>(static_cast<double>(y[i]) * c);
+    return d_ys.data();
 }
 
 } // namespace neuralmimo

@@ -18,7 +18,8 @@
  *
  * with w_k = 1 / (2 nu_k) for a variance nu_k per real dimension (1 / nu_t
  * for a variance per complex stream): the max-log value over the full
- * constellation, LLR = ln P(b=1)/P(b=0). Hard decisions are the nearest point
+ * constellation, LLR = ln P(b=1)/P(b=0), clipped to +-detector_floors::llr_limit
+ * (the hard decisions use the unclipped difference). Hard decisions are the nearest point
  * to z (the LLR signs).
  */
 
@@ -66,8 +67,9 @@ void demap_blocks(const gray_pam& pam, const demap_input& in, const detector_out
 {
     constexpr int P = 1 << B;
     constexpr int K = BPSK ? 1 : 2 * B;
-    const float lim_f = detector_floors::z_limit;
+    const float lim_f = detector_floors::z_limit, llr_f = detector_floors::llr_limit;
     const v8 lim = vset1(lim_f), neg_lim = vset1(-lim_f), big = vset1(FLT_MAX);
+    const v8 llr_lim = vset1(llr_f), neg_llr_lim = vset1(-llr_f);
     const float* amp = pam.amp();
     const float* amp2 = pam.amp2();
     const float* m2amp = pam.m2amp();
@@ -99,8 +101,8 @@ void demap_blocks(const gray_pam& pam, const demap_input& in, const detector_out
         if (llr) {
             const v8 wk = vload(w + k0);
             v8 lv[B];
-            for (int m = 0; m < B; ++m)
-                lv[m] = diff[m] * wk;
+            for (int m = 0; m < B; ++m) // clipped: the contract's +-llr_limit
+                lv[m] = vmin(vmax(diff[m] * wk, neg_llr_lim), llr_lim);
             if (!BPSK && B == 1 && tn == k_lanes / 2) {
                 vstore(llr + 2 * t0, lv[0]); // QPSK: already user-major
             } else if (!BPSK && B == 2 && tn == k_lanes / 2) {

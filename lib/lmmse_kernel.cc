@@ -17,7 +17,7 @@ const char* lmmse_kernel::describe(status s)
 }
 
 lmmse_kernel::lmmse_kernel(int nt, int nr, const std::string& constellation)
-    : detector_core("lmmse_kernel", nt, nr, constellation, false)
+    : detector_core("lmmse_kernel", nt, nr, constellation, false, true)
 {
     const size_t tt = static_cast<size_t>(nt) * nt;
     const size_t tr = static_cast<size_t>(nt) * nr;
@@ -39,10 +39,10 @@ lmmse_kernel::lmmse_kernel(int nt, int nr, const std::string& constellation)
  *   G = Li^H Li,  G_tt = sum_{i>=t} |Li_it|^2,  W = G H^H = Li^H (Li H^H).
  * Cost O(Nt^2 Nr + Nt^3), paid only when H or noise_var change.
  */
-lmmse_kernel::status lmmse_kernel::setup_channel(const std::complex<float>*, float noise_var)
+lmmse_kernel::status lmmse_kernel::setup_channel(const std::complex<float>* H, float noise_var)
 {
     const int nt = d_nt, nr = d_nr;
-    const float* hf = reinterpret_cast<const float*>(d_h.data()); // interleaved re/im
+    const float* hf = reinterpret_cast<const float*>(H); // interleaved re/im, scaled
     const double s2 = noise_var;
 
     double* lr = d_l_re.data();

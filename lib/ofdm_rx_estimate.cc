@@ -212,8 +212,17 @@ void ofdm_rx_kernel::impl::track()
             d_atb[i] = sum;
         }
         solve(d_ata.data(), d_atb.data(), nt, 1);
+        // The 1e-9 regularisation is absolute: with samples ~1e16 (or streams
+        // alike on every pilot) A^H A is singular in double, the solve gives
+        // NaN, and so would every estimate and the EVM. Such a fit has no
+        // answer: the symbol keeps the common phase only (g = 1), as with too
+        // few pilots.
+        bool solved = true;
         for (int t = 0; t < nt; ++t)
-            g[t] = std::exp(cd(0.0, std::arg(d_atb[t])));
+            solved = solved && std::isfinite(d_atb[t].real()) && std::isfinite(d_atb[t].imag());
+        if (solved)
+            for (int t = 0; t < nt; ++t)
+                g[t] = std::exp(cd(0.0, std::arg(d_atb[t])));
     }
 }
 

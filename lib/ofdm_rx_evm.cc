@@ -103,8 +103,11 @@ double ofdm_rx_kernel::impl::evm()
                 djj[k] -= ar[k] * ar[k] + ai[k] * ai[k];
         }
         double* dv = dinv + j * K;
+        // Every pivot of H^H H + s2 I is >= s2 in exact arithmetic; with a
+        // (nearly) rank-deficient H, rounding (FMA contraction included) can
+        // take it to 0 or below, and the EVM to Inf or NaN. Floored at s2.
         for (int k = 0; k < K; ++k) {
-            djj[k] = std::sqrt(djj[k]);
+            djj[k] = std::sqrt(djj[k] > d_nv ? djj[k] : d_nv);
             dv[k] = 1.0 / djj[k];
         }
         for (int i = j + 1; i < nt; ++i) {

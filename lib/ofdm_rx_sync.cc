@@ -26,6 +26,23 @@ namespace {
 constexpr double k_r_floor = 1e-30;  // floor of E1 E2 in M(d), as the numpy receiver
 
 /*
+ * M(d) of two windows whose energies e1, e2 are differences of cumulative sums
+ * up to `end` terms, of which cum is the largest. Each difference is off by up
+ * to about end * eps * cum, and so is P: a window far weaker than what came
+ * before it in the span (a weak stretch after a strong burst) is lost in that
+ * rounding, and its "metric" is noise, up to 1e100 (by Cauchy-Schwarz the
+ * true M is <= 1). Such windows, with energies below 2^20 times the rounding
+ * bound (M then exact to ~1e-6), have M = 0: nothing is detected there.
+ */
+inline double sc_metric(cd p, double e1, double e2, int end, double cum)
+{
+    const double tol = std::ldexp(end * std::numeric_limits<double>::epsilon() * cum, 20);
+    if (!(e1 > tol && e2 > tol))
+        return 0.0;
+    return abs2(p) / std::max(e1 * e2, k_r_floor);
+}
+
+/*
  * out[n] = exp(i phase n), n < count, from 2 sqrt(count) calls of sincos:
  * exp(i phase (16 q + j)) = exp(i phase 16 q) exp(i phase j), each factor
  * exact to rounding, so the product is within a few ulp of a direct call.
@@ -78,10 +95,10 @@ int64_t ofdm_rx_kernel::impl::detect()
         for (int64_t d = d_pos; d <= last; ++d) {
             const int i = static_cast<int>(d - d_anchor);
             const cd p = d_cum_p[i + L] - d_cum_p[i];
-            const double r =
-                (d_cum_e[i + L] - d_cum_e[i]) * (d_cum_e[i + 2 * L] - d_cum_e[i + L]);
-            const double m = abs2(p) / std::max(r, k_r_floor);
-            if (m > d_threshold && r > 0.0) {
+            const double e1 = d_cum_e[i + L] - d_cum_e[i];
+            const double e2 = d_cum_e[i + 2 * L] - d_cum_e[i + L];
+            const double m = sc_metric(p, e1, e2, i + 2 * L, d_cum_e[i + 2 * L]);
+            if (m > d_threshold && e1 * e2 > 0.0) {
                 d_pos = d;
                 return d;
             }
@@ -124,8 +141,8 @@ ofdm_rx_kernel::impl::outcome ofdm_rx_kernel::impl::demodulate(int64_t d0,
         double wmax = -std::numeric_limits<double>::infinity();
         for (int d = 0; d < n_win; ++d) {
             const cd p = d_p[d + L] - d_p[d];
-            const double r = (d_r[d + L] - d_r[d]) * (d_r[d + 2 * L] - d_r[d + L]);
-            d_score[d] = abs2(p) / std::max(r, k_r_floor);
+            d_score[d] = sc_metric(
+                p, d_r[d + L] - d_r[d], d_r[d + 2 * L] - d_r[d + L], d + 2 * L, d_r[d + 2 * L]);
             wmax = std::max(wmax, d_score[d]);
         }
         cd psum = 0.0;

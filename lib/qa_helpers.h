@@ -17,6 +17,7 @@
 #define INCLUDED_NEURALMIMO_QA_HELPERS_H
 
 #include <gnuradio/neuralmimo/constellation_table.h>
+#include <gnuradio/neuralmimo/detector_core.h>
 #include <boost/test/unit_test.hpp>
 #include <algorithm>
 #include <cmath>
@@ -262,6 +263,7 @@ inline std::vector<double> solve(std::vector<double> a, std::vector<double> b, i
  * Max-log LLRs of one stream by enumeration: the metric of point s is
  * (z_re - s_re)^2 / (2 nu_re) + (z_im - s_im)^2 / (2 nu_im), the imaginary
  * term dropped for BPSK; nu_re, nu_im are variances per real dimension.
+ * Clipped to +-llr_limit like every kernel's LLRs (the clip keeps the sign).
  */
 inline std::vector<double>
 brute_force_llr(const constellation_table& c, cd z, double nu_re, double nu_im)
@@ -282,7 +284,8 @@ brute_force_llr(const constellation_table& c, cd z, double nu_re, double nu_im)
             else
                 d0 = std::min(d0, d);
         }
-        llr[b] = d0 - d1;
+        const double lim = gr::neuralmimo::detector_floors::llr_limit;
+        llr[b] = std::min(std::max(d0 - d1, -lim), lim);
     }
     return llr;
 }

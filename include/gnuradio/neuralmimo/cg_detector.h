@@ -41,10 +41,13 @@ namespace neuralmimo {
  * cached: while H and noise_var stay bitwise equal from one item to the next,
  * only the per-item product and the demapping are computed.
  *
- * An item whose y or H has NaN/Inf, whose noise_var is <= 0 or not finite,
- * or whose classical LLR variance meets a numerically singular H^H H +
- * noise_var I, is erased (0 in every output element); the first such item is
- * logged as a warning, and invalid_items() counts them.
+ * LLRs are clipped to +-100. noise_var = 0 is valid (floored at 1e-10). An
+ * item whose y or H has NaN/Inf, whose noise_var is < 0 or not finite, whose H
+ * is all zero, whose classical LLR variance meets a numerically singular
+ * H^H H + noise_var I, or whose recursion overflows, is erased (0 in every
+ * output element); the first such item is logged as a warning, and
+ * invalid_items() counts them. A stream with no gain (a zero column of H) has
+ * LLR 0.
  */
 class NEURALMIMO_API cg_detector : virtual public gr::sync_block
 {

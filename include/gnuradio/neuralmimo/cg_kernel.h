@@ -128,7 +128,7 @@ private:
     // recursion) when the channel cannot be used.
     status setup_channel(const std::complex<float>* H, float noise_var) override;
     status setup_learned(float noise_var);
-    status setup_classical(float noise_var);
+    status setup_classical(const std::complex<float>* H, float noise_var);
     // Per-item detection (cg_kernel_detect.cc): s = W y_r for learned steps,
     // classical CG on up to group_size items side by side; s, interleaved, is
     // the CG / LcgNet estimate xhat.

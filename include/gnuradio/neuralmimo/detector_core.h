@@ -36,8 +36,21 @@ namespace neuralmimo {
 struct detector_floors {
     //! |mu| of a bias (z = xhat / mu) below this is replaced by it.
     static constexpr double bias = 1e-12;
-    //! Floor of a post-detection noise variance nu (NOISE_VAR_FLOOR in Python).
+    //! Floor of a post-detection noise variance nu and of the channel's noise_var
+    //! (NOISE_VAR_FLOOR in Python): noise_var = 0, a noise-free simulation or a
+    //! receiver's estimate of 0, is valid and detected as noise_var = 1e-10,
+    //! relative to a channel scaled to max |Re, Im H| ~ 1 (detector_core).
     static constexpr double noise_var = 1e-10;
+    //! Ceiling of the noise_var a kernel's set-up sees, small enough that the
+    //! float arithmetic of A = H^H H + s2 I cannot overflow: a scale-invariant
+    //! kernel scales a noise-dominated channel down rather than reach it
+    //! (exact); learned steps see noise_var capped (an SNR far below any
+    //! they were trained for).
+    static constexpr double noise_var_max = 1e30;
+    //! Every LLR a kernel writes is clipped to +-llr_limit (LLR_LIMIT in Python):
+    //! e^-87 is FLT_MIN, so no float32 posterior is more certain than |LLR| ~ 87,
+    //! and the clip changes no decision and no representable probability.
+    static constexpr float llr_limit = 100.0f;
     //! Saturation of z: far outside every constellation (|s| < 1.2), so the
     //! max-log LLRs stay finite for nu >= noise_var.
     static constexpr float z_limit = 1e18f;
@@ -48,10 +61,11 @@ enum class detector_status : int {
     ok = 0,
     no_channel,        //!< detect() before any set_channel()
     nonfinite_channel, //!< H has a NaN or Inf entry
-    bad_noise_var,     //!< noise_var <= 0, NaN or Inf
+    bad_noise_var,     //!< noise_var < 0, NaN or Inf (0 is valid: floored)
     singular,          //!< H^H H + s2 I numerically singular (rank-deficient H, tiny s2)
     nonfinite_y,       //!< y has a NaN or Inf entry
     overflow,          //!< finite inputs, but the kernel's arithmetic overflowed float
+    zero_channel,      //!< H == 0 exactly: y carries no information about x
 };
 
 /*!
@@ -63,7 +77,7 @@ NEURALMIMO_API void
 check_dimensions(const std::string& who, int nt, int nr, bool require_nr_ge_nt);
 
 /*!
- * \brief A short English description of \p s ("noise_var <= 0 or not finite", ...).
+ * \brief A short English description of \p s ("noise_var < 0 or not finite", ...).
  * \param overflow the kernel's text for status::overflow (what overflowed and why)
  */
 NEURALMIMO_API const char* describe(detector_status s, const char* overflow);
@@ -204,12 +218,22 @@ public:
      * When H and noise_var are bitwise those of the previous call, the cached
      * set-up (and its verdict) is reused; otherwise the kernel's
      * setup_channel() runs.
+     *
+     * A scale-invariant kernel (LMMSE, classical CG: their outputs for
+     * c y, c H, |c|^2 s2 are those for y, H, s2) runs on the channel scaled by
+     * the exact power of two c = 2^-round(log2 max |Re, Im H|) (smaller
+     * where c^2 noise_var would pass detector_floors::noise_var_max), and
+     * each y by the same c, so |H| ~ 1e20 or 1e-20 gives the results of
+     * |H| ~ 1 (bitwise, barring float under- and overflow). The scaled
+     * noise_var is then floored at detector_floors::noise_var (so 0 is
+     * valid). Learned CG steps are not scale-invariant and see H as given
+     * (with the same floor, and noise_var capped at noise_var_max).
      * \param H complex64[Nr * Nt], row-major H[r, t] at r*Nt + t
-     * \param noise_var s2 per complex receive dimension, > 0 and finite
-     * \return false (and last_status() says why) if H has NaN/Inf, noise_var
-     *         is not > 0 and finite, or the kernel's set-up fails (singular,
-     *         overflow); detect() then erases its outputs until a valid
-     *         channel is set.
+     * \param noise_var s2 per complex receive dimension, >= 0 and finite
+     * \return false (and last_status() says why) if H has NaN/Inf, H == 0,
+     *         noise_var is < 0 or not finite, or the kernel's set-up fails
+     *         (singular, overflow); detect() then erases its outputs until a
+     *         valid channel is set.
      */
     bool set_channel(const std::complex<float>* H, float noise_var)
     {
@@ -268,18 +292,23 @@ protected:
      * \param nt streams, >= 1
      * \param nr receive antennas, >= 1 (and >= nt when \p require_nr_ge_nt)
      * \param constellation one of constellation_table::names()
+     * \param scale_invariant the kernel's outputs for c y, c H, |c|^2 s2 are
+     *        those for y, H, s2 (set_channel() may then scale the channel)
      * \throws std::invalid_argument naming the parameter and the value(s)
      */
     detector_core(const std::string& who,
                   int nt,
                   int nr,
                   const std::string& constellation,
-                  bool require_nr_ge_nt);
+                  bool require_nr_ge_nt,
+                  bool scale_invariant);
 
     /*!
-     * \brief The kernel's per-channel set-up for a checked H (finite) and
-     *        noise_var (> 0, finite); d_h holds a copy of H. Sets d_inv_mu
-     *        and d_w for the demapper.
+     * \brief The kernel's per-channel set-up for a checked H (finite, not all
+     *        zero; scaled when the kernel is scale-invariant, so not d_h) and
+     *        noise_var (floored and capped: in [detector_floors::noise_var,
+     *        detector_floors::noise_var_max]). Sets d_inv_mu and d_w for the
+     *        demapper.
      * \return ok, or why the channel cannot be used (singular, overflow)
      */
     virtual status setup_channel(const std::complex<float>* H, float noise_var) = 0;
@@ -287,7 +316,8 @@ protected:
     /*!
      * \brief The kernel's per-item step with a valid channel: the biased
      *        estimate s of \p count (1 to group_size) consecutive items.
-     * \param y     float32[count * 2Nr], each item's y interleaved (re, im)
+     * \param y     float32[count * 2Nr], each item's y interleaved (re, im),
+     *              scaled like the channel
      * \return float32[count * np], row q the estimate of item q interleaved
      *         (Re xhat_t at 2t, Im at 2t + 1), zero in the padding; the
      *         kernel's scratch, valid until its next call
@@ -307,7 +337,7 @@ protected:
     std::vector<float> d_inv_mu; // 1 / mu_k
     std::vector<float> d_w;      // the LLR weight w_k (gray_pam_demap.h)
 
-    std::vector<std::complex<float>> d_h; // [Nr * Nt], the cached H
+    std::vector<std::complex<float>> d_h; // [Nr * Nt], the cached H (as given)
 
 private:
     //! True when H and noise_var are bitwise those of the cached channel.
@@ -333,11 +363,16 @@ private:
 
     /*!
      * \brief Cache H (complex64[Nr * Nt]) and noise_var as the current
-     *        channel, count one set-up, check them (bad_noise_var: not > 0
-     *        and finite; nonfinite_channel) and, if they pass, run the
+     *        channel, count one set-up, check them (bad_noise_var: < 0 or
+     *        not finite; nonfinite_channel; zero_channel), scale them (a
+     *        scale-invariant kernel), floor and cap noise_var and run the
      *        kernel's setup_channel(); channel_status() is the verdict.
      */
     void refresh_channel(const std::complex<float>* H, float noise_var);
+
+    //! \p count items' y (float32[count * 2Nr]) scaled like the channel: y
+    //! itself when the scale is 1, else a copy in d_ys.
+    const float* scaled_y(const float* y, int count);
 
     // The outputs of one item from its estimate s (float32[np]); false
     // (outputs erased, d_last says why) if s is not finite. Inline, defined
@@ -347,6 +382,10 @@ private:
     // Erases the outputs of an item while the channel is not valid; false.
     bool reject(const detector_outputs& out);
 
+    bool d_scale_invariant;
+    int d_scale_exp = 0;                   // the channel's scale c = 2^d_scale_exp
+    std::vector<std::complex<float>> d_hs; // [Nr * Nt], the scaled H
+    std::vector<float> d_ys;               // [group_size * 2Nr], scaled y
     bool d_have_cache = false;
     uint32_t d_nv_bits = 0; // the cached noise_var, bitwise
     status d_chan_status = status::no_channel;

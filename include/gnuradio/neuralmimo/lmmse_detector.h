@@ -41,8 +41,11 @@ namespace neuralmimo {
  * The factorisation is cached: while H and noise_var stay bitwise equal from
  * one item to the next, only xhat = W y and the demapping are computed.
  *
- * An item whose y or H has NaN/Inf, whose noise_var is <= 0 or not finite, or
- * whose A is numerically singular is erased (0 in every output element); the
+ * LLRs are clipped to +-100. noise_var = 0 is valid (floored at 1e-10, relative
+ * to H scaled by a power of two to max |Re, Im H| ~ 1, so |H| ~ 1e20 or 1e-20
+ * is detected as |H| ~ 1). An item whose y or H has NaN/Inf, whose noise_var
+ * is < 0 or not finite, whose H is all zero, or whose A is numerically
+ * singular or estimate overflows, is erased (0 in every output element); the
  * first such item is logged as a warning, and invalid_items() counts them.
  */
 class NEURALMIMO_API lmmse_detector : virtual public gr::sync_block

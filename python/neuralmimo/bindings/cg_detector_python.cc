@@ -10,7 +10,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(cg_detector.h)                                             */
-/* BINDTOOL_HEADER_FILE_HASH(eeb5033e17b788afdc8b9e5a61073a29)                     */
+/* BINDTOOL_HEADER_FILE_HASH(784bc465930e88b30db2a8213386ca4a)                     */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>

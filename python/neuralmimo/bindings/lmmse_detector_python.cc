@@ -10,7 +10,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(lmmse_detector.h)                                          */
-/* BINDTOOL_HEADER_FILE_HASH(5d1114c23cfd92674fbd8beaeeb6e2d2)                     */
+/* BINDTOOL_HEADER_FILE_HASH(4c810618f9cfb2d8a481349d27609aef)                     */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>

@@ -32,10 +32,11 @@ Gaussian variance of this linear map (as neuralmimo.models.lcgnet). Classical
 CG (no steps): `iterations` CG iterations, form "complex" or "real", LLR
 variance of the LMMSE filter (neuralmimo.detectors.cg, llr_variance="exact").
 
-The per-channel set-up is reused while H and noise_var repeat bitwise. Items
-with NaN/Inf in y or H, noise_var <= 0 or not finite, or (classical CG) a
-numerically singular H^H H + s2 I are erased (zeros), logged once, and counted
-by invalid_items().)doc";
+The per-channel set-up is reused while H and noise_var repeat bitwise. LLRs are
+clipped to +-100; noise_var = 0 is valid (floored at 1e-10). Items with NaN/Inf
+in y or H, noise_var < 0 or not finite, H all zero, (classical CG) a
+numerically singular H^H H + s2 I, or an overflow are erased (zeros), logged
+once, and counted by invalid_items(). A stream with no gain has LLR 0.)doc";
 
 
 static const char* __doc_gr_neuralmimo_cg_detector_cg_detector = R"doc()doc";

@@ -25,9 +25,11 @@ Output (by `output`):
   llr:      float[Nt*K], max-log LLR = ln P(b=1)/P(b=0), stream t bit k at t*K + k
   bits:     byte[Nt*K], hard bits 0/1
 
-The factorisation is reused while H and noise_var repeat bitwise. Items with
-NaN/Inf in y or H, noise_var <= 0 or not finite, or a numerically singular
-H^H H + s2 I are erased (zeros), logged once, and counted by invalid_items().)doc";
+The factorisation is reused while H and noise_var repeat bitwise. LLRs are
+clipped to +-100; noise_var = 0 is valid (floored at 1e-10 after H is scaled by
+a power of two to max |Re, Im H| ~ 1). Items with NaN/Inf in y or H, noise_var
+< 0 or not finite, H all zero, a numerically singular H^H H + s2 I or an
+overflow are erased (zeros), logged once, and counted by invalid_items().)doc";
 
 
 static const char* __doc_gr_neuralmimo_lmmse_detector_lmmse_detector = R"doc()doc";
