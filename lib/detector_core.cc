@@ -128,6 +128,18 @@ bool detector_core::emit(const float* y, const float* s, const detector_outputs&
         d_last = simd::all_finite(y, 2 * d_nr) ? status::overflow : status::nonfinite_y;
         return false;
     }
+    // z = s / mu past z_limit (|y| ~ 1e30 with a unit-size H: far outside
+    // every constellation) is arithmetic the demapper cannot trust, where the
+    // Python detectors' squared distances overflow: an overflow erasure too.
+    // A coordinate with weight 0 (no gain) gives LLR 0 whatever its z.
+    const float* inv_mu = d_inv_mu.data();
+    const float* w = d_w.data();
+    for (int k = 0; k < 2 * d_nt; ++k)
+        if (w[k] != 0.0f && !(std::fabs(s[k] * inv_mu[k]) <= detector_floors::z_limit)) {
+            erase(out);
+            d_last = status::overflow;
+            return false;
+        }
     if (out.estimate) // s is interleaved (re, im): the complex estimate as it is
         std::memcpy(reinterpret_cast<float*>(out.estimate), s, sizeof(float) * 2 * d_nt);
     if (out.symbols || out.llr || out.bits)

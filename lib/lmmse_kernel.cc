@@ -6,6 +6,7 @@
 
 #include <gnuradio/neuralmimo/lmmse_kernel.h>
 #include <algorithm>
+#include <cfloat>
 #include <cmath>
 
 namespace gr {
@@ -62,6 +63,18 @@ lmmse_kernel::status lmmse_kernel::setup_channel(const std::complex<float>* H, f
         }
     }
 
+    // ||A||_1 (max column sum; A is Hermitian, its upper part mirrors the
+    // lower one) for the conditioning test below.
+    double norm_a = 0.0;
+    for (int j = 0; j < nt; ++j) {
+        double col = 0.0;
+        for (int i = 0; i < nt; ++i) {
+            const int o = i >= j ? i * nt + j : j * nt + i;
+            col += std::hypot(lr[o], li[o]);
+        }
+        norm_a = std::max(norm_a, col);
+    }
+
     // In-place Cholesky, lower: L_jj = sqrt(A_jj - sum_k |L_jk|^2),
     // L_ij = (A_ij - sum_k L_ik conj(L_jk)) / L_jj.
     for (int j = 0; j < nt; ++j) {
@@ -110,6 +123,30 @@ lmmse_kernel::status lmmse_kernel::setup_channel(const std::complex<float>* H, f
             ii[i * nt + j] = -si * inv;
         }
     }
+
+    // Singular to working precision (LAPACK's xGESVX test, as the Python
+    // detectors' conditioning.py): 1 / (||A||_1 ||A^-1||_1) < FLT_EPSILON.
+    // In double, the Cholesky of a rank-deficient H^H H + 1e-10 I succeeds,
+    // and its float answer would be as confident as it is meaningless; the
+    // float32 epsilon makes the C++ and Python detectors erase the same items.
+    // A^-1 = Li^H Li: (A^-1)_ij = sum_{k >= max(i, j)} conj(Li_ki) Li_kj.
+    double norm_inv = 0.0;
+    for (int j = 0; j < nt; ++j) {
+        double col = 0.0;
+        for (int i = 0; i < nt; ++i) {
+            double gr = 0.0, gi = 0.0;
+            for (int k = std::max(i, j); k < nt; ++k) {
+                const double ar = ir[k * nt + i], ai = -ii[k * nt + i];
+                const double br = ir[k * nt + j], bi = ii[k * nt + j];
+                gr += ar * br - ai * bi;
+                gi += ar * bi + ai * br;
+            }
+            col += std::hypot(gr, gi);
+        }
+        norm_inv = std::max(norm_inv, col);
+    }
+    if (!(norm_a * norm_inv * FLT_EPSILON < 1.0))
+        return status::singular;
 
     // M = Li H^H: M_ir = sum_{k<=i} Li_ik conj(H_rk).
     for (int i = 0; i < nt; ++i) {

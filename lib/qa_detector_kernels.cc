@@ -314,27 +314,37 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(degenerate_channels_stay_finite, T, all_kernels)
     }
 }
 
-// (5) Two equal columns with noise_var 0 or lost in rounding next to them
-// (A = [[1, 1], [1, 1]] + s2 I, and 1 + 1e-20 == 1): noise_var is floored at
-// 1e-10, so A stays regular and the answer is the minimum-norm one,
-// xhat = (1/2, 1/2) for y = (1, 0): not erased.
-BOOST_AUTO_TEST_CASE_TEMPLATE(rank_deficient_channel_uses_the_floor, T, solving_kernels)
+// (5) Two equal columns (A = [[1, 1], [1, 1]] + s2 I): with noise_var 0 or
+// lost in rounding next to them (floored at 1e-10), A is singular to working
+// precision (1 / (||A||_1 ||A^-1||_1) < FLT_EPSILON) and the channel is
+// erased as singular, as the Python detectors erase it (conditioning.py);
+// with s2 = 1e-3 (reciprocal condition 5e-4) it is answered, and the
+// estimate is A^-1 H^H y = (1, 1) / (2 + s2) for y = (1, 0).
+BOOST_AUTO_TEST_CASE_TEMPLATE(rank_deficient_channel_is_singular, T, solving_kernels)
 {
     const int nt = 2, nr = 2;
     auto k = T::make(nt, nr, "qpsk");
     outputs o(nt, 2);
     const std::vector<cf> h = { { 1.0f, 0.0f }, { 1.0f, 0.0f }, { 0.0f, 0.0f }, { 0.0f, 0.0f } };
     const std::vector<cf> y = { { 1.0f, 0.0f }, { 0.0f, 0.0f } };
-    for (float s2 : { 0.0f, 1e-20f }) {
+    for (float s2 : { 0.0f, 1e-20f, 1e-9f }) {
         BOOST_TEST_CONTEXT(T::name << " s2=" << s2)
         {
-            BOOST_REQUIRE(k.set_channel(h.data(), s2));
-            BOOST_REQUIRE(run_detect(k, y, o));
-            for (int t = 0; t < nt; ++t)
-                BOOST_TEST(std::abs(o.est[t] - cf(0.5f, 0.0f)) <= 1e-4f);
-            for (float v : o.llr)
-                BOOST_TEST((std::isfinite(v) && std::abs(v) <= 100.0f));
+            BOOST_TEST(!k.set_channel(h.data(), s2));
+            BOOST_TEST((k.channel_status() == st::singular));
+            o.fill_garbage();
+            BOOST_TEST(!run_detect(k, y, o));
+            BOOST_TEST(o.all_zero());
         }
+    }
+    BOOST_TEST_CONTEXT(T::name << " s2=1e-3")
+    {
+        BOOST_REQUIRE(k.set_channel(h.data(), 1e-3f));
+        BOOST_REQUIRE(run_detect(k, y, o));
+        for (int t = 0; t < nt; ++t)
+            BOOST_TEST(std::abs(o.est[t] - cf(1.0f / 2.001f, 0.0f)) <= 1e-3f);
+        for (float v : o.llr)
+            BOOST_TEST((std::isfinite(v) && std::abs(v) <= 100.0f));
     }
 }
 
@@ -467,6 +477,10 @@ struct bad_case {
     item (*make)(const item& good, int nt, int nr);
     st want;
     bool learned_may_overflow;
+    //! The solving kernels (LMMSE, classical CG's variance) find A = H^H H +
+    //! noise_var I singular to working precision and erase the item, as the
+    //! Python detectors do (conditioning.py); learned steps invert nothing.
+    bool singular_if_solving = false;
 };
 
 const float nan_f = std::numeric_limits<float>::quiet_NaN();
@@ -555,7 +569,7 @@ const bad_case bad_cases[] = {
               v *= 1e30f;
           return b;
       },
-      st::ok, false },
+      st::overflow, false },
     { "y = 0, noise_var = 0",
       [](const item& g, int, int) {
           item b = g;
@@ -581,7 +595,7 @@ const bad_case bad_cases[] = {
           b.nv = 0.0f;
           return b;
       },
-      st::ok, false },
+      st::ok, false, true },
     { "zero column, noise_var = 0",
       [](const item& g, int nt, int nr) {
           item b = g;
@@ -590,7 +604,7 @@ const bad_case bad_cases[] = {
           b.nv = 0.0f;
           return b;
       },
-      st::ok, false },
+      st::ok, false, true },
 };
 
 // The four outputs of n items.
@@ -685,13 +699,14 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(bad_input_table, T, all_kernels)
                     const bool erased = f.count == 1;
                     BOOST_TEST(f.count <= 1u);
                     const bool may_overflow = c.learned_may_overflow && !T::solves;
+                    const st want = c.singular_if_solving && T::solves ? st::singular : c.want;
                     if (erased) {
                         BOOST_TEST(f.first == bad_at);
-                        BOOST_TEST((f.first_status == c.want ||
+                        BOOST_TEST((f.first_status == want ||
                                     (may_overflow && f.first_status == st::overflow)));
                         BOOST_TEST(got.of(bad_at, nt, kb).all_zero());
                     } else {
-                        BOOST_TEST((c.want == st::ok));
+                        BOOST_TEST((want == st::ok));
                         // Symbols are constellation points (0 marks an erasure).
                         for (int t = 0; t < nt; ++t)
                             BOOST_TEST(got.sym[bad_at * nt + t] != cf(0.0f, 0.0f));
