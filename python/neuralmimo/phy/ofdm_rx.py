@@ -263,9 +263,10 @@ class OfdmReceiver:
         reps = c.ltf_repeats * (c.nt if c.training == "comb" else 1)
         snr = max(float(np.mean(np.sum(np.abs(h_est) ** 2, axis=2)) / nv) - c.nt / reps, 1e-3)
         abs_fft0 = d0 + fft0
+        with np.errstate(over="ignore"):        # absurd samples overflow complex64: _usable drops them
+            y64, h64, he64 = y.astype(np.complex64), h.astype(np.complex64), h_est.astype(np.complex64)
         return RxFrame(start=abs_fft0 + self.backoff - c.cp_len, fft_start=abs_fft0, cfo=cfo,
-                       h_est=h_est.astype(np.complex64), noise_var=float(nv),
-                       y=y.astype(np.complex64), h=h.astype(np.complex64),
+                       h_est=he64, noise_var=float(nv), y=y64, h=h64,
                        snr_db=float(10 * np.log10(snr)), evm=self._evm(data[:, self._data_pos], h_est, g, nv),
                        metric=float(win.max()))
 
@@ -338,7 +339,9 @@ class OfdmReceiver:
 
 def _usable(f: RxFrame) -> bool:
     # σ̂² travels as float32 to the detectors: it must be finite there too.
-    return bool(np.isfinite(np.float32(f.noise_var)) and f.noise_var > 0 and np.isfinite(f.cfo)
+    with np.errstate(over="ignore"):
+        nv32 = np.float32(f.noise_var)
+    return bool(np.isfinite(nv32) and f.noise_var > 0 and np.isfinite(f.cfo)
                 and np.isfinite(f.y).all() and np.isfinite(f.h).all() and np.isfinite(f.h_est).all())
 
 
