@@ -294,3 +294,74 @@ def test_damaged_replay_reports_the_receiver_counts(tmp_path):
         out = io.StringIO()
         _print_report(replay(damaged_copy(tmp_path, CORRUPTIONS[name][0]), ["zf"], backend="numpy"), 0, out=out)
         assert line in out.getvalue(), out.getvalue()
+
+
+# --- metadata: every field range-checked before anything is sized from it -----------------
+def _set(path, value):
+    """edit: meta[path...] = value (path: keys and list indices)."""
+    def edit(meta):
+        node = meta
+        for k in path[:-1]:
+            node = node[k]
+        node[path[-1]] = value
+    return edit
+
+
+_G, _O = ("global",), ("global", "neuralmimo:ofdm")
+HUGE = 2 ** 62
+# (where, value, words the message must hold)
+BAD_FIELDS = [
+    (_G + ("core:num_channels",), HUGE, "core:num_channels"),
+    (_G + ("core:num_channels",), -1, "num_channels"),
+    (_G + ("core:num_channels",), 2.5, "num_channels"),
+    (_G + ("core:sample_rate",), float("nan"), "core:sample_rate"),
+    (_G + ("core:sample_rate",), float("inf"), "core:sample_rate"),
+    (_G + ("core:sample_rate",), -1.0, "sample_rate"),
+    (_G + ("core:sample_rate",), 0.0, "core:sample_rate"),
+    (_G + ("core:sample_rate",), float(HUGE), "core:sample_rate"),
+    (_G + ("neuralmimo:sample_count",), HUGE, "neuralmimo:sample_count"),
+    (_G + ("neuralmimo:sample_count",), -5, "neuralmimo:sample_count"),
+    (_G + ("neuralmimo:sample_count",), True, "neuralmimo:sample_count"),
+    (_G + ("core:offset",), HUGE, "core:offset"),
+    (("captures", 0, "core:sample_start"), HUGE, "captures[0].core:sample_start"),
+    (("captures", 0, "core:sample_start"), -1, "sample_start"),
+    (("captures", 0, "core:frequency"), float("nan"), "captures[0].core:frequency"),
+    (_G + ("neuralmimo:gains_db",), [float("nan"), 1.0], "neuralmimo:gains_db[0]"),
+    (_G + ("neuralmimo:gains_db",), [1.0, 1e300], "neuralmimo:gains_db[1]"),
+    (_G + ("neuralmimo:gains_db",), "loud", "neuralmimo:gains_db"),
+] + [(_O + (k,), v, f"neuralmimo:ofdm.{k}") for k, v in [
+    ("nt", HUGE), ("nt", 0), ("nr", HUGE), ("nr", -2), ("fft_len", HUGE), ("fft_len", 1 << 30), ("fft_len", -64),
+    ("fft_len", 64.0), ("cp_len", HUGE), ("cp_len", -1), ("n_used", HUGE), ("n_data_symbols", HUGE),
+    ("n_data_symbols", 0), ("ltf_repeats", HUGE), ("gap", HUGE), ("gap", -1), ("seed", -1), ("seed", 2 ** 64),
+    ("pilots", [HUGE]), ("pilots", "abc"), ("constellation", 5), ("constellation", "qam1024"),
+    ("training", ["time"]), ("nt", True)]]
+
+
+@pytest.mark.parametrize("where,value,words", BAD_FIELDS, ids=[f"{w[-1]}={v!r}"[:40] for w, v, _ in BAD_FIELDS])
+def test_absurd_metadata_is_refused_naming_the_field(tmp_path, where, value, words):
+    import tracemalloc
+
+    from neuralmimo.phy.ofdm import OfdmConfig
+
+    meta = damaged_copy(tmp_path, lambda x: None)
+    edit_meta(meta.with_suffix(""), _set(where, value))
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError) as err:
+            Recording.open(meta, config_from_dict=OfdmConfig.from_dict)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert words in str(err.value) and FIXTURE in str(err.value), str(err.value)
+    assert peak < 8 << 20, peak        # refused before anything was sized from the value
+
+
+def test_metadata_within_the_bounds_is_accepted(tmp_path):
+    """The bounds refuse nothing real: the shipped recording and a 2048-carrier 32x128 frame pass."""
+    from neuralmimo.phy.ofdm import OfdmConfig, ofdm_config
+
+    meta = damaged_copy(tmp_path, lambda x: None)
+    assert Recording.open(meta, config_from_dict=OfdmConfig.from_dict).sample_count == 8760
+    big = ofdm_config(nt=32, nr=128, fft_len=2048, cp_len=144, n_used=1200, pilots=(-500, 500), gap=10000)
+    base, _ = make(tmp_path, nr=128, n=10, cfg=big, gains=None, extra={"seed": 1})
+    assert Recording.open(base, config_from_dict=OfdmConfig.from_dict).config().nt == 32

@@ -265,7 +265,8 @@ class Recording:
         try:
             sigmf_validate.validate(meta)
         except jsonschema.exceptions.ValidationError as exc:
-            raise ValueError(f"{meta_path}: not valid SigMF metadata ({exc.message})") from exc
+            field = ".".join(str(k) for k in exc.absolute_path) or "top level"
+            raise ValueError(f"{meta_path}: not valid SigMF metadata, {field}: {exc.message}") from exc
         check_meta_ranges(meta, str(meta_path))
         g = meta["global"]
         if g.get("core:dataset") or g.get("core:metadata_only") or g.get("core:trailing_bytes") \
