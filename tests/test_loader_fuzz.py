@@ -195,7 +195,8 @@ def test_sigmf_data_through_the_replay(work, size, floats, keep_count):
     if res is None:
         assert size is not None and size != len(x) * 4, "an intact-length file was refused"
         return
-    hit = [i // 4 for i, _ in floats] + ([min(size, len(x) * 4) // 8] if size is not None else [])
+    # Sample index of each damaged float (2 channels x re/im), and where a cut file ends.
+    hit = [i // 4 for i, _ in floats] + ([min(size, len(x) * 4) // 16] if size is not None else [])
     first, last = (min(hit), max(hit)) if hit else (SAMPLES, -1)
     got = dict(zip((f["start"] for f in res["frames"]), res["checkers"]["zf"].decoded))
     for k, s in enumerate(LIVE_STARTS):
@@ -316,3 +317,55 @@ def test_checkpoint_structure(checkpoint, config_edits, top, top_value):
 
 
 # --- regression cases: inputs the fuzzers found problems with --------------------------------
+def test_regression_truncated_data_keeps_the_frames_before_the_cut(work):
+    """Found by test_sigmf_data_through_the_replay (a test bug then: the cut was placed in bytes/8,
+    not samples): a data file cut to 12,624 bytes (789 samples, inside the first frame) without a
+    declared sample count replays to no frame at all, cleanly."""
+    test_sigmf_data_through_the_replay.hypothesis.inner_test(work, size=12624, floats=[], keep_count=False)
+
+
+@pytest.mark.parametrize("outputs", [1, "llr", None, [], ["llr", "llr"], [1], {"llr": 1}])
+def test_regression_manifest_outputs_of_the_wrong_type(model_dir, outputs):
+    """outputs = 1 raised TypeError ('int' object is not iterable) from validate_manifest."""
+    shutil.copy(SHIPPED_MODEL, model_dir / "m.onnx")
+    (model_dir / "m.json").write_text(json.dumps(dict(MANIFEST_DOC, outputs=outputs)))
+    with pytest.raises(ValueError, match="manifest outputs must be"):
+        nm.detector(str(model_dir / "m.onnx"))
+
+
+@pytest.mark.parametrize("key,value", [("nt", 2 ** 62), ("nt", True), ("nr", -4), ("constellation", 16),
+                                       ("family", None), ("manifest_version", True), ("snr_convention", [])])
+def test_regression_manifest_values_of_the_wrong_type_or_range(model_dir, key, value):
+    shutil.copy(SHIPPED_MODEL, model_dir / "m.onnx")
+    (model_dir / "m.json").write_text(json.dumps(dict(MANIFEST_DOC, **{key: value})))
+    with pytest.raises(ValueError, match=key):
+        nm.detector(str(model_dir / "m.onnx"))
+
+
+def test_regression_damaged_graph_is_refused_at_load(model_dir):
+    """Byte 40% + 129 of the shipped model set to 129 (a constant's shape): onnxruntime still parses
+    the file and its interface is right, but the first inference failed with onnxruntime's own
+    exception (a Div node cannot broadcast). The load-time test inference refuses it."""
+    raw = mutate_bytes(SHIPPED_MODEL.read_bytes(), [("set", 0.4469044278078776, 129)])
+    (model_dir / "m.onnx").write_bytes(raw)
+    (model_dir / "m.json").unlink(missing_ok=True)
+    with pytest.raises(ValueError, match="fails on a test input"):
+        nm.detector(str(model_dir / "m.onnx"))
+
+
+@pytest.mark.parametrize("cfg_key,value", [("nt", None), ("family", []), ("nt", "four")])
+def test_regression_checkpoint_with_wrong_types(checkpoint, cfg_key, value):
+    """model_config entries of the wrong type raised TypeError (unhashable list, int(None)) and a
+    missing model_config AttributeError from model_from_checkpoint."""
+    from neuralmimo.train.checkpoint import save_checkpoint
+
+    path, _, state = checkpoint
+    save_checkpoint(path, dict(state, model_config=dict(state["model_config"], **{cfg_key: value})))
+    with pytest.raises(ValueError, match="checkpoint"):
+        nm.detector(str(path))
+    save_checkpoint(path, dict(state, model_config=None))
+    with pytest.raises(ValueError, match="model_config"):
+        nm.detector(str(path))
+    save_checkpoint(path, dict(state, state_dict=None))
+    with pytest.raises(ValueError, match="cannot rebuild"):
+        nm.detector(str(path))

@@ -55,7 +55,7 @@ def model_from_checkpoint(ckpt_or_path, device="cpu", deployed: bool = False):
         model.load_state_dict(ckpt["state_dict"])
         model.active_layers = int(ckpt["active_layers"])
         model.apply_settings(**ckpt.get("settings", {}))
-    except (KeyError, TypeError, AttributeError, RuntimeError, OverflowError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError, RuntimeError, OverflowError) as exc:
         raise ValueError(f"{where}: cannot rebuild the model from it ({type(exc).__name__}: {exc})") from None
     if deployed:
         model.export_mode(True)
