@@ -158,7 +158,7 @@ def drift(minutes: list[Minute], min_frames: int, bits_per_frame: int) -> list[d
         band = CHECKS_SIGMA * sd_frame / np.sqrt(m.frames)
         binom = CHECKS_SIGMA * np.sqrt(p * (1 - p) / m.bits)
         out.append({"minute": i + 1, "frames": m.frames, "ber": ber, "overall": p, "band": band,
-                    "binomial_band": binom, "ok": abs(ber - p) <= band})
+                    "binomial_band": binom, "ok": bool(abs(ber - p) <= band)})
     return out
 
 
