@@ -20,6 +20,8 @@ help:
 	@echo "make demo   set up everything and run the hardware-free demo"
 	@echo "make test   set up everything and run every test"
 	@echo "make bench  throughput benchmark (figures for docs/results.md)"
+	@echo "make soak   10-minute OFDM loopback soak run (SOAK_SECONDS=600)"
+	@echo "make fuzz-py  fuzz the file readers with FUZZ_EXAMPLES=2000 examples per property"
 	@echo "make grc    open the examples in GNU Radio Companion"
 	@echo "make models re-export the shipped ONNX models"
 
