@@ -14,12 +14,14 @@ APT_PKGS := gnuradio gnuradio-dev pybind11-dev python3-pybind11 cmake g++ make \
             libspdlog-dev libgmp-dev libboost-test-dev python3-venv python3-yaml
 GRCC     := $(PY) /usr/bin/grcc
 
-.PHONY: help setup deps venv build demo test test-cpp test-py bench grc models fuzz clean distclean
+.PHONY: help setup deps venv build demo test test-cpp test-py bench grc models fuzz fuzz-py soak clean distclean
 
 help:
 	@echo "make demo   set up everything and run the hardware-free demo"
 	@echo "make test   set up everything and run every test"
 	@echo "make bench  throughput benchmark (figures for docs/results.md)"
+	@echo "make soak   10-minute OFDM loopback soak run (SOAK_SECONDS=600)"
+	@echo "make fuzz-py  fuzz the file readers with FUZZ_EXAMPLES=2000 examples per property"
 	@echo "make grc    open the examples in GNU Radio Companion"
 	@echo "make models re-export the shipped ONNX models"
 	@echo "make fuzz   libFuzzer on the C++ kernels (FUZZ_SECONDS=60 per harness)"
@@ -89,6 +91,19 @@ bench: setup
 	$(PY) -m neuralmimo.cli.bench detectors
 	$(PY) -m neuralmimo.cli.bench cg
 	$(PY) -m neuralmimo.cli.bench ofdm
+
+# Fuzzing of the file readers (SigMF, manifests, models) with many more examples than make test
+# runs (FUZZ_EXAMPLES per property; tests/test_loader_fuzz.py).
+FUZZ_EXAMPLES ?= 2000
+fuzz-py: setup
+	NEURALMIMO_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) PYTHONPATH=$(CURDIR)/python $(PY) -m pytest -q -p no:cacheprovider \
+	  --hypothesis-show-statistics tests/test_loader_fuzz.py
+
+# Soak run (minutes, not in make test): the OFDM loopback flowgraph with the C++ and an ONNX
+# detector for SOAK_SECONDS; memory, BER drift, items in = items out (neuralmimo.bench.soak).
+SOAK_SECONDS ?= 600
+soak: setup
+	$(PY) -m neuralmimo.bench.soak --seconds $(SOAK_SECONDS)
 
 grc: setup
 	GRC_BLOCKS_PATH=$(CURDIR)/grc $(PY) /usr/bin/gnuradio-companion examples/*.grc

@@ -33,19 +33,33 @@ def metadata_props(manifest: dict) -> dict[str, str]:
     return {k: v if isinstance(v, str) else json.dumps(v, sort_keys=True) for k, v in manifest.items()}
 
 
+#: Largest Nt, Nr a manifest may declare: a corrupted one (nt = 2**62) must not size anything.
+MAX_ANTENNAS = 1024
+
+
 def validate_manifest(manifest: dict, where: str) -> dict:
+    """Check the keys and the types and ranges of the values a loader uses; ValueError naming
+    `where` and the key. The manifest is untrusted input (a file beside the model)."""
+    if not isinstance(manifest, dict):
+        raise ValueError(f"{where}: manifest is not a JSON object (got {type(manifest).__name__})")
     missing = [k for k in REQUIRED_KEYS if k not in manifest]
     if missing:
         raise ValueError(f"{where}: manifest lacks key(s) {', '.join(missing)}")
-    if manifest["manifest_version"] != MANIFEST_VERSION:
-        raise ValueError(f"{where}: manifest_version {manifest['manifest_version']} is not "
-                         f"the supported version {MANIFEST_VERSION}")
+    version = manifest["manifest_version"]
+    if isinstance(version, bool) or version != MANIFEST_VERSION:
+        raise ValueError(f"{where}: manifest_version {version!r} is not the supported version {MANIFEST_VERSION}")
     for key in ("nt", "nr"):
-        if not isinstance(manifest[key], int) or manifest[key] < 1:
-            raise ValueError(f"{where}: manifest {key} must be a positive integer, got {manifest[key]!r}")
+        value = manifest[key]
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ANTENNAS:
+            raise ValueError(f"{where}: manifest {key} must be an integer in [1, {MAX_ANTENNAS}], got {value!r}")
+    for key in ("family", "constellation", "snr_convention"):
+        if not isinstance(manifest[key], str):
+            raise ValueError(f"{where}: manifest {key} must be a string, got {manifest[key]!r}")
     outs = manifest["outputs"]
-    if not outs or any(o not in ("llr", "estimate") for o in outs):
-        raise ValueError(f"{where}: manifest outputs must be a non-empty subset of llr, estimate, got {outs!r}")
+    if not isinstance(outs, list) or not outs or any(not isinstance(o, str) or o not in ("llr", "estimate")
+                                                     for o in outs) or len(set(outs)) != len(outs):
+        raise ValueError(f"{where}: manifest outputs must be a non-empty list of distinct names from llr, "
+                         f"estimate, got {outs!r}")
     return manifest
 
 

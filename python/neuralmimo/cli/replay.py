@@ -35,6 +35,7 @@ class _Detector:
 
     def __init__(self, spec: str, config: OfdmConfig, threads: int = 1):
         self.spec, self.config = spec, config
+        self.erased_frames = 0      # frames this detector refused (ValueError): given all-zero LLRs
         c = config
         self._det = None
         kind = DetectorSpec.parse(spec, "--detectors").kind
@@ -63,7 +64,13 @@ class _Detector:
 
     def _one(self, f) -> np.ndarray:
         c = self.config
-        out = self._det(f.y, f.h, np.full(len(f.y), f.noise_var, np.float32))
+        try:
+            out = self._det(f.y, f.h, np.full(len(f.y), f.noise_var, np.float32))
+        except ValueError:
+            # One bad frame is a lost frame (all LLRs 0: an erasure, which fails its CRC), never
+            # the end of the replay; the receiver already drops frames with non-finite outputs.
+            self.erased_frames += 1
+            return np.zeros((len(f.y), c.nt * c.bits_per_symbol), np.float32)
         if out.llr is not None:
             return np.asarray(out.llr, np.float32).reshape(len(f.y), -1)
         idx = c.const.nearest(np.asarray(out.symbols))
@@ -71,16 +78,18 @@ class _Detector:
 
 
 def replay(path, detectors, threshold: float = 0.3, max_frames: int | None = None,
-           chunk: int = 1 << 16, threads: int = 1, progress: bool = False) -> dict:
+           chunk: int = 1 << 16, threads: int = 1, progress: bool = False, backend: str = "auto") -> dict:
     """Runs the receiver over a recording; returns {"recording", "config", "frames": [info dicts],
-    "checkers": {spec: FrameChecker}} (each checker's records hold CRC and bit errors per frame)."""
+    "checkers": {spec: FrameChecker}, "receiver": OfdmReceiver, "erased": {spec: frames}} (each
+    checker's records hold CRC and bit errors per frame; the receiver counts the frames it dropped
+    and the NaN/Inf samples it zeroed; backend: the receiver's, "auto", "numpy" or "cpp")."""
     rec = Recording.open(path)
     config = rec.config(OfdmConfig.from_dict)
     if not detectors:
         raise ValueError("replay: give at least one detector")
     dets = {spec: _Detector(spec, config, threads) for spec in detectors}
     checkers = {spec: FrameChecker(config) for spec in detectors}
-    rx = OfdmReceiver(config, threshold=threshold)
+    rx = OfdmReceiver(config, threshold=threshold, backend=backend)
     infos = []
     bar = None
     if progress:
@@ -104,7 +113,8 @@ def replay(path, detectors, threshold: float = 0.3, max_frames: int | None = Non
         bar.close()
     for k in checkers.values():
         k.finish()
-    return {"recording": rec, "config": config, "frames": infos, "checkers": checkers}
+    return {"recording": rec, "config": config, "frames": infos, "checkers": checkers, "receiver": rx,
+            "erased": {spec: det.erased_frames for spec, det in dets.items()}}
 
 
 def _print_report(res: dict, show_frames: int, out=sys.stdout) -> None:
@@ -137,6 +147,14 @@ def _print_report(res: dict, show_frames: int, out=sys.stdout) -> None:
         k = checkers[s]
         print(f"{s[-28:]:>28} {k.frames:>7} {k.crc_failures:>8} {k.fer():>9.3e} {k.bit_errors:>11} "
               f"{k.ber():>10.3e} {k.missed:>6}", file=out)
+    rx = res.get("receiver")
+    if rx is not None and (rx.frames_dropped or rx.samples_invalid):
+        print(f"receiver: {rx.frames_dropped} frames dropped (non-finite estimates), "
+              f"{rx.samples_invalid} NaN/Inf samples replaced by 0", file=out)
+    erased = {s: n for s, n in res.get("erased", {}).items() if n}
+    if erased:
+        print("frames erased by a detector that refused them: "
+              + ", ".join(f"{s} {n}" for s, n in erased.items()), file=out)
     if infos:
         snr = np.array([i["snr_db"] for i in infos])
         evm = 20 * np.log10(np.sqrt(np.mean(np.array([i["evm"] for i in infos]) ** 2)))

@@ -94,6 +94,25 @@ class OnnxDetector(Detector):
         # their erasures from the outputs alone.
         self._fetch = self.outputs + ([ERASED_OUTPUT] if ERASED_OUTPUT in
                                       {o.name for o in self.session.get_outputs()} else [])
+        self._check_runs()
+
+    def _check_runs(self):
+        """One inference on a fixed small system at load time: a graph whose interface is right but
+        whose body is damaged (a corrupted file onnxruntime still parses) must be refused here, with
+        a ValueError naming the file, not fail at the first call inside a flowgraph."""
+        rng = np.random.default_rng(0)
+        y = rng.standard_normal((2, self.nr, 2)).astype(np.float32)
+        h = rng.standard_normal((2, self.nr, self.nt, 2)).astype(np.float32)
+        try:
+            res = self.run_raw(y, h, np.full(2, 0.1, np.float32))
+        except Exception as exc:  # onnxruntime raises its own exception types
+            raise ValueError(f"model: {self.path} loads but fails on a test input: {exc}") from None
+        k = self.constellation.bits_per_symbol
+        want = {"llr": (2, self.nt, k), "estimate": (2, self.nt, 2), "erased": (2,)}
+        for name, value in res.items():
+            if value.shape != want[name]:
+                raise ValueError(f"model: {self.path} gives {name} of shape {value.shape} on a test input, "
+                                 f"the contract says {want[name]}")
 
     def _check_graph(self):
         k = self.constellation.bits_per_symbol

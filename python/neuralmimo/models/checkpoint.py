@@ -41,14 +41,22 @@ def model_from_checkpoint(ckpt_or_path, device="cpu", deployed: bool = False):
     from . import FAMILIES
 
     ckpt = ckpt_or_path if isinstance(ckpt_or_path, dict) else load_checkpoint(ckpt_or_path)
-    cfg = ckpt["model_config"]
+    where = "checkpoint" if isinstance(ckpt_or_path, dict) else f"checkpoint '{ckpt_or_path}'"
+    cfg = ckpt.get("model_config")
+    if not isinstance(cfg, dict):
+        raise ValueError(f"{where}: model_config is not a dict (got {type(cfg).__name__})")
     family = cfg.get("family")
-    if family not in FAMILIES:
-        raise ValueError(f"checkpoint: family {family!r} is not one of {', '.join(FAMILIES)}")
-    model = FAMILIES[family].from_config(cfg)
-    model.load_state_dict(ckpt["state_dict"])
-    model.active_layers = int(ckpt["active_layers"])
-    model.apply_settings(**ckpt.get("settings", {}))
+    if not isinstance(family, str) or family not in FAMILIES:
+        raise ValueError(f"{where}: family {family!r} is not one of {', '.join(FAMILIES)}")
+    # The file's content is untrusted: a wrong type or a missing key anywhere in it is a bad
+    # checkpoint (ValueError naming the file), not a crash of the caller.
+    try:
+        model = FAMILIES[family].from_config(cfg)
+        model.load_state_dict(ckpt["state_dict"])
+        model.active_layers = int(ckpt["active_layers"])
+        model.apply_settings(**ckpt.get("settings", {}))
+    except (KeyError, TypeError, ValueError, AttributeError, RuntimeError, OverflowError) as exc:
+        raise ValueError(f"{where}: cannot rebuild the model from it ({type(exc).__name__}: {exc})") from None
     if deployed:
         model.export_mode(True)
     return model.to(device).eval(), ckpt

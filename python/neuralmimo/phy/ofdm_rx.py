@@ -37,6 +37,7 @@ import importlib.util
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 from .ofdm import OfdmConfig
 
@@ -107,7 +108,9 @@ class OfdmReceiver:
         self._buf_start = 0          # absolute index of _buf[0]
         self._pos = 0                # absolute index where the search continues
         self.frames_found = 0
+        self.frames_dropped = 0      # detected, but their outputs were not finite (see _usable)
         self.samples_skipped = 0
+        self.samples_invalid = 0     # NaN/Inf input samples, replaced by 0
         self._kernel = None
         if uses_cpp_kernel(c, backend):          # "cpp": phy/ofdm_rx_cpp.py loads the compiled module
             from .ofdm_rx_cpp import cpp_kernel
@@ -120,10 +123,9 @@ class OfdmReceiver:
         c = self.config
         if x.ndim != 2 or x.shape[1] != c.nr:
             raise ValueError(f"ofdm_rx: samples must have shape [m, nr={c.nr}], got {x.shape}")
+        x = self._sanitize(x)
         if self._kernel is not None:
-            frames = [RxFrame(**f) for f in self._kernel.push(x)]
-            self.frames_found += len(frames)
-            return frames
+            return self._keep_usable([RxFrame(**f) for f in self._kernel.push(x)])
         self._buf = np.concatenate([self._buf, x.astype(np.complex128)])
         frames = []
         while True:
@@ -138,13 +140,36 @@ class OfdmReceiver:
                 self._pos = d0 + 1
                 continue
             frames.append(frame)
-            self.frames_found += 1
             # Resume the search just before this frame's end (the next preamble's metric
             # starts rising up to L samples before it).
             self._pos = frame.start + c.n_symbols * c.symbol_len - c.cp_len
         keep = max(0, self._pos - self._buf_start)
         self._buf, self._buf_start = self._buf[keep:], self._buf_start + keep
-        return frames
+        return self._keep_usable(frames)
+
+    def _sanitize(self, x: np.ndarray) -> np.ndarray:
+        """x with its NaN/Inf samples replaced by 0 (counted in samples_invalid).
+
+        One NaN would otherwise spread through the running sums of the detection metric and
+        hide every frame whose preamble shares its search span; a zero sample only weakens
+        the frame it falls in (which then fails its CRC or is not detected: a lost frame)."""
+        bad = ~np.isfinite(x)
+        if bad.any():
+            x = np.where(bad, 0, x)
+            self.samples_invalid += int(np.count_nonzero(bad))
+        return x
+
+    def _keep_usable(self, frames: list[RxFrame]) -> list[RxFrame]:
+        """The frames whose outputs are all finite; the others are dropped (frames_dropped).
+
+        Absurd samples (|x| ~ 1e30, say) are finite but overflow once squared or cast to
+        complex64: σ̂², y or Ĥ come out Inf or NaN, and such a frame has no usable output
+        for any detector (the detector API refuses non-finite input). It is a lost frame,
+        like one never detected, and the stream goes on."""
+        good = [f for f in frames if _usable(f)]
+        self.frames_found += len(good)
+        self.frames_dropped += len(frames) - len(good)
+        return good
 
     def skip(self, n: int) -> None:
         """Drops the next n input samples unprocessed (a receiver falling behind real time
@@ -164,10 +189,11 @@ class OfdmReceiver:
         L = self._L
         corr = np.sum(np.conj(seg[:-L]) * seg[L:], axis=1)
         energy = np.sum(np.abs(seg) ** 2, axis=1)
-        cp = np.concatenate([[0], np.cumsum(corr)])
-        ce = np.concatenate([[0], np.cumsum(energy)])
-        p = cp[L:] - cp[:-L]
-        e = ce[L:] - ce[:-L]                       # energy of seg[d : d + L]
+        # Each window summed on its own, not as a difference of running sums: after a burst of
+        # absurd samples (|x| ~ 1e30) a difference of running sums loses every digit of the
+        # windows that follow it, which would hide a good frame behind a corrupted one.
+        p = sliding_window_view(corr, L).sum(axis=1)
+        e = sliding_window_view(energy, L).sum(axis=1)  # energy of seg[d : d + L]
         return p, e[:len(p)] * e[L:L + len(p)]
 
     def _detect(self):
@@ -237,9 +263,10 @@ class OfdmReceiver:
         reps = c.ltf_repeats * (c.nt if c.training == "comb" else 1)
         snr = max(float(np.mean(np.sum(np.abs(h_est) ** 2, axis=2)) / nv) - c.nt / reps, 1e-3)
         abs_fft0 = d0 + fft0
+        with np.errstate(over="ignore"):        # absurd samples overflow complex64: _usable drops them
+            y64, h64, he64 = y.astype(np.complex64), h.astype(np.complex64), h_est.astype(np.complex64)
         return RxFrame(start=abs_fft0 + self.backoff - c.cp_len, fft_start=abs_fft0, cfo=cfo,
-                       h_est=h_est.astype(np.complex64), noise_var=float(nv),
-                       y=y.astype(np.complex64), h=h.astype(np.complex64),
+                       h_est=he64, noise_var=float(nv), y=y64, h=h64,
                        snr_db=float(10 * np.log10(snr)), evm=self._evm(data[:, self._data_pos], h_est, g, nv),
                        metric=float(win.max()))
 
@@ -308,6 +335,14 @@ class OfdmReceiver:
         pts = c.const.points
         err = np.min(np.abs(x[..., None] - pts) ** 2, axis=-1)
         return float(np.sqrt(np.mean(err)))
+
+
+def _usable(f: RxFrame) -> bool:
+    # σ̂² travels as float32 to the detectors: it must be finite there too.
+    with np.errstate(over="ignore"):
+        nv32 = np.float32(f.noise_var)
+    return bool(np.isfinite(nv32) and f.noise_var > 0 and np.isfinite(f.cfo)
+                and np.isfinite(f.y).all() and np.isfinite(f.h).all() and np.isfinite(f.h_est).all())
 
 
 def uses_cpp_kernel(config: OfdmConfig, backend: str) -> bool:
