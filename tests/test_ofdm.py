@@ -236,3 +236,33 @@ def test_skipping_ahead_loses_only_the_skipped_frames():
     for f in got:
         chk.check(decode_lmmse(c, f), f.info())
     assert chk.crc_failures == 0 and [r["frame"] for r in chk.records] == [0, 1, 5, 6, 7] and chk.missed == 3
+
+
+def test_frame_checker_history_is_bounded_and_counters_cover_every_frame():
+    """A receiver that runs for days: records and bits beyond the history are dropped, while frames,
+    bit errors, missed frames and the mean SNR still count every frame, equal to an unbounded checker's."""
+    from neuralmimo.phy.ofdm import ofdm_config
+    from neuralmimo.phy.ofdm_bits import FrameChecker, append_crc, test_payload
+
+    cfg = ofdm_config(nt=1, nr=1)
+    rng = np.random.default_rng(5)
+    full, short = FrameChecker(cfg), FrameChecker(cfg, history=4)
+    for number in [n for n in range(40) if n not in (7, 8, 23)]:     # frames 7, 8 and 23 never arrive
+        bits = append_crc(test_payload(cfg, number)).astype(np.uint8)
+        if number % 5 == 0:                                          # some frames fail their CRC
+            bits = bits.copy()
+            bits[rng.integers(0, bits.size, 3)] ^= 1
+        frame = bits.reshape(cfg.n_re, -1)
+        info = {"start": number * cfg.frame_len, "snr_db": float(number)}
+        full.check(frame, info)
+        short.check(frame, info)
+    assert len(full.records) == 37 and 4 <= len(short.records) <= 8
+    assert short.frames == full.frames == 37
+    assert short.missed == full.missed == 3
+    assert (short.bit_errors, short.bits, short.crc_failures) == (full.bit_errors, full.bits, full.crc_failures)
+    assert short.bit_errors > 0
+    assert short.summary()["snr_db"] == full.summary()["snr_db"] == pytest.approx(np.mean(
+        [n for n in range(40) if n not in (7, 8, 23)]))
+    assert [r["frame"] for r in short.records] == [r["frame"] for r in full.records][-len(short.records):]
+    with pytest.raises(ValueError, match="history"):
+        FrameChecker(cfg, history=0)

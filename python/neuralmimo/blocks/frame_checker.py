@@ -11,6 +11,8 @@ Bit errors are counted against the numbered test payload (ofdm_payload_source); 
 test_payload=False for user data (CRC only). first_frame >= 0: the first detected frame
 has this number (a loopback that starts at frame 0), used only when no frame at all passes
 its CRC (otherwise numbers come from the frames that pass). The summary is logged when the flowgraph stops.
+records() and decoded() hold the last `history` (FRAME_HISTORY) to 2·`history` frames, so that a
+receiver running for days has bounded memory; the counters cover every frame (history=None: keep all).
 """
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ import numpy as np
 import pmt
 from gnuradio import gr
 
-from ..phy.ofdm_bits import FrameChecker
+from ..phy.ofdm_bits import FRAME_HISTORY, FrameChecker
 from . import item
 from .ofdm_tx import _check_config
 
@@ -37,7 +39,7 @@ def _counter(name: str, doc: str):
 
 class frame_checker(gr.sync_block):  # noqa: N801
     def __init__(self, config, input: str = "llr", label: str = "", test_payload: bool = True,  # noqa: A002
-                 first_frame: int = -1):
+                 first_frame: int = -1, history: int | None = FRAME_HISTORY):
         c = _check_config("frame_checker", config)
         if input not in ("llr", "bits"):
             raise ValueError(f"frame_checker: input must be 'llr' or 'bits', got '{input}'")
@@ -45,7 +47,8 @@ class frame_checker(gr.sync_block):  # noqa: N801
         width = c.nt * c.bits_per_symbol
         gr.sync_block.__init__(self, name="frame_checker",
                                in_sig=[item(np.float32 if input == "llr" else np.uint8, width)], out_sig=None)
-        self.checker = FrameChecker(c, test_payload=test_payload, first_frame=int(first_frame))
+        self.checker = FrameChecker(c, test_payload=test_payload, first_frame=int(first_frame),
+                                    history=history)
         self._buf = np.zeros((c.n_re, width), np.float32 if input == "llr" else np.uint8)
         self._fill = 0
         self._info = None

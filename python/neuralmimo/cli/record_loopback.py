@@ -20,6 +20,7 @@ from pathlib import Path
 
 from ..paths import example_path
 from ..phy.ofdm import ofdm_config
+from ..phy.ofdm_bits import FRAME_HISTORY
 from . import args as cli
 from .grc_run import compile_grc, load_top_block
 
@@ -49,6 +50,9 @@ def check_settings(frames: int, nt: int, nr: int, seed: int) -> None:
     num_frames 0 means "without end" to the frame source: a recording must end."""
     if frames < 1:
         raise ValueError(f"--frames must be >= 1, got {frames}")
+    if frames > FRAME_HISTORY:
+        # the live run's bits come from the frame_checker blocks, which keep the last FRAME_HISTORY frames
+        raise ValueError(f"--frames must be <= {FRAME_HISTORY} (the frames whose live bits are kept), got {frames}")
     if seed < 0:
         raise ValueError(f"--seed must be >= 0, got {seed}")
     ofdm_config(nt=nt, nr=nr)

@@ -61,6 +61,20 @@ def header_number(frame_bits: np.ndarray) -> int:
 
 
 # --- receiver side: CRC, frame numbers, error counts --------------------------------
+#: Frames whose records and bits the frame_checker block keeps by default (its counters cover all
+#: frames): about 10 MB at 4x4 16QAM, bounded however long a receiver runs.
+FRAME_HISTORY = 10_000
+
+
+def _missed(numbers: list) -> int:
+    """Frame numbers skipped between consecutive numbered frames of `numbers` (None: unnumbered)."""
+    nums = [n for n in numbers if n is not None]
+    steps = [(b - a) % (1 << HEADER_BITS) for a, b in zip(nums, nums[1:])]
+    # A repeated or backwards number (a misread header) is no evidence of lost frames.
+    return int(sum(d - 1 for d in steps if 0 < d < (1 << (HEADER_BITS - 1))))
+
+
+
 class FrameChecker:
     """Checks received frames: CRC, and bit errors against the numbered test payload.
 
@@ -74,15 +88,31 @@ class FrameChecker:
     frame detected, when the link is known to start there, as in a loopback) or else from
     their unreliable headers, marking them "number_from_header". With test_payload=False
     only CRCs are checked (user data).
+
+    history: None keeps every frame's record and bits (a finite replay); a number keeps the last
+    `history` to 2·`history` of them (a receiver that runs for days), while every counter (frames,
+    CRC failures, bit errors, missed, mean EVM and SNR) still covers all frames. At most
+    MAX_WAITING failed frames wait for a good one; older ones are settled from their headers.
     """
 
+    #: Failed frames that may wait for the first good one: half the header's number range, beyond
+    #: which a distance in frames no longer names one number.
+    MAX_WAITING = 1 << (HEADER_BITS - 1)
+
     def __init__(self, config: OfdmConfig, test_payload: bool = True, keep_bits: bool = True,
-                 first_frame: int | None = None):
+                 first_frame: int | None = None, history: int | None = None):
         self.config, self.test_payload, self.keep_bits = config, bool(test_payload), bool(keep_bits)
         self.first_frame = None if first_frame is None or first_frame < 0 else int(first_frame)
+        if history is not None and int(history) < 1:
+            raise ValueError(f"frame_checker: history must be >= 1 frames or None (keep all), got {history}")
+        self.history = None if history is None else int(history)
         self.records: list[dict] = []
         self.decoded: list[np.ndarray] = []     # packed frame bits (payload + CRC) per frame
         self.bit_errors = self.bits = self.crc_failures = 0
+        self._frames = 0
+        self._means = {"evm": [0.0, 0], "snr_db": [0.0, 0]}   # running [sum, count] over all frames
+        self._missed_dropped = 0                # missed() of the records dropped from the history
+        self._last_dropped_number = None        # frame number of the last of them
         self._last_good = None                  # (frame number, start sample)
         self._waiting = []                      # (record, bits) of failed frames before any good one
 
@@ -97,6 +127,11 @@ class FrameChecker:
         ok = check_crc(bits)
         rec = {"frame": None, "crc_ok": ok, **info}
         self.crc_failures += not ok
+        self._frames += 1
+        for key, acc in self._means.items():
+            if key in info and np.isfinite(info[key]):
+                acc[0] += float(info[key])
+                acc[1] += 1
         self.records.append(rec)
         if self.keep_bits:
             self.decoded.append(np.packbits(bits))
@@ -115,10 +150,29 @@ class FrameChecker:
             self._count(rec, bits)
         elif start is not None:
             self._waiting.append((rec, bits))
+            if len(self._waiting) > self.MAX_WAITING:
+                old, old_bits = self._waiting.pop(0)
+                old["frame"], old["number_from_header"] = header_number(old_bits), True
+                self._count(old, old_bits)
         else:
             rec["frame"], rec["number_from_header"] = header_number(bits), True
             self._count(rec, bits)
+        if self.history is not None and len(self.records) > 2 * self.history:
+            self._drop_history(len(self.records) - self.history)
         return rec
+
+    def _drop_history(self, k: int) -> None:
+        """Drops the k oldest records (and bits), folding them into missed(); a record still waiting
+        for a number is kept (with everything after it)."""
+        k = next((i for i, r in enumerate(self.records[:k]) if r["frame"] is None), k)
+        if k == 0:
+            return
+        self._missed_dropped += _missed([self._last_dropped_number] * (self._last_dropped_number is not None)
+                                        + [r["frame"] for r in self.records[:k]])
+        self._last_dropped_number = self.records[k - 1]["frame"]
+        del self.records[:k]
+        if self.keep_bits:
+            del self.decoded[:k]
 
     def finish(self) -> None:
         """Settles failed frames that never saw a good one."""
@@ -141,15 +195,14 @@ class FrameChecker:
 
     @property
     def frames(self) -> int:
-        return len(self.records)
+        """Frames checked (all of them, whatever the history keeps)."""
+        return self._frames
 
     @property
     def missed(self) -> int:
         """Frame numbers skipped between consecutive numbered frames (frames never detected)."""
-        nums = [r["frame"] for r in self.records if r["frame"] is not None]
-        steps = [(b - a) % (1 << HEADER_BITS) for a, b in zip(nums, nums[1:])]
-        # A repeated or backwards number (a misread header) is no evidence of lost frames.
-        return int(sum(d - 1 for d in steps if 0 < d < (1 << (HEADER_BITS - 1))))
+        head = [self._last_dropped_number] if self._last_dropped_number is not None else []
+        return self._missed_dropped + _missed(head + [r["frame"] for r in self.records])
 
     def fer(self) -> float:
         """Frame error rate of the detected frames (NaN before the first)."""
@@ -159,10 +212,8 @@ class FrameChecker:
         return self.bit_errors / self.bits if self.bits else float("nan")
 
     def summary(self) -> dict:
-        recs = self.records
-        mean = (lambda k: float(np.mean([r[k] for r in recs if k in r])) if any(k in r for r in recs)
-                else float("nan"))
+        mean = {k: total / count if count else float("nan") for k, (total, count) in self._means.items()}
         return {"frames": self.frames, "crc_failures": self.crc_failures, "fer": self.fer(),
                 "missed": self.missed, "bit_errors": self.bit_errors, "bits": self.bits, "ber": self.ber(),
-                "evm_db": 20 * np.log10(mean("evm")) if recs else float("nan"),
-                "snr_db": mean("snr_db")}
+                "evm_db": 20 * np.log10(mean["evm"]) if mean["evm"] > 0 else float("nan"),
+                "snr_db": mean["snr_db"]}
