@@ -15,6 +15,7 @@
 #define INCLUDED_NEURALMIMO_OFDM_RX_IMPL_H
 
 #include "ofdm_fft.h"
+#include "ofdm_rx_math.h"
 #include <gnuradio/neuralmimo/ofdm_rx_kernel.h>
 #include <complex>
 #include <cstdint>
@@ -100,9 +101,9 @@ private:
     int64_t d_buf_start = 0;
     int64_t d_pos = 0;    // next candidate start of the search
     int64_t d_anchor = 0; // start of the current metric span
-    int d_ncp = 0, d_nce = 0;
-    std::vector<std::complex<double>> d_cum_p; // cumulative sum of P terms from d_anchor
-    std::vector<double> d_cum_e;               // cumulative sum of energies from d_anchor
+    // Window sums of the P terms and of the energies from d_anchor (the metric's span).
+    ofdm_math::window_sums<std::complex<double>> d_span_p;
+    ofdm_math::window_sums<double> d_span_e;
     int64_t d_pending = -1;                    // a crossing that waits for samples
     bool d_stage1 = false; // coarse sync of d_pending done (d_peak, d_cfo0, d_wmax)
     int d_peak = 0;
@@ -110,10 +111,10 @@ private:
     ofdm_rx_frame d_out; // next()'s result
 
     // --- per-frame work buffers
-    // Cumulative sums from the crossing d0 of the P terms and of the energies (the
+    // Window sums from the crossing d0 of the P terms and of the energies (the
     // metric over the fine-timing span).
-    std::vector<std::complex<double>> d_p;
-    std::vector<double> d_r;
+    ofdm_math::window_sums<std::complex<double>> d_p;
+    ofdm_math::window_sums<double> d_r;
     std::vector<double> d_head_re, d_head_im; // coarse-corrected head [Nr][n_head]
     std::vector<double> d_xc_re, d_xc_im, d_score;
     std::vector<std::complex<double>> d_rot;      // CFO phasor per sample of a window

@@ -152,10 +152,10 @@ ofdm_rx_kernel::impl::impl(const ofdm_frame_spec& spec, const ofdm_rx_params& pa
         d_grid_im.clear();
     }
 
-    d_cum_p.assign(d_block + d_L + 1, 0.0);
-    d_cum_e.assign(d_block + 2 * d_L + 1, 0.0);
-    d_p.resize(d_search + d_L + 1);
-    d_r.resize(d_search + 2 * d_L + 1);
+    d_span_p.reset(d_L, d_block + d_L);
+    d_span_e.reset(d_L, d_block + 2 * d_L);
+    d_p.reset(d_L, d_search + d_L);
+    d_r.reset(d_L, d_search + 2 * d_L);
     d_head_re.resize(static_cast<size_t>(nr) * (d_search + fft_len));
     d_head_im.resize(static_cast<size_t>(nr) * (d_search + fft_len));
     d_xc_re.resize(d_search + 1);
@@ -201,7 +201,8 @@ ofdm_rx_kernel::impl::impl(const ofdm_frame_spec& spec, const ofdm_rx_params& pa
 void ofdm_rx_kernel::impl::restart_search(int64_t pos)
 {
     d_pos = d_anchor = pos;
-    d_ncp = d_nce = 0;
+    d_span_p.clear();
+    d_span_e.clear();
 }
 
 void ofdm_rx_kernel::impl::append(const std::complex<float>* x, int64_t m)

@@ -14,6 +14,7 @@
 
 #include <cmath>
 #include <complex>
+#include <vector>
 
 namespace gr {
 namespace neuralmimo {
@@ -63,6 +64,53 @@ inline cd div(cd a, cd b)
     const double scl = 1.0 / (bi + br * rat);
     return { (a.real() * rat + a.imag()) * scl, (a.imag() * rat - a.real()) * scl };
 }
+
+/*
+ * Sums of every L consecutive terms of a sequence that grows term by term,
+ * each made only of that window's own terms, at O(1) per term and window.
+ *
+ * Why not differences of running sums: a difference of two running sums is
+ * off by up to (terms so far) * eps * (largest running sum), so after a burst
+ * of |x| ~ 1e30 every later window in the span loses all its digits, and a
+ * good frame behind the burst is not detected (and a NaN or Inf poisons all
+ * later windows). Here the terms are cut into blocks of L from the first
+ * one; window [i, i + L) is the suffix of i's block from i plus the prefix of
+ * the next block up to i + L: two sums of the window's own terms, as exact as
+ * summing the window on its own (numpy's metric does that).
+ */
+template <class T>
+class window_sums
+{
+public:
+    //! Room for `capacity` terms of windows of L; starts empty.
+    void reset(int L, int capacity)
+    {
+        d_L = L;
+        d_pre.assign(static_cast<size_t>(capacity) + 1, T());
+        d_suf.assign(static_cast<size_t>(capacity), T());
+        d_n = 0;
+    }
+    void clear() { d_n = 0; }
+    int size() const { return d_n; }
+    //! Appends a term (at most `capacity` in all since the last clear()).
+    void push(T t)
+    {
+        // d_pre[j]: terms of j's block before j (0 at a block start);
+        // d_suf[j]: terms of j's block from j on, once the block is complete.
+        d_suf[d_n] = t;
+        ++d_n;
+        d_pre[d_n] = d_n % d_L == 0 ? T() : d_pre[d_n - 1] + t;
+        if (d_n % d_L == 0)
+            for (int q = d_n - 2; q >= d_n - d_L; --q)
+                d_suf[q] += d_suf[q + 1];
+    }
+    //! Sum of terms i ... i + L - 1; needs i + L <= size().
+    T window(int i) const { return d_suf[i] + d_pre[i + d_L]; }
+
+private:
+    int d_L = 1, d_n = 0;
+    std::vector<T> d_pre, d_suf;
+};
 
 } // namespace ofdm_math
 } // namespace neuralmimo

@@ -26,19 +26,12 @@ namespace {
 constexpr double k_r_floor = 1e-30;  // floor of E1 E2 in M(d), as the numpy receiver
 
 /*
- * M(d) of two windows whose energies e1, e2 are differences of cumulative sums
- * up to `end` terms, of which cum is the largest. Each difference is off by up
- * to about end * eps * cum, and so is P: a window far weaker than what came
- * before it in the span (a weak stretch after a strong burst) is lost in that
- * rounding, and its "metric" is noise, up to 1e100 (by Cauchy-Schwarz the
- * true M is <= 1). Such windows, with energies below 2^20 times the rounding
- * bound (M then exact to ~1e-6), have M = 0: nothing is detected there.
+ * M(d) = |P|^2 / (E1 E2) of windows summed from their own terms (window_sums):
+ * each is exact to a few ulp of its own magnitude whatever came before it in
+ * the span, so M is within rounding of its true value (<= 1 by Cauchy-Schwarz).
  */
-inline double sc_metric(cd p, double e1, double e2, int end, double cum)
+inline double sc_metric(cd p, double e1, double e2)
 {
-    const double tol = std::ldexp(end * std::numeric_limits<double>::epsilon() * cum, 20);
-    if (!(e1 > tol && e2 > tol))
-        return 0.0;
     return abs2(p) / std::max(e1 * e2, k_r_floor);
 }
 
@@ -64,9 +57,10 @@ void phasors(double phase, int count, cd* out)
 
 /*
  * The first d >= d_pos with M(d) > threshold and E1 E2 > 0, or -1 when the
- * buffered samples hold none. P and E come from cumulative sums that restart
- * at the start of every span (d_block candidates), so each value depends only
- * on the span start and its own samples, never on how the input was chunked.
+ * buffered samples hold none. P and E are window sums (window_sums) that
+ * restart at the start of every span (d_block candidates), so each value
+ * depends only on the span start and its own samples, never on how the input
+ * was chunked, nor on a burst of huge samples before the window.
  */
 int64_t ofdm_rx_kernel::impl::detect()
 {
@@ -78,26 +72,25 @@ int64_t ofdm_rx_kernel::impl::detect()
             return -1;
         const int need_p = static_cast<int>(last - d_anchor) + L;
         const int need_e = need_p + L;
-        for (; d_ncp < need_p; ++d_ncp) {
-            const int64_t j = d_anchor + d_ncp;
+        for (int n = d_span_p.size(); n < need_p; ++n) {
+            const int64_t j = d_anchor + n;
             cd acc = 0.0;
             for (int r = 0; r < d_nr; ++r)
                 acc += mul_conj(sample(j, r), sample(j + L, r));
-            d_cum_p[d_ncp + 1] = d_cum_p[d_ncp] + acc;
+            d_span_p.push(acc);
         }
-        for (; d_nce < need_e; ++d_nce) {
-            const int64_t j = d_anchor + d_nce;
+        for (int n = d_span_e.size(); n < need_e; ++n) {
+            const int64_t j = d_anchor + n;
             double acc = 0.0;
             for (int r = 0; r < d_nr; ++r)
                 acc += abs2(sample(j, r));
-            d_cum_e[d_nce + 1] = d_cum_e[d_nce] + acc;
+            d_span_e.push(acc);
         }
         for (int64_t d = d_pos; d <= last; ++d) {
             const int i = static_cast<int>(d - d_anchor);
-            const cd p = d_cum_p[i + L] - d_cum_p[i];
-            const double e1 = d_cum_e[i + L] - d_cum_e[i];
-            const double e2 = d_cum_e[i + 2 * L] - d_cum_e[i + L];
-            const double m = sc_metric(p, e1, e2, i + 2 * L, d_cum_e[i + 2 * L]);
+            const double e1 = d_span_e.window(i);
+            const double e2 = d_span_e.window(i + L);
+            const double m = sc_metric(d_span_p.window(i), e1, e2);
             if (m > d_threshold && e1 * e2 > 0.0) {
                 d_pos = d;
                 return d;
@@ -122,33 +115,31 @@ ofdm_rx_kernel::impl::outcome ofdm_rx_kernel::impl::demodulate(int64_t d0,
         if (avail < d_search + N + 1)
             return outcome::wait;
         // M(d) afresh from d0 for d = 0 ... search, as numpy's metric(seg[:search + 2L]).
-        d_p[0] = 0.0;
-        d_r[0] = 0.0;
+        d_p.clear();
+        d_r.clear();
         for (int i = 0; i < d_search + L; ++i) {
             cd acc = 0.0;
             for (int r = 0; r < nr; ++r)
                 acc += mul_conj(sample(d0 + i, r), sample(d0 + i + L, r));
-            d_p[i + 1] = d_p[i] + acc;
+            d_p.push(acc);
         }
         for (int i = 0; i < d_search + 2 * L; ++i) {
             double acc = 0.0;
             for (int r = 0; r < nr; ++r)
                 acc += abs2(sample(d0 + i, r));
-            d_r[i + 1] = d_r[i] + acc;
+            d_r.push(acc);
         }
         // Plateau: M >= 0.9 max M within cp + L + 1 samples of the crossing.
         const int n_win = d_cp + L + 1;
         double wmax = -std::numeric_limits<double>::infinity();
         for (int d = 0; d < n_win; ++d) {
-            const cd p = d_p[d + L] - d_p[d];
-            d_score[d] = sc_metric(
-                p, d_r[d + L] - d_r[d], d_r[d + 2 * L] - d_r[d + L], d + 2 * L, d_r[d + 2 * L]);
+            d_score[d] = sc_metric(d_p.window(d), d_r.window(d), d_r.window(d + L));
             wmax = std::max(wmax, d_score[d]);
         }
         cd psum = 0.0;
         for (int d = 0; d < n_win; ++d)
             if (d_score[d] >= 0.9 * wmax)
-                psum += d_p[d + L] - d_p[d];
+                psum += d_p.window(d);
         const double cfo0 = std::arg(psum) / k_pi;
 
         // Fine timing: sum_r |<preamble body, head_r[d:d+N]>|^2 after the coarse

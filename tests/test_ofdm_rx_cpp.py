@@ -284,15 +284,7 @@ def test_suite_cases_found():
 import test_recording  # noqa: E402
 from test_recording import CORRUPTIONS, check_replay_of_damage, damaged_copy  # noqa: E402
 
-#: The C++ kernel's detection metric is a difference of running sums over a search span: after
-#: a burst of |x| ~ 1e30 the windows behind it in that span lose all their digits, and a good
-#: frame whose preamble lies there is not found (the numpy receiver sums each window on its own).
-CPP_HIDES_NEXT_FRAME = {"1e30 burst in the gap", "frame of huge noise"}
-
-
-@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xfail(
-    strict=True, reason="C++ detection metric: running-sum cancellation after a huge burst"))
-    if n in CPP_HIDES_NEXT_FRAME else n for n in CORRUPTIONS])
+@pytest.mark.parametrize("name", list(CORRUPTIONS))
 def test_damaged_samples_lose_only_their_frame_cpp(tmp_path, name):
     damage, must_lose = CORRUPTIONS[name]
     check_replay_of_damage(damaged_copy(tmp_path, damage), name, must_lose, ["cpp:lmmse", "zf"], "cpp")
