@@ -68,3 +68,18 @@ def run_detector_block(block, y, h, nv, out_dtype, out_vlen, buffer_items=None):
     tb.connect(block, sink)
     run_flowgraph(tb)
     return np.asarray(sink.data(), dtype=out_dtype).reshape(-1, out_vlen)
+
+
+def compile_examples(folder) -> dict:
+    """Every examples/*.grc compiled with grcc into its own subfolder of `folder`: {file name: the
+    generated script's path}."""
+    from pathlib import Path
+
+    from neuralmimo.cli.grc_run import compile_grc
+
+    compiled = {}
+    for grc in sorted((source_dir() / "examples").glob("*.grc")):
+        out = Path(folder) / grc.stem
+        out.mkdir()
+        compiled[grc.name] = compile_grc(grc, out)
+    return compiled

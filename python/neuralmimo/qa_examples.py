@@ -4,14 +4,13 @@
 """Every example flowgraph compiles with grcc; the loopback runs headless with the right BERs."""
 import os
 import tempfile
-from pathlib import Path
 
 import numpy as np
 from gnuradio import gr_unittest
 
 import neuralmimo as nm
-from neuralmimo.cli.grc_run import compile_grc, load_top_block
-from neuralmimo.qa_common import random_system, source_dir
+from neuralmimo.cli.grc_run import load_top_block
+from neuralmimo.qa_common import compile_examples, random_system, source_dir
 
 os.environ.setdefault("GR_CONF_LOG_LOG_LEVEL", "warn")
 
@@ -20,11 +19,7 @@ class qa_examples(gr_unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.TemporaryDirectory()
-        cls.compiled = {}
-        for grc in sorted((source_dir() / "examples").glob("*.grc")):
-            out = Path(cls.tmp.name) / grc.stem
-            out.mkdir()
-            cls.compiled[grc.name] = compile_grc(grc, out)
+        cls.compiled = compile_examples(cls.tmp.name)
 
     @classmethod
     def tearDownClass(cls):

@@ -20,13 +20,12 @@ import subprocess
 import sys
 import tempfile
 import types
-from pathlib import Path
 
 from gnuradio import gr, gr_unittest
 
 import neuralmimo as nm
-from neuralmimo.cli.grc_run import compile_grc, grc_blocks_dir
-from neuralmimo.qa_common import source_dir
+from neuralmimo.cli.grc_run import grc_blocks_dir
+from neuralmimo.qa_common import compile_examples, source_dir
 
 os.environ.setdefault("GR_CONF_LOG_LOG_LEVEL", "info")
 
@@ -121,11 +120,7 @@ class qa_grc_params(gr_unittest.TestCase):
     def setUpClass(cls):
         cls.platform = _platform()
         cls.tmp = tempfile.TemporaryDirectory()
-        cls.compiled = {}
-        for grc in sorted((source_dir() / "examples").glob("*.grc")):
-            out = Path(cls.tmp.name) / grc.stem
-            out.mkdir()
-            cls.compiled[grc.name] = compile_grc(grc, out)
+        cls.compiled = compile_examples(cls.tmp.name)
 
     @classmethod
     def tearDownClass(cls):
