@@ -132,14 +132,22 @@ bool detector_core::emit(const float* y, const float* s, const detector_outputs&
     // every constellation) is arithmetic the demapper cannot trust, where the
     // Python detectors' squared distances overflow: an overflow erasure too.
     // A coordinate with weight 0 (no gain) gives LLR 0 whatever its z.
-    const float* inv_mu = d_inv_mu.data();
-    const float* w = d_w.data();
-    for (int k = 0; k < 2 * d_nt; ++k)
-        if (w[k] != 0.0f && !(std::fabs(s[k] * inv_mu[k]) <= detector_floors::z_limit)) {
-            erase(out);
-            d_last = status::overflow;
-            return false;
-        }
+    // (s and inv_mu are finite here; padded coordinates have weight 0.)
+    const simd::v8 zero = simd::vzero();
+    simd::v8 peak = zero;
+    for (int k0 = 0; k0 < d_np; k0 += simd::k_lanes) {
+        const simd::v8 z = simd::vload(s + k0) * simd::vload(d_inv_mu.data() + k0);
+        peak = simd::vmax(peak, simd::vselect_gt(simd::vload(d_w.data() + k0), zero,
+                                                 simd::vmax(z, zero - z), zero));
+    }
+    float top = 0.0f;
+    for (int l = 0; l < simd::k_lanes; ++l)
+        top = std::max(top, simd::vlane(peak, l));
+    if (top > detector_floors::z_limit) {
+        erase(out);
+        d_last = status::overflow;
+        return false;
+    }
     if (out.estimate) // s is interleaved (re, im): the complex estimate as it is
         std::memcpy(reinterpret_cast<float*>(out.estimate), s, sizeof(float) * 2 * d_nt);
     if (out.symbols || out.llr || out.bits)
@@ -264,9 +272,12 @@ void detector_core::refresh_channel(const std::complex<float>* H, float noise_va
         return;
     }
     // Powers of two scale exactly (double holds every product).
+    // c = 2^e is exact in double, and so is each product (then rounded to
+    // float exactly as ldexp would): a multiply, not a call, per entry.
     float* hs = reinterpret_cast<float*>(d_hs.data());
+    const double c = std::ldexp(1.0, d_scale_exp);
     for (int i = 0; i < nh; ++i)
-        hs[i] = static_cast<float>(std::ldexp(static_cast<double>(hf[i]), d_scale_exp));
+        hs[i] = static_cast<float>(static_cast<double>(hf[i]) * c);
     d_chan_status = setup_channel(d_hs.data(), static_cast<float>(nv));
 }
 

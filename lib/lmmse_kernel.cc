@@ -70,7 +70,7 @@ lmmse_kernel::status lmmse_kernel::setup_channel(const std::complex<float>* H, f
         double col = 0.0;
         for (int i = 0; i < nt; ++i) {
             const int o = i >= j ? i * nt + j : j * nt + i;
-            col += std::hypot(lr[o], li[o]);
+            col += std::sqrt(lr[o] * lr[o] + li[o] * li[o]);
         }
         norm_a = std::max(norm_a, col);
     }
@@ -129,22 +129,28 @@ lmmse_kernel::status lmmse_kernel::setup_channel(const std::complex<float>* H, f
     // In double, the Cholesky of a rank-deficient H^H H + 1e-10 I succeeds,
     // and its float answer would be as confident as it is meaningless; the
     // float32 epsilon makes the C++ and Python detectors erase the same items.
-    // A^-1 = Li^H Li: (A^-1)_ij = sum_{k >= max(i, j)} conj(Li_ki) Li_kj.
-    double norm_inv = 0.0;
-    for (int j = 0; j < nt; ++j) {
-        double col = 0.0;
-        for (int i = 0; i < nt; ++i) {
+    // A^-1 = Li^H Li: (A^-1)_ij = sum_{k >= i} conj(Li_ki) Li_kj for i >= j,
+    // and |(A^-1)_ji| = |(A^-1)_ij|: the lower triangle gives every column
+    // sum (accumulated in d_m_re, free until M is computed below).
+    double* col = d_m_re.data();
+    std::fill(col, col + nt, 0.0);
+    for (int j = 0; j < nt; ++j)
+        for (int i = j; i < nt; ++i) {
             double gr = 0.0, gi = 0.0;
-            for (int k = std::max(i, j); k < nt; ++k) {
+            for (int k = i; k < nt; ++k) {
                 const double ar = ir[k * nt + i], ai = -ii[k * nt + i];
                 const double br = ir[k * nt + j], bi = ii[k * nt + j];
                 gr += ar * br - ai * bi;
                 gi += ar * bi + ai * br;
             }
-            col += std::hypot(gr, gi);
+            const double g = std::sqrt(gr * gr + gi * gi);
+            col[j] += g;
+            if (i != j)
+                col[i] += g;
         }
-        norm_inv = std::max(norm_inv, col);
-    }
+    double norm_inv = 0.0;
+    for (int j = 0; j < nt; ++j)
+        norm_inv = std::max(norm_inv, col[j]);
     if (!(norm_a * norm_inv * FLT_EPSILON < 1.0))
         return status::singular;
 

@@ -149,10 +149,12 @@ class OnnxDetector(Detector):
         float32[B] -> the manifest's outputs plus "erased" bool[B], finished as every detector call
         (base.finish_outputs: H = 0 and non-finite items erased, LLRs clipped)."""
         res = dict(zip(self._fetch, self.session.run(self._fetch, {"y": y_ri, "h": h_ri, "noise_var": noise_var})))
-        erased = (h_ri == 0).all(axis=tuple(range(1, h_ri.ndim)))
         if ERASED_OUTPUT in res:
-            erased |= res.pop(ERASED_OUTPUT).astype(bool)
-        return finish_numpy(res, erased)
+            # The graph applied the contract itself (export's ContractOutputs: H = 0 and non-finite
+            # items zeroed, LLRs clipped): finishing it again would only cost copies.
+            res["erased"] = res.pop(ERASED_OUTPUT).astype(bool)
+            return res
+        return finish_numpy(res, (h_ri == 0).all(axis=tuple(range(1, h_ri.ndim))))
 
     def _detect(self, y, h, nv):
         dev = y.device
