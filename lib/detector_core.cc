@@ -9,6 +9,7 @@
 #include "simd_v8.h"
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <stdexcept>
 
@@ -96,6 +97,31 @@ const std::string& checked_constellation(
 }
 } // namespace
 
+namespace {
+/*!
+ * x = m 2^e with m in [1/2, 1) (frexp's e) for a finite x > 0, read from
+ * the float bits (frexp is a library call; this runs per channel). Returns
+ * whether m >= 2^-1/2 (1 + fraction >= sqrt 2: fraction bits >= 0x3504F4).
+ */
+bool float_exponent(float x, int& e)
+{
+    uint32_t bits = 0;
+    std::memcpy(&bits, &x, sizeof(bits));
+    const int biased = static_cast<int>((bits >> 23) & 0xffu);
+    if (biased == 0) { // subnormal: rare, the library handles it
+        const double m = std::frexp(static_cast<double>(x), &e);
+        return m >= 0.70710678118654752440;
+    }
+    e = biased - 126;
+    return (bits & 0x7fffffu) >= 0x3504F4u;
+}
+
+//! ilogb(noise_var_max) (1e30 = 1.58 * 2^99).
+constexpr int noise_var_max_exp = 99;
+static_assert(detector_floors::noise_var_max >= 0x1p99 && detector_floors::noise_var_max < 0x1p100,
+              "noise_var_max_exp is ilogb(noise_var_max)");
+} // namespace
+
 detector_core::detector_core(const std::string& who,
                              int nt,
                              int nr,
@@ -121,31 +147,29 @@ detector_core::~detector_core() = default;
 
 bool detector_core::emit(const float* y, const float* s, const detector_outputs& out)
 {
-    // A NaN/Inf in y always reaches s (0 * Inf is NaN), so one check on s
-    // covers y as well.
-    if (!simd::all_finite_padded(s, d_np)) {
+    // One pass, one reduction (this runs per item): the lanes of acc are 0
+    // unless
+    //  - s is not finite (x - x is NaN): a NaN/Inf in y always reaches s
+    //    (0 * Inf is NaN), so this check on s covers y as well;
+    //  - z = s / mu of a coordinate with weight > 0 passes z_limit (|y| ~ 1e30
+    //    with a unit-size H: far outside every constellation), arithmetic the
+    //    demapper cannot trust, where the Python detectors' squared distances
+    //    overflow: an overflow erasure too. A coordinate with weight 0 (no
+    //    gain; the padding) gives LLR 0 whatever its z.
+    const simd::v8 zero = simd::vzero(), lim = simd::vset1(detector_floors::z_limit);
+    simd::v8 acc = zero;
+    for (int k0 = 0; k0 < d_np; k0 += simd::k_lanes) {
+        const simd::v8 sv = simd::vload(s + k0);
+        const simd::v8 z = simd::vselect_gt(
+            simd::vload(d_w.data() + k0), zero, sv * simd::vload(d_inv_mu.data() + k0), zero);
+        acc += (sv - sv) + simd::vmax(simd::vmax(z, zero - z) - lim, zero);
+    }
+    float total = 0.0f;
+    for (int l = 0; l < simd::k_lanes; ++l)
+        total += simd::vlane(acc, l);
+    if (!(total == 0.0f)) {
         erase(out);
         d_last = simd::all_finite(y, 2 * d_nr) ? status::overflow : status::nonfinite_y;
-        return false;
-    }
-    // z = s / mu past z_limit (|y| ~ 1e30 with a unit-size H: far outside
-    // every constellation) is arithmetic the demapper cannot trust, where the
-    // Python detectors' squared distances overflow: an overflow erasure too.
-    // A coordinate with weight 0 (no gain) gives LLR 0 whatever its z.
-    // (s and inv_mu are finite here; padded coordinates have weight 0.)
-    const simd::v8 zero = simd::vzero();
-    simd::v8 peak = zero;
-    for (int k0 = 0; k0 < d_np; k0 += simd::k_lanes) {
-        const simd::v8 z = simd::vload(s + k0) * simd::vload(d_inv_mu.data() + k0);
-        peak = simd::vmax(peak, simd::vselect_gt(simd::vload(d_w.data() + k0), zero,
-                                                 simd::vmax(z, zero - z), zero));
-    }
-    float top = 0.0f;
-    for (int l = 0; l < simd::k_lanes; ++l)
-        top = std::max(top, simd::vlane(peak, l));
-    if (top > detector_floors::z_limit) {
-        erase(out);
-        d_last = status::overflow;
         return false;
     }
     if (out.estimate) // s is interleaved (re, im): the complex estimate as it is
@@ -221,6 +245,7 @@ void detector_core::refresh_channel(const std::complex<float>* H, float noise_va
     d_have_cache = true;
     ++d_factorizations;
     d_scale_exp = 0;
+    d_scale = 1.0;
     // Reads H, not the copy just written: reading back fresh wide stores
     // with narrow loads stalls on store forwarding.
     const float* hf = reinterpret_cast<const float*>(H);
@@ -234,9 +259,16 @@ void detector_core::refresh_channel(const std::complex<float>* H, float noise_va
         d_chan_status = status::nonfinite_channel;
         return;
     }
-    float peak = 0.0f;
-    for (int i = 0; i < nh; ++i)
-        peak = std::max(peak, std::fabs(hf[i]));
+    // Per channel, so for per-carrier channels per item: four independent
+    // maxima (no dependency chain) and exponents read from the float bits.
+    float p4[4] = { 0.0f, 0.0f, 0.0f, 0.0f };
+    int i = 0;
+    for (; i + 4 <= nh; i += 4)
+        for (int l = 0; l < 4; ++l)
+            p4[l] = std::max(p4[l], std::fabs(hf[i + l]));
+    for (; i < nh; ++i)
+        p4[0] = std::max(p4[0], std::fabs(hf[i]));
+    const float peak = std::max(std::max(p4[0], p4[1]), std::max(p4[2], p4[3]));
     if (peak == 0.0f) { // every detector would answer from the prior alone
         d_chan_status = status::zero_channel;
         return;
@@ -245,8 +277,8 @@ void detector_core::refresh_channel(const std::complex<float>* H, float noise_va
         // c = 2^-round(log2 peak): peak = m 2^e with m in [1/2, 1), and
         // log2 peak rounds to e when m >= 2^-1/2, else to e - 1.
         int e = 0;
-        const double m = std::frexp(static_cast<double>(peak), &e);
-        d_scale_exp = -(m >= 0.70710678118654752440 ? e : e - 1);
+        const bool upper_half = float_exponent(peak, e);
+        d_scale_exp = -(upper_half ? e : e - 1);
         // A smaller c where c^2 s2 would pass noise_var_max (a noise-dominated
         // tiny H): still exact, and c y stays far inside the float range. But
         // not below 2^-60 max |H|, where the products of c H would underflow
@@ -255,18 +287,20 @@ void detector_core::refresh_channel(const std::complex<float>* H, float noise_va
         if (noise_var > 0.0f) {
             const int exact = d_scale_exp;
             int en = 0;
-            std::frexp(noise_var, &en); // s2 < 2^en
-            const int room = std::ilogb(detector_floors::noise_var_max) - en;
-            d_scale_exp = std::min(d_scale_exp, static_cast<int>(std::floor(room / 2.0)));
+            float_exponent(noise_var, en); // s2 < 2^en
+            const int room = noise_var_max_exp - en;
+            // floor(room / 2) for either sign
+            d_scale_exp = std::min(d_scale_exp, room >= 0 ? room / 2 : -((1 - room) / 2));
             d_scale_exp = std::max(d_scale_exp, exact - 60);
         }
     }
     // The scaled noise_var in double (c^2 s2 may leave the float range),
     // then floored and capped (the cap only binds for learned steps).
-    const double nv = std::min(
-        std::max(std::ldexp(static_cast<double>(noise_var), 2 * d_scale_exp),
-                 detector_floors::noise_var),
-        detector_floors::noise_var_max);
+    const double c = std::ldexp(1.0, d_scale_exp);
+    d_scale = c;
+    const double nv =
+        std::min(std::max(static_cast<double>(noise_var) * c * c, detector_floors::noise_var),
+                 detector_floors::noise_var_max);
     if (d_scale_exp == 0) {
         d_chan_status = setup_channel(H, static_cast<float>(nv));
         return;
@@ -275,9 +309,14 @@ void detector_core::refresh_channel(const std::complex<float>* H, float noise_va
     // c = 2^e is exact in double, and so is each product (then rounded to
     // float exactly as ldexp would): a multiply, not a call, per entry.
     float* hs = reinterpret_cast<float*>(d_hs.data());
-    const double c = std::ldexp(1.0, d_scale_exp);
-    for (int i = 0; i < nh; ++i)
-        hs[i] = static_cast<float>(static_cast<double>(hf[i]) * c);
+    if (d_scale_exp >= -126 && d_scale_exp <= 127) { // as in scaled_y
+        const float cf = static_cast<float>(c);
+        for (int k = 0; k < nh; ++k)
+            hs[k] = hf[k] * cf;
+    } else {
+        for (int k = 0; k < nh; ++k)
+            hs[k] = static_cast<float>(static_cast<double>(hf[k]) * c);
+    }
     d_chan_status = setup_channel(d_hs.data(), static_cast<float>(nv));
 }
 
@@ -285,12 +324,19 @@ const float* detector_core::scaled_y(const float* y, int count)
 {
     if (d_scale_exp == 0)
         return y;
-    const double c = std::ldexp(1.0, d_scale_exp);
     const int n = count * 2 * d_nr;
     // A product past the float range becomes Inf: the estimate is then not
-    // finite and the item is erased as an overflow (its y is finite).
-    for (int i = 0; i < n; ++i)
-        d_ys[i] = static_cast<float>(static_cast<double>(y[i]) * c);
+    // finite and the item is erased as an overflow (its y is finite). With c
+    // a normal float, the float product is the exact product rounded once,
+    // bit for bit the double route (which a c outside the float range needs).
+    if (d_scale_exp >= -126 && d_scale_exp <= 127) {
+        const float c = static_cast<float>(d_scale);
+        for (int i = 0; i < n; ++i)
+            d_ys[i] = y[i] * c;
+    } else {
+        for (int i = 0; i < n; ++i)
+            d_ys[i] = static_cast<float>(static_cast<double>(y[i]) * d_scale);
+    }
     return d_ys.data();
 }
 

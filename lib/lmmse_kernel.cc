@@ -63,17 +63,10 @@ lmmse_kernel::status lmmse_kernel::setup_channel(const std::complex<float>* H, f
         }
     }
 
-    // ||A||_1 (max column sum; A is Hermitian, its upper part mirrors the
-    // lower one) for the conditioning test below.
-    double norm_a = 0.0;
-    for (int j = 0; j < nt; ++j) {
-        double col = 0.0;
-        for (int i = 0; i < nt; ++i) {
-            const int o = i >= j ? i * nt + j : j * nt + i;
-            col += std::sqrt(lr[o] * lr[o] + li[o] * li[o]);
-        }
-        norm_a = std::max(norm_a, col);
-    }
+    // max_t A_tt, for the conditioning test at the end.
+    double max_a = 0.0;
+    for (int t = 0; t < nt; ++t)
+        max_a = std::max(max_a, lr[t * nt + t]);
 
     // In-place Cholesky, lower: L_jj = sqrt(A_jj - sum_k |L_jk|^2),
     // L_ij = (A_ij - sum_k L_ik conj(L_jk)) / L_jj.
@@ -124,36 +117,6 @@ lmmse_kernel::status lmmse_kernel::setup_channel(const std::complex<float>* H, f
         }
     }
 
-    // Singular to working precision (LAPACK's xGESVX test, as the Python
-    // detectors' conditioning.py): 1 / (||A||_1 ||A^-1||_1) < FLT_EPSILON.
-    // In double, the Cholesky of a rank-deficient H^H H + 1e-10 I succeeds,
-    // and its float answer would be as confident as it is meaningless; the
-    // float32 epsilon makes the C++ and Python detectors erase the same items.
-    // A^-1 = Li^H Li: (A^-1)_ij = sum_{k >= i} conj(Li_ki) Li_kj for i >= j,
-    // and |(A^-1)_ji| = |(A^-1)_ij|: the lower triangle gives every column
-    // sum (accumulated in d_m_re, free until M is computed below).
-    double* col = d_m_re.data();
-    std::fill(col, col + nt, 0.0);
-    for (int j = 0; j < nt; ++j)
-        for (int i = j; i < nt; ++i) {
-            double gr = 0.0, gi = 0.0;
-            for (int k = i; k < nt; ++k) {
-                const double ar = ir[k * nt + i], ai = -ii[k * nt + i];
-                const double br = ir[k * nt + j], bi = ii[k * nt + j];
-                gr += ar * br - ai * bi;
-                gi += ar * bi + ai * br;
-            }
-            const double g = std::sqrt(gr * gr + gi * gi);
-            col[j] += g;
-            if (i != j)
-                col[i] += g;
-        }
-    double norm_inv = 0.0;
-    for (int j = 0; j < nt; ++j)
-        norm_inv = std::max(norm_inv, col[j]);
-    if (!(norm_a * norm_inv * FLT_EPSILON < 1.0))
-        return status::singular;
-
     // M = Li H^H: M_ir = sum_{k<=i} Li_ik conj(H_rk).
     for (int i = 0; i < nt; ++i) {
         for (int r = 0; r < nr; ++r) {
@@ -170,6 +133,7 @@ lmmse_kernel::status lmmse_kernel::setup_channel(const std::complex<float>* H, f
     }
 
     // W_tr = sum_{i>=t} conj(Li_it) M_ir, and mu_t, nu_t from G_tt.
+    double max_gtt = 0.0;
     for (int t = 0; t < nt; ++t) {
         double gtt = 0.0;
         for (int i = t; i < nt; ++i)
@@ -188,6 +152,7 @@ lmmse_kernel::status lmmse_kernel::setup_channel(const std::complex<float>* H, f
             d_w_re[t * nr + r] = wr;
             d_w_im[t * nr + r] = wi;
         }
+        max_gtt = std::max(max_gtt, gtt);
         // mu = 1 - s2 G_tt in double: it cancels badly in float at low SNR.
         double mu = 1.0 - s2 * gtt;
         if (!(mu >= detector_floors::bias))
@@ -203,6 +168,18 @@ lmmse_kernel::status lmmse_kernel::setup_channel(const std::complex<float>* H, f
         d_inv_mu[2 * t] = d_inv_mu[2 * t + 1] = inv_mu;
         d_w[2 * t] = d_w[2 * t + 1] = w;
     }
+    // Singular to working precision, the float32 epsilon of the outputs:
+    // cond_1(A) = ||A||_1 ||A^-1||_1 > 1 / epsilon is LAPACK's xGESVX test,
+    // and the Python detectors' (conditioning.py). Here both norms are taken
+    // as their largest diagonal entry, which come free: for a positive
+    // definite A, max_t A_tt <= ||A||_1 <= Nt max_t A_tt (|A_ij|^2 <= A_ii
+    // A_jj), and the same for A^-1 = G. The estimate is at most cond_1(A), so
+    // this test never erases an item the exact one keeps, and it erases every
+    // item with cond_1(A) > Nt^2 / epsilon: a rank-deficient H^H H + 1e-10 I
+    // (whose Cholesky succeeds in double) has max G_tt >= 1e10 / Nt and is
+    // erased, where its float answer would be as confident as meaningless.
+    if (!(max_a * max_gtt * FLT_EPSILON < 1.0))
+        return status::singular;
     return status::ok;
 }
 

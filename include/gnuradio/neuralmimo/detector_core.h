@@ -384,6 +384,7 @@ private:
 
     bool d_scale_invariant;
     int d_scale_exp = 0;                   // the channel's scale c = 2^d_scale_exp
+    double d_scale = 1.0;                  // c itself (scaled_y runs per item)
     std::vector<std::complex<float>> d_hs; // [Nr * Nt], the scaled H
     std::vector<float> d_ys;               // [group_size * 2Nr], scaled y
     bool d_have_cache = false;

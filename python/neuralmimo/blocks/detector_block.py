@@ -61,6 +61,12 @@ class DetectorBlock(gr.sync_block):
         gr.sync_block.__init__(self, name=name,
                                in_sig=[item(np.complex64, nr), item(np.complex64, nr * nt), np.float32],
                                out_sig=[out_sig])
+        # No output multiple (it would hold back a finite stream's last partial batch), but input
+        # buffers of several batches, so that work() gets whole batches (about `batch` items) when the
+        # stream is flowing: GNU Radio sizes a block's input buffers to at least twice its
+        # history, and work() reads past the history-1 old items at the front of each input.
+        self.set_history(2 * batch)
+        self.set_min_output_buffer(2 * batch)
         self._log = gr.logger(name)
         self._erasures = dict.fromkeys(REASONS, 0)
         self._bit_weights = 1 << np.arange(k - 1, -1, -1)
@@ -144,9 +150,10 @@ class DetectorBlock(gr.sync_block):
         n = len(out)
         try:
             # vlen-1 ports (Nr = 1, Nt = 1, BPSK with Nt = 1) arrive 1-D: make every port 2-D.
-            y = input_items[0].reshape(n, self.nr)
-            h = input_items[1].reshape(n, self.nr * self.nt)
-            nv = input_items[2]
+            skip = 2 * self.batch - 1                                # the history items
+            y = input_items[0][skip:].reshape(n, self.nr)
+            h = input_items[1][skip:].reshape(n, self.nr * self.nt)
+            nv = input_items[2][skip:]
             out = out.reshape(n, -1)
             first = self.nitems_written(0)
             ok = (np.isfinite(y.view(np.float32)).all(axis=1) & np.isfinite(h.view(np.float32)).all(axis=1)

@@ -338,11 +338,13 @@ class OfdmReceiver:
 
 
 def _usable(f: RxFrame) -> bool:
-    # σ̂² travels as float32 to the detectors: it must be finite there too.
-    with np.errstate(over="ignore"):
+    # σ̂² travels as float32 to the detectors: it must be finite there too. An array is tested
+    # by its sum (one vectorised pass, no temporary): a NaN or Inf anywhere makes it non-finite,
+    # and so does an overflow of finite entries, which are then far too large for any detector.
+    with np.errstate(over="ignore", invalid="ignore"):
         nv32 = np.float32(f.noise_var)
-    return bool(np.isfinite(nv32) and f.noise_var > 0 and np.isfinite(f.cfo)
-                and np.isfinite(f.y).all() and np.isfinite(f.h).all() and np.isfinite(f.h_est).all())
+        return bool(np.isfinite(nv32) and f.noise_var > 0 and np.isfinite(f.cfo)
+                    and np.isfinite(f.y.sum()) and np.isfinite(f.h.sum()) and np.isfinite(f.h_est.sum()))
 
 
 def uses_cpp_kernel(config: OfdmConfig, backend: str) -> bool:
