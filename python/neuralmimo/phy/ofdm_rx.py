@@ -34,6 +34,7 @@ it GNU Radio).
 from __future__ import annotations
 
 import importlib.util
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -166,7 +167,10 @@ class OfdmReceiver:
         complex64: σ̂², y or Ĥ come out Inf or NaN, and such a frame has no usable output
         for any detector (the detector API refuses non-finite input). It is a lost frame,
         like one never detected, and the stream goes on."""
-        good = [f for f in frames if _usable(f)]
+        if not frames:
+            return frames
+        with np.errstate(over="ignore", invalid="ignore"):      # once per push, not per frame
+            good = [f for f in frames if _usable(f)]
         self.frames_found += len(good)
         self.frames_dropped += len(frames) - len(good)
         return good
@@ -338,13 +342,13 @@ class OfdmReceiver:
 
 
 def _usable(f: RxFrame) -> bool:
-    # σ̂² travels as float32 to the detectors: it must be finite there too. An array is tested
-    # by its sum (one vectorised pass, no temporary): a NaN or Inf anywhere makes it non-finite,
-    # and so does an overflow of finite entries, which are then far too large for any detector.
-    with np.errstate(over="ignore", invalid="ignore"):
-        nv32 = np.float32(f.noise_var)
-        return bool(np.isfinite(nv32) and f.noise_var > 0 and np.isfinite(f.cfo)
-                    and np.isfinite(f.y.sum()) and np.isfinite(f.h.sum()) and np.isfinite(f.h_est.sum()))
+    """Whether every output of frame f is finite (under np.errstate(over="ignore",
+    invalid="ignore"): _keep_usable). σ̂² travels as float32 to the detectors: it must be finite
+    there too (|σ̂²| < 3.4e38). An array is tested by its sum (one vectorised pass, no temporary):
+    a NaN or Inf anywhere makes it non-finite, and so does an overflow of finite entries, which
+    are then far too large for any detector."""
+    return bool(0.0 < f.noise_var < 3.4e38 and math.isfinite(f.cfo)
+                and np.isfinite(f.y.sum()) and np.isfinite(f.h.sum()) and np.isfinite(f.h_est.sum()))
 
 
 def uses_cpp_kernel(config: OfdmConfig, backend: str) -> bool:
