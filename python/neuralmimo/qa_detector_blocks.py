@@ -303,15 +303,9 @@ def _rank1(h):
     return np.outer(h[:, 0], np.arange(1, h.shape[1] + 1)).astype(np.complex64)
 
 
-# Expected to fail until the detector fixes of the output contract are merged (measured on the
-# blocks alone, with this file's Python-block side passing):
-#   - every C++ block (lmmse_detector, cg_detector, detector_select cpp:*): LLRs are not clipped
-#     (|LLR| up to 1e20 at |y| ~ 1e30, up to 6e19 for learned CG at H = 0), so the reference
-#     comparisons of every check fail; noise_var 0 is erased instead of floored;
-#   - classical_detector(*), onnx_detector(*): H = 0 is answered (LLR 0, or NaN for oamp) but not
-#     counted as an erasure (MUST_ERASE);
-#   - |H| ~ 1e20 and |y| ~ 1e30: the API gives NaN today (so the blocks must erase); once the API
-#     scales by powers of two it answers and the C++ blocks must answer the same.
+# What the old code did with these (each now a failure of this table): the C++ blocks did not clip
+# LLRs (|LLR| up to 1e20 at |y| ~ 1e30, 6e19 for learned CG at H = 0) and erased noise_var 0;
+# classical and ONNX blocks answered H = 0 (oamp: NaN) and gave NaN at |H| ~ 1e20 or |y| ~ 1e30.
 #: (case, f(y, h, nv) -> y, h, nv of one item). Finite cases: the outputs must be finite and
 #: bounded, and the item erased exactly when the Python API alone has no answer for it.
 BAD_INPUTS = (
@@ -433,12 +427,9 @@ def bad_inputs_are_erased_or_answered(tc, kind):
     call holds good and bad items): the flowgraph finishes (watchdog), N in = N out, every output
     finite and |LLR| <= LLR_LIMIT, an item is erased (0) and counted exactly when the Python API
     alone has no answer, the others equal the API's answer. Then the contract's fixed points:
-    H = 0 erased, noise_var 0 answered.
-
-    Until the detector fixes are merged (Python API: power-of-two scaling, H = 0 erasure, LLR
-    clip; C++ kernels: LLR clip, noise_var 0 floor, H = 0 erasure, |H| ~ 1e20 scaling), cases fail
-    here: H = 0 is answered with LLR 0 but not counted by most detectors (oamp: NaN), and the C++
-    blocks erase noise_var 0 and disagree with the API on |H| ~ 1e20 and |y| ~ 1e30."""
+    H = 0 erased, noise_var 0 answered. On these cases the C++ blocks and the Python API erase
+    the same items (a conditioning test and an overflow rule on both sides), so the comparison
+    holds for every kind of block."""
     const, nr, nt = kind.system
     c = nm.constellation(const)
     rng = np.random.default_rng(21)
