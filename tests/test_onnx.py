@@ -151,3 +151,11 @@ def test_exported_and_shipped_models_carry_no_exporter_debug_records(exported):
         m = onnx.load(f)
         assert not any(n.doc_string or len(n.metadata_props) for n in m.graph.node), f
         assert b'File "' not in open(f, "rb").read(), f
+
+
+def test_export_refuses_an_opset_the_graph_cannot_be_converted_to(tmp_path):
+    """torch.onnx keeps its own opset when the down-conversion fails (and only logs): the manifest
+    would name an opset the graph does not have. export_detector reads it back and refuses."""
+    with pytest.raises(ValueError, match="could not be converted to opset 1"):
+        export_detector(LmmseNet(2, 2, "qpsk"), tmp_path / "m.onnx", opset=1)
+    assert list(tmp_path.iterdir()) == []

@@ -162,6 +162,8 @@ def export_detector(module, path, manifest_extra: dict | None = None, opset: int
     batch = torch.export.Dim("batch", min=1)
     # The exporter logs optional-package notices (torchvision ops) at warning level.
     logging.getLogger("torch.onnx").setLevel(logging.ERROR)
+    # A failed down-conversion is logged with its traceback; it is refused below in one line.
+    logging.getLogger("onnxscript.version_converter").setLevel(logging.ERROR)
     wrapped = ContractOutputs(module).eval()
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")
@@ -170,6 +172,13 @@ def export_detector(module, path, manifest_extra: dict | None = None, opset: int
             input_names=["y", "h", "noise_var"], output_names=list(wrapped.outputs),
             dynamic_shapes={"y": {0: batch}, "h": {0: batch}, "noise_var": {0: batch}},
             external_data=False, verbose=False)
+    # torch.onnx writes its own opset and converts down with onnx's version converter; where that
+    # fails it keeps the graph at its opset (and only logs), so the opset is read back here.
+    written = next(o.version for o in onnx.load(str(path)).opset_import if o.domain in ("", "ai.onnx"))
+    if written != opset:
+        path.unlink()
+        raise ValueError(f"--opset {opset}: the graph could not be converted to opset {opset} "
+                         f"(torch.onnx left it at {written}); nothing written")
     report = compare_with_torch(module, path, seed=seed + 1, atol=atol, rtol=rtol, domain=domain)
     config = module.config()
     manifest = {
