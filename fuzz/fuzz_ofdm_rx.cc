@@ -23,6 +23,7 @@
 
 #include "fuzz_bytes.h"
 #include "ofdm_fft.h"
+#include "qa_ofdm_helpers.h"
 #include <gnuradio/neuralmimo/ofdm_rx_kernel.h>
 #include <cmath>
 #include <random>
@@ -83,40 +84,18 @@ ofdm_frame_spec make_spec(fuzz::bytes& in, std::mt19937_64& gen)
     return s;
 }
 
-// One frame of the format, per transmit antenna: complex128[n_symbols * sl, Nt].
+// One frame of the format, per transmit antenna: complex128[n_symbols * sl, Nt]
+// (qa_ofdm_helpers.h's transmitter), with QPSK data drawn per symbol, antenna
+// and carrier.
 std::vector<cd> transmit(const ofdm_frame_spec& s, std::mt19937_64& gen)
 {
-    const int n = s.fft_len, sl = n + s.cp_len, nt = s.nt;
-    const int nu = static_cast<int>(s.used_carriers.size());
-    const int nd = static_cast<int>(s.data_positions.size());
-    const int np = static_cast<int>(s.pilot_positions.size());
-    gr::neuralmimo::radix2_fft fft(n);
-    std::vector<cd> out(static_cast<size_t>(s.n_symbols()) * sl * nt, 0.0);
-    std::vector<cd> grid(n);
-    for (int sym = 0; sym < s.n_symbols(); ++sym)
-        for (int t = 0; t < nt; ++t) {
-            std::fill(grid.begin(), grid.end(), 0.0);
-            for (int u = 0; u < nu; ++u) {
-                const int bin = (s.used_carriers[u] + n) % n;
-                if (sym == 0)
-                    grid[bin] = t == 0 ? s.preamble_values[u] : 0.0;
-                else if (sym <= s.n_training_symbols)
-                    grid[bin] = s.training_values[(static_cast<size_t>(sym - 1) * nu + u) * nt + t];
-            }
-            if (sym > s.n_training_symbols) {
-                const int d = sym - 1 - s.n_training_symbols;
-                for (int k = 0; k < nd; ++k)
-                    grid[(s.used_carriers[s.data_positions[k]] + n) % n] =
-                        s.constellation_points[gen() % 4];
-                for (int p = 0; p < np; ++p)
-                    grid[(s.used_carriers[s.pilot_positions[p]] + n) % n] =
-                        s.pilot_values[(static_cast<size_t>(d) * np + p) * nt + t];
-            }
-            fft.inverse(grid.data());
-            for (int i = 0; i < sl; ++i)
-                out[(static_cast<size_t>(sym) * sl + i) * nt + t] = grid[(i - s.cp_len + n) % n];
-        }
-    return out;
+    const int nt = s.nt, nd = static_cast<int>(s.data_positions.size());
+    std::vector<cd> x(static_cast<size_t>(s.n_data_symbols) * nd * nt);
+    for (int d = 0; d < s.n_data_symbols; ++d)
+        for (int t = 0; t < nt; ++t)
+            for (int k = 0; k < nd; ++k)
+                x[(static_cast<size_t>(d) * nd + k) * nt + t] = s.constellation_points[gen() % 4];
+    return qa::transmit_frame(s, x);
 }
 
 bool finite(const std::vector<cf>& v)

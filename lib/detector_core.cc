@@ -116,6 +116,25 @@ bool float_exponent(float x, int& e)
     return (bits & 0x7fffffu) >= 0x3504F4u;
 }
 
+/*!
+ * out[i] = c in[i] for c = 2^e (its value given too), rounded once as the
+ * exact product: powers of two scale exactly. With c a normal float the float
+ * product is that rounding, bit for bit the double route, which a c outside
+ * the float range needs; a multiply, not an ldexp call, per entry (this runs
+ * per channel and per item). A product past the float range is Inf.
+ */
+void scale_exact(const float* in, int n, int e, double c, float* out)
+{
+    if (e >= -126 && e <= 127) {
+        const float cf = static_cast<float>(c);
+        for (int i = 0; i < n; ++i)
+            out[i] = in[i] * cf;
+    } else {
+        for (int i = 0; i < n; ++i)
+            out[i] = static_cast<float>(static_cast<double>(in[i]) * c);
+    }
+}
+
 //! ilogb(noise_var_max) (1e30 = 1.58 * 2^99).
 constexpr int noise_var_max_exp = 99;
 static_assert(detector_floors::noise_var_max >= 0x1p99 && detector_floors::noise_var_max < 0x1p100,
@@ -305,18 +324,7 @@ void detector_core::refresh_channel(const std::complex<float>* H, float noise_va
         d_chan_status = setup_channel(H, static_cast<float>(nv));
         return;
     }
-    // Powers of two scale exactly (double holds every product).
-    // c = 2^e is exact in double, and so is each product (then rounded to
-    // float exactly as ldexp would): a multiply, not a call, per entry.
-    float* hs = reinterpret_cast<float*>(d_hs.data());
-    if (d_scale_exp >= -126 && d_scale_exp <= 127) { // as in scaled_y
-        const float cf = static_cast<float>(c);
-        for (int k = 0; k < nh; ++k)
-            hs[k] = hf[k] * cf;
-    } else {
-        for (int k = 0; k < nh; ++k)
-            hs[k] = static_cast<float>(static_cast<double>(hf[k]) * c);
-    }
+    scale_exact(hf, nh, d_scale_exp, c, reinterpret_cast<float*>(d_hs.data()));
     d_chan_status = setup_channel(d_hs.data(), static_cast<float>(nv));
 }
 
@@ -324,19 +332,9 @@ const float* detector_core::scaled_y(const float* y, int count)
 {
     if (d_scale_exp == 0)
         return y;
-    const int n = count * 2 * d_nr;
     // A product past the float range becomes Inf: the estimate is then not
-    // finite and the item is erased as an overflow (its y is finite). With c
-    // a normal float, the float product is the exact product rounded once,
-    // bit for bit the double route (which a c outside the float range needs).
-    if (d_scale_exp >= -126 && d_scale_exp <= 127) {
-        const float c = static_cast<float>(d_scale);
-        for (int i = 0; i < n; ++i)
-            d_ys[i] = y[i] * c;
-    } else {
-        for (int i = 0; i < n; ++i)
-            d_ys[i] = static_cast<float>(static_cast<double>(y[i]) * d_scale);
-    }
+    // finite and the item is erased as an overflow (its y is finite).
+    scale_exact(y, count * 2 * d_nr, d_scale_exp, d_scale, d_ys.data());
     return d_ys.data();
 }
 

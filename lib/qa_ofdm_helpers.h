@@ -36,6 +36,48 @@ using cd = std::complex<double>;
 const double pi = 3.14159265358979323846;
 
 /*
+ * The transmitter of a frame format s: samples complex128[n_symbols * sl, Nt]
+ * of one frame carrying the data symbols x [n_data_symbols * n_data, Nt] (RE
+ * order of the receiver's output): preamble, training and pilots from s.
+ */
+inline std::vector<cd> transmit_frame(const ofdm_frame_spec& s, const std::vector<cd>& x)
+{
+    const int n = s.fft_len, nt = s.nt, n_train = s.n_training_symbols;
+    const int sl = n + s.cp_len;
+    const std::vector<int>& used = s.used_carriers;
+    const int nu = static_cast<int>(used.size());
+    const int nd = static_cast<int>(s.data_positions.size());
+    const int np = static_cast<int>(s.pilot_positions.size());
+    radix2_fft fft(n);
+    std::vector<cd> out(static_cast<size_t>(s.n_symbols()) * sl * nt, 0.0);
+    std::vector<cd> grid(n);
+    for (int sym = 0; sym < s.n_symbols(); ++sym)
+        for (int t = 0; t < nt; ++t) {
+            std::fill(grid.begin(), grid.end(), 0.0);
+            for (int u = 0; u < nu; ++u) {
+                const int bin = (used[u] + n) % n;
+                if (sym == 0)
+                    grid[bin] = t == 0 ? s.preamble_values[u] : 0.0;
+                else if (sym <= n_train)
+                    grid[bin] = s.training_values[(static_cast<size_t>(sym - 1) * nu + u) * nt + t];
+            }
+            if (sym > n_train) {
+                const int d = sym - 1 - n_train;
+                for (int k = 0; k < nd; ++k)
+                    grid[(used[s.data_positions[k]] + n) % n] =
+                        x[(static_cast<size_t>(d) * nd + k) * nt + t];
+                for (int p = 0; p < np; ++p)
+                    grid[(used[s.pilot_positions[p]] + n) % n] =
+                        s.pilot_values[(static_cast<size_t>(d) * np + p) * nt + t];
+            }
+            fft.inverse(grid.data());
+            for (int i = 0; i < sl; ++i)
+                out[(static_cast<size_t>(sym) * sl + i) * nt + t] = grid[(i - s.cp_len + n) % n];
+        }
+    return out;
+}
+
+/*
  * One frame as phy/ofdm.py builds it (FFT 64, CP 16, 52 used carriers,
  * pilots at +-7 and +-21, 6 data symbols, QPSK), seeded random sequences:
  * preamble on the even carriers at amplitude sqrt(2 Nt) from antenna 0,
@@ -100,43 +142,10 @@ struct frame_def : ofdm_frame_spec {
      */
     std::vector<cd> transmit(std::mt19937_64& gen, std::vector<cd>& x) const
     {
-        const int n = fft_len, n_train = n_training_symbols;
-        const std::vector<int>& used = used_carriers;
-        const int nu = static_cast<int>(used.size());
-        const int nd = static_cast<int>(data_positions.size());
-        const int np = static_cast<int>(pilot_positions.size());
-        radix2_fft fft(n);
-        std::vector<cd> out(static_cast<size_t>(n_symbols()) * sl() * nt, 0.0);
-        x.resize(static_cast<size_t>(n_data_symbols) * nd * nt);
+        x.resize(static_cast<size_t>(n_data_symbols) * data_positions.size() * nt);
         for (auto& v : x)
             v = constellation_points[gen() % 4];
-        std::vector<cd> grid(n);
-        for (int s = 0; s < n_symbols(); ++s)
-            for (int t = 0; t < nt; ++t) {
-                std::fill(grid.begin(), grid.end(), 0.0);
-                for (int u = 0; u < nu; ++u) {
-                    const int bin = (used[u] + n) % n;
-                    if (s == 0)
-                        grid[bin] = t == 0 ? preamble_values[u] : 0.0;
-                    else if (s <= n_train)
-                        grid[bin] =
-                            training_values[(static_cast<size_t>(s - 1) * nu + u) * nt + t];
-                }
-                if (s > n_train) {
-                    const int d = s - 1 - n_train;
-                    for (int k = 0; k < nd; ++k)
-                        grid[(used[data_positions[k]] + n) % n] =
-                            x[(static_cast<size_t>(d) * nd + k) * nt + t];
-                    for (int p = 0; p < np; ++p)
-                        grid[(used[pilot_positions[p]] + n) % n] =
-                            pilot_values[(static_cast<size_t>(d) * np + p) * nt + t];
-                }
-                fft.inverse(grid.data());
-                for (int i = 0; i < sl(); ++i)
-                    out[(static_cast<size_t>(s) * sl() + i) * nt + t] =
-                        grid[(i - cp_len + n) % n];
-            }
-        return out;
+        return transmit_frame(*this, x);
     }
 };
 
