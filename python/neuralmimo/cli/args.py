@@ -88,26 +88,27 @@ def finite_float(text: str) -> float:
     return v
 
 
+def _require(value, ok: bool, what: str, text: str):
+    """value, or the argparse error "must be <what>, got <text>"."""
+    if not ok:
+        raise argparse.ArgumentTypeError(f"must be {what}, got {text}")
+    return value
+
+
 def positive_float(text: str) -> float:
     v = finite_float(text)
-    if not v > 0:
-        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
-    return v
+    return _require(v, v > 0, "> 0", text)
 
 
 def nonnegative_float(text: str) -> float:
     v = finite_float(text)
-    if v < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
-    return v
+    return _require(v, v >= 0, ">= 0", text)
 
 
 def unit_interval(text: str) -> float:
     """A fraction in (0, 1] (a detection threshold)."""
     v = finite_float(text)
-    if not 0 < v <= 1:
-        raise argparse.ArgumentTypeError(f"must be in (0, 1], got {text}")
-    return v
+    return _require(v, 0 < v <= 1, "in (0, 1]", text)
 
 
 def _integer(text: str) -> int:
@@ -124,16 +125,12 @@ def _integer(text: str) -> int:
 
 def positive_int(text: str) -> int:
     v = _integer(text)
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {text}")
-    return v
+    return _require(v, v >= 1, ">= 1", text)
 
 
 def nonnegative_int(text: str) -> int:
     v = _integer(text)
-    if v < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
-    return v
+    return _require(v, v >= 0, ">= 0", text)
 
 
 def any_int(text: str) -> int:
