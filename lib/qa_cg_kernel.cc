@@ -11,7 +11,7 @@
  * post-detection variance from W W^T instead of T M^T, and max-log LLRs by
  * enumerating the whole constellation. The tests every detector kernel shares
  * (noise-free, cached channel, invalid inputs, degenerate and singular
- * channels) are in qa_detector_kernels.cc. Random draws are seeded.
+ * channels) are in qa_detector_contract.cc. Random draws are seeded.
  */
 
 #include "qa_helpers.h"
@@ -277,7 +277,7 @@ BOOST_AUTO_TEST_CASE(overflowing_steps_are_flagged)
 }
 
 // (5) The algorithm's configuration errors throw and name the parameter and
-// both values (nt, nr and the constellation: qa_detector_kernels.cc).
+// both values (nt, nr and the constellation: qa_detector_contract.cc).
 BOOST_AUTO_TEST_CASE(configuration_errors_name_the_parameter)
 {
     const std::vector<float> a8(8, 0.1f), a16(16, 0.1f), a12(12, 0.1f);

@@ -9,7 +9,7 @@
  * qa_helpers.h (the normal equations, a Gauss-Jordan inverse for G, max-log
  * LLRs by enumerating the whole constellation). The tests every detector
  * kernel shares (noise-free, cached channel, invalid inputs, degenerate and
- * singular channels) are in qa_detector_kernels.cc. Random draws are seeded.
+ * singular channels) are in qa_detector_contract.cc. Random draws are seeded.
  */
 
 #include "qa_helpers.h"
