@@ -29,54 +29,21 @@ Backends: "numpy" (this module) and "cpp" (lib/ofdm_rx_*.cc through phy/ofdm_rx_
 same steps in C++, 10 to 20 times faster, same frames and outputs to rounding; input rounded to
 complex64). "auto" takes "cpp" where the compiled module is installed and fft_len is a power of
 two, else "numpy"; `.backend` says which runs. Only "cpp" imports the compiled module (and with
-it GNU Radio).
+it GNU Radio): the choice is phy/ofdm_rx_backend.py (uses_cpp_kernel). The frames both backends
+hand out (RxFrame) and the check that their outputs are finite: phy/ofdm_rx_frame.py.
 """
 from __future__ import annotations
-
-import importlib.util
-import math
-from dataclasses import dataclass
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from .ofdm import OfdmConfig
+from .ofdm_rx_backend import uses_cpp_kernel
+from .ofdm_rx_frame import RxFrame, _usable
 
 __all__ = ["OfdmReceiver", "RxFrame"]
 
 _WAIT = object()      # _demodulate: not enough samples buffered yet
-
-
-@dataclass
-class RxFrame:
-    """One received frame.
-
-    start: absolute index (in the receiver's input) of the frame's first sample as estimated
-    (preamble CP start); fft_start: absolute index of the preamble's FFT window;
-    cfo: estimated CFO in subcarrier spacings; h_est: complex64[n_used, Nr, Nt] Ĥ per used
-    carrier (from the training); noise_var: σ̂²; y: complex64[n_re, Nr]; h: complex64[n_re, Nr, Nt]
-    (Ĥ of each RE's carrier, with the phase tracked in its symbol); snr_db: estimated per-RE SNR, Σ_t|H_rt|² averaged over r and carriers
-    over σ̂² (docs/conventions.md: received power per antenna over noise), with the LS
-    noise in |Ĥ|² subtracted; evm: rms error
-    of LMMSE-equalised data symbols against their nearest constellation points (decision
-    directed, detector independent), as a fraction of unit symbol energy; metric: peak S&C metric.
-    """
-
-    start: int
-    fft_start: int
-    cfo: float
-    h_est: np.ndarray
-    noise_var: float
-    y: np.ndarray
-    h: np.ndarray
-    snr_db: float
-    evm: float
-    metric: float
-
-    def info(self) -> dict:
-        """Scalar per-frame facts (for tags, logs and replay tables)."""
-        return {"start": self.start, "fft_start": self.fft_start, "cfo": self.cfo,
-                "noise_var": self.noise_var, "snr_db": self.snr_db, "evm": self.evm, "metric": self.metric}
 
 
 class OfdmReceiver:
@@ -339,34 +306,3 @@ class OfdmReceiver:
         pts = c.const.points
         err = np.min(np.abs(x[..., None] - pts) ** 2, axis=-1)
         return float(np.sqrt(np.mean(err)))
-
-
-def _usable(f: RxFrame) -> bool:
-    """Whether every output of frame f is finite (under np.errstate(over="ignore",
-    invalid="ignore"): _keep_usable). σ̂² travels as float32 to the detectors: it must be finite
-    there too (|σ̂²| < 3.4e38). An array is tested by its sum (one vectorised pass, no temporary):
-    a NaN or Inf anywhere makes it non-finite, and so does an overflow of finite entries, which
-    are then far too large for any detector."""
-    return bool(0.0 < f.noise_var < 3.4e38 and math.isfinite(f.cfo)
-                and np.isfinite(f.y.sum()) and np.isfinite(f.h.sum()) and np.isfinite(f.h_est.sum()))
-
-
-def uses_cpp_kernel(config: OfdmConfig, backend: str) -> bool:
-    """Whether a receiver for config with this backend runs the C++ kernel.
-
-    "numpy": no; "cpp": yes, ValueError when the compiled module is missing; "auto": yes
-    unless the module is absent (no GNU Radio, or the source tree on sys.path) or fft_len is
-    not a power of two (the kernel's FFT); a module that is there but fails to load raises."""
-    if backend not in ("auto", "numpy", "cpp"):
-        raise ValueError(f"ofdm_rx: backend must be 'auto', 'numpy' or 'cpp', got '{backend}'")
-    if backend == "numpy":
-        return False
-    if backend == "auto" and (config.fft_len & (config.fft_len - 1)
-                              or importlib.util.find_spec("..neuralmimo_python", __package__) is None):
-        return False
-    try:
-        from . import ofdm_rx_cpp  # noqa: F401  (loads the compiled module and GNU Radio)
-    except ImportError as exc:
-        raise ValueError(f"ofdm_rx: backend '{backend}' needs the compiled module neuralmimo_python "
-                         f"(built with GNU Radio): {exc}") from exc
-    return True

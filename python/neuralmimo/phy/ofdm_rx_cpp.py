@@ -3,9 +3,10 @@
 """The C++ backend of the OFDM receiver: an OfdmConfig as the C++ frame spec.
 
 Importing this module loads the compiled module neuralmimo_python, and with it GNU Radio:
-phy/ofdm_rx.py imports it only once the backend is "cpp" (uses_cpp_kernel), so that the
-numpy receiver runs without GNU Radio. The C++ side (include/gnuradio/neuralmimo/
-ofdm_rx_kernel.h) checks the spec and the settings and raises ValueError naming the field.
+phy/ofdm_rx.py imports it only once the backend is "cpp" (uses_cpp_kernel in
+phy/ofdm_rx_backend.py), so that the numpy receiver runs without GNU Radio. The C++ side
+(include/gnuradio/neuralmimo/ofdm_rx_kernel.h) checks the spec and the settings and raises
+ValueError naming the field.
 """
 from __future__ import annotations
 

@@ -1,0 +1,92 @@
+# Copyright 2026 gr-neuralmimo contributors
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The detectors of the contract tests (tests/test_detector_contract.py,
+tests/test_detector_hostile_inputs.py): the Case table (every name of nm.detector_names(), every
+shipped ONNX model, and a training checkpoint), its pytest parameters, and the fixtures that
+build a case's detector (toy_checkpoint: the toy config trained for a few batches; case).
+
+What a detector cannot do is declared on the case (a model has a fixed (Nt, Nr) and computes in
+float32) or on the detector (allows_more_streams_than_antennas), never skipped.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+import neuralmimo as nm
+
+@dataclass(frozen=True)
+class Case:
+    """One detector of the contract.
+
+    make(constellation) -> detector; a model ignores the argument (its constellation is fixed).
+    fixed: (Nt, Nr, constellation) of a model, None for a detector that takes any system.
+    double: complex128 input is computed and returned in double precision (else float32 always).
+    outputs: the DetectorOutput fields the detector fills besides symbols.
+    """
+
+    id: str
+    make: Callable[[str], object]
+    fixed: tuple | None = None
+    double: bool = True
+    outputs: tuple = ("llr", "estimate")
+
+
+def _classical(name: str) -> Case:
+    return Case(name, lambda const: nm.detector(name, constellation=const))
+
+
+def _shipped_models() -> list[Path]:
+    models = sorted(Path(nm.model_path("lmmse_qam16_4x4.onnx")).parent.glob("*.onnx"))
+    assert len(models) >= 4, models
+    return models
+
+
+def _onnx(path: Path) -> Case:
+    det = nm.detector(str(path))
+    return Case(path.name, lambda const: nm.detector(str(path)), (det.nt, det.nr, det.constellation.name),
+                double=False, outputs=tuple(det.manifest["outputs"]))
+
+
+CHECKPOINT = "checkpoint"
+CLASSICAL = [_classical(name) for name in nm.detector_names()]
+MODELS = [_onnx(p) for p in _shipped_models()]
+
+
+def _params(with_checkpoint=True):
+    out = [pytest.param(case.id, id=case.id) for case in CLASSICAL + MODELS]
+    if with_checkpoint:
+        out.append(pytest.param(CHECKPOINT, id=CHECKPOINT))
+    return out
+
+
+@pytest.fixture(scope="module")
+def toy_checkpoint(tmp_path_factory):
+    """A trainer checkpoint of the toy config (4x8 QPSK), a few batches: final.pt."""
+    from neuralmimo.train import CONFIG_DIR, Trainer, load_config
+
+    cfg = load_config(CONFIG_DIR / "toy.toml", [
+        "model.n_layers=2", "train.steps_per_epoch=2", "train.validation_vectors=100",
+        "schedule.snr_curriculum_db=[[10, 20]]", "schedule.max_epochs=1", "data.batch=32"])
+    result = Trainer(cfg, out_dir=tmp_path_factory.mktemp("toy"), quiet=True).fit()
+    return result.final
+
+
+@pytest.fixture
+def case(request) -> Case:
+    if request.param == CHECKPOINT:
+        path = request.getfixturevalue("toy_checkpoint")
+        det = nm.detector(str(path))
+        return Case(CHECKPOINT, lambda const: nm.detector(str(path)),
+                    (det.module.nt, det.module.nr, det.constellation.name), outputs=tuple(det.module.outputs))
+    return next(c for c in CLASSICAL + MODELS if c.id == request.param)
+
+
+def system_of(case: Case, const="qpsk", nt=3, nr=6):
+    """(detector, constellation, Nt, Nr): a model's own system, else the given one."""
+    if case.fixed is not None:
+        nt, nr, const = case.fixed
+    return case.make(const), nm.constellation(const), nt, nr
