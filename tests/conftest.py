@@ -17,3 +17,16 @@ def random_system(rng, batch, nr, nt, const, noise_var, dtype=np.complex128):
 @pytest.fixture
 def rng():
     return np.random.default_rng(20261124)
+
+
+@pytest.fixture(scope="session")
+def toy_checkpoint(tmp_path_factory):
+    """A trainer checkpoint of the toy config (4x8 QPSK), a few batches: final.pt (trained once
+    for every test module that uses it)."""
+    from neuralmimo.train import CONFIG_DIR, Trainer, load_config
+
+    cfg = load_config(CONFIG_DIR / "toy.toml", [
+        "model.n_layers=2", "train.steps_per_epoch=2", "train.validation_vectors=100",
+        "schedule.snr_curriculum_db=[[10, 20]]", "schedule.max_epochs=1", "data.batch=32"])
+    result = Trainer(cfg, out_dir=tmp_path_factory.mktemp("toy"), quiet=True).fit()
+    return result.final

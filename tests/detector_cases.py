@@ -3,7 +3,7 @@
 """The detectors of the contract tests (tests/test_detector_contract.py,
 tests/test_detector_hostile_inputs.py): the Case table (every name of nm.detector_names(), every
 shipped ONNX model, and a training checkpoint), its pytest parameters, and the fixtures that
-build a case's detector (toy_checkpoint: the toy config trained for a few batches; case).
+build a case's detector (case; the checkpoint case uses conftest's toy_checkpoint).
 
 What a detector cannot do is declared on the case (a model has a fixed (Nt, Nr) and computes in
 float32) or on the detector (allows_more_streams_than_antennas), never skipped.
@@ -61,18 +61,6 @@ def _params(with_checkpoint=True):
     if with_checkpoint:
         out.append(pytest.param(CHECKPOINT, id=CHECKPOINT))
     return out
-
-
-@pytest.fixture(scope="module")
-def toy_checkpoint(tmp_path_factory):
-    """A trainer checkpoint of the toy config (4x8 QPSK), a few batches: final.pt."""
-    from neuralmimo.train import CONFIG_DIR, Trainer, load_config
-
-    cfg = load_config(CONFIG_DIR / "toy.toml", [
-        "model.n_layers=2", "train.steps_per_epoch=2", "train.validation_vectors=100",
-        "schedule.snr_curriculum_db=[[10, 20]]", "schedule.max_epochs=1", "data.batch=32"])
-    result = Trainer(cfg, out_dir=tmp_path_factory.mktemp("toy"), quiet=True).fit()
-    return result.final
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 import torch
 from conftest import random_system
-from detector_cases import CLASSICAL, _params, case, system_of, toy_checkpoint  # noqa: F401 (fixtures)
+from detector_cases import CLASSICAL, _params, case, system_of  # noqa: F401 (case: a fixture)
 
 import neuralmimo as nm
 

@@ -14,7 +14,7 @@ import logging
 import numpy as np
 import pytest
 from conftest import random_system
-from detector_cases import _params, case, system_of, toy_checkpoint  # noqa: F401 (fixtures)
+from detector_cases import _params, case, system_of  # noqa: F401 (case: a fixture)
 
 import neuralmimo as nm
 from neuralmimo.phy.demap import LLR_LIMIT

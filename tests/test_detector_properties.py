@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_detector_contract import _params, case, system_of, toy_checkpoint  # noqa: F401 (fixtures)
+from detector_cases import _params, case, system_of  # noqa: F401 (case: a fixture)
 
 import neuralmimo as nm
 
