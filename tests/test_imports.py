@@ -22,7 +22,7 @@ LAYERS = (
     ("registry",),                        # nm.detector: every kind of detector behind one spec
     ("export",),                          # ONNX export, checked against torch
     ("train",),                           # trainer, schedules, configs
-    ("eval", "recording"),                # Monte-Carlo harness, metrics; SigMF traces
+    ("eval", "recording", "recording_fields"),   # Monte-Carlo harness, metrics; SigMF traces
     ("papers",),                          # per-paper studies
     ("blocks", "neuralmimo_python", "gnuradio"),   # GNU Radio: Python blocks, compiled blocks
     ("bench", "cli"),                     # entry points: run flowgraphs, studies, training

@@ -1,7 +1,8 @@
 # Copyright 2026 gr-neuralmimo contributors
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Fuzzing of the file readers: the SigMF reader (recording.py and the replay behind it) and the
-model loaders (manifest.py, nm.detector on .onnx and .pt files with their .json manifests).
+"""Fuzzing of the file readers: the SigMF reader (recording.py, recording_fields.py and the replay
+behind it) and the model loaders (manifest.py, nm.detector on .onnx and .pt files with their .json
+manifests).
 
 Property: whatever the bytes or the JSON structure, a reader either loads cleanly or raises
 ValueError with a message; never another exception type. (A hang or a crash of the process would

@@ -16,7 +16,8 @@ Imports run one way, lowest layer first (tests/test_imports.py checks it, lazy i
     registry                    nm.detector and DetectorSpec: every detector behind one spec
     export                      ONNX export, checked against torch
     train                       trainer, schedules, configs
-    eval, recording             Monte-Carlo harness and metrics; SigMF traces
+    eval, recording,            Monte-Carlo harness and metrics; SigMF traces and the bounds of
+    recording_fields            their metadata fields
     papers                      per-paper studies
     blocks                      GNU Radio blocks (Python, and the compiled C++ ones)
     bench, cli                  entry points

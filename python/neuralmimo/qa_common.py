@@ -8,6 +8,7 @@ import numpy as np
 from gnuradio import blocks, gr
 
 from neuralmimo.paths import source_dir  # noqa: F401  (the QA tests import it from here)
+from neuralmimo.phy.demap import LLR_LIMIT
 
 #: (constellation, Nr, Nt) of the CG block checks; Nr >= 2 Nt keeps float32 CG within 1e-4 of
 #: float64 after Nt iterations.
@@ -68,6 +69,40 @@ def run_detector_block(block, y, h, nv, out_dtype, out_vlen, buffer_items=None):
     tb.connect(block, sink)
     run_flowgraph(tb)
     return np.asarray(sink.data(), dtype=out_dtype).reshape(-1, out_vlen)
+
+
+# --- A block's output against the Python API, item by item (the detector output contract) ------
+
+def api_answer(det, y, h, nv):
+    """The Python API on one item alone: clipped LLRs [width], or None where it has no answer
+    (it raises ValueError, marks the item erased, or gives a non-finite output)."""
+    try:
+        out = det(y[None], h[None], np.float32([nv]))
+    except Exception:  # noqa: BLE001 (ValueError by the API's contract; torch's LinAlgError until
+        return None    # the classical CG is fixed: either way the API has no answer)
+    llr = np.asarray(out.llr, np.float64).reshape(-1)
+    erased = getattr(out, "erased", None)
+    if (erased is not None and np.asarray(erased).any()) or not np.isfinite(llr).all():
+        return None
+    return np.clip(llr, -LLR_LIMIT, LLR_LIMIT)
+
+
+def tc_check_against_api(tc, det, block, y, h, nv, got, tol, msg):
+    """got (the block's LLRs) against det (the API), item by item: N in = N out, finite, bounded;
+    an item is 0 and counted exactly when the API alone has no answer, else equal to its answer.
+    Returns the erased mask."""
+    n = y.shape[0]
+    tc.assertEqual(got.shape[0], n, f"{msg}: items in != items out")
+    tc.assertTrue(np.isfinite(got).all(), f"{msg}: non-finite output")
+    tc.assertLessEqual(float(np.abs(got).max()), LLR_LIMIT, f"{msg}: |LLR| > {LLR_LIMIT}")
+    answers = [api_answer(det, y[i], h[i], nv[i]) for i in range(n)]
+    erased = np.array([a is None for a in answers])
+    for i in np.flatnonzero(erased):
+        np.testing.assert_array_equal(got[i], 0, err_msg=f"{msg}: item {i} has no API answer but is not erased")
+    tc.assertEqual(block.invalid_items(), int(erased.sum()), f"{msg}: erased items counted")
+    for i in np.flatnonzero(~erased):
+        np.testing.assert_allclose(got[i], answers[i], rtol=tol[0], atol=tol[1], err_msg=f"{msg}: item {i}")
+    return erased
 
 
 def compile_examples(folder) -> dict:

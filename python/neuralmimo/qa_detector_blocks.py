@@ -6,14 +6,13 @@
 Each output kind (symbols, estimate, llr, bits) equals the Python reference nm.detector on the
 same items; NaN/Inf items and noise_var < 0 are erased (0) and counted, never fatal; every item
 of a finite stream comes out; an exception in a Python block's detector costs only the items that
-raise it; a table of bad inputs (BAD_INPUTS) meets the detector output contract; a wrong
-vlen is refused at connect; bad constructor arguments raise ValueError naming them. Checks
-specific to one block (held channels, threads, learned steps, model manifests) stay in its
-qa_<block>.py.
+raise it; a wrong vlen is refused at connect; bad constructor arguments raise ValueError naming
+them. The table of bad inputs (BAD_INPUTS) that every block meets under the detector output
+contract is in qa_detector_blocks_bad_input.py. Checks specific to one block (held channels,
+threads, learned steps, model manifests) stay in its qa_<block>.py.
 """
 from __future__ import annotations
 
-import json
 import os
 import re
 from dataclasses import dataclass
@@ -24,7 +23,8 @@ from gnuradio import blocks, gr, gr_unittest
 
 import neuralmimo as nm
 from neuralmimo.phy.demap import LLR_LIMIT
-from neuralmimo.qa_common import CG_SYSTEMS, random_system, run_detector_block, shipped_model, source_dir
+from neuralmimo.qa_common import (CG_SYSTEMS, random_system, run_detector_block, shipped_model,
+                                  tc_check_against_api)
 
 os.environ.setdefault("GR_CONF_LOG_LOG_LEVEL", "error")
 
@@ -139,7 +139,7 @@ def every_output_kind_equals_the_python_reference(tc, kind):
 
 def invalid_items_are_erased_not_fatal(tc, kind):
     """noise_var Inf and < 0, NaN in y, Inf and NaN in H: those items give 0 and are counted; the
-    others equal the reference (noise_var 0 is valid: BAD_INPUTS)."""
+    others equal the reference (noise_var 0 is valid: BAD_INPUTS, qa_detector_blocks_bad_input.py)."""
     rng = np.random.default_rng(9)
     const, nr, nt = kind.systems[0]
     c = nm.constellation(const)
@@ -295,165 +295,6 @@ def test_regression_rank1_h_does_not_hang_zf_vblast(self):
 
 
 qa_detector_blocks.test_regression_rank1_h_does_not_hang_zf_vblast = test_regression_rank1_h_does_not_hang_zf_vblast
-
-
-# --- The bad-input table: every detector block, every shipped model -----------------------------
-
-def _rank1(h):
-    return np.outer(h[:, 0], np.arange(1, h.shape[1] + 1)).astype(np.complex64)
-
-
-# What the old code did with these (each now a failure of this table): the C++ blocks did not clip
-# LLRs (|LLR| up to 1e20 at |y| ~ 1e30, 6e19 for learned CG at H = 0) and erased noise_var 0;
-# classical and ONNX blocks answered H = 0 (oamp: NaN) and gave NaN at |H| ~ 1e20 or |y| ~ 1e30.
-#: (case, f(y, h, nv) -> y, h, nv of one item). Finite cases: the outputs must be finite and
-#: bounded, and the item erased exactly when the Python API alone has no answer for it.
-BAD_INPUTS = (
-    ("H = 0", lambda y, h, nv: (y, np.zeros_like(h), nv)),
-    ("rank-1 H, noise_var 0.1", lambda y, h, nv: (y, _rank1(h), np.float32(0.1))),
-    ("rank-1 H, noise_var 0", lambda y, h, nv: (y, _rank1(h), np.float32(0.0))),
-    ("|H| ~ 1e20", lambda y, h, nv: (y, (h * 1e20).astype(np.complex64), nv)),
-    ("|H|, |y| ~ 1e20, noise_var ~ 1e38", lambda y, h, nv: ((y * 1e20).astype(np.complex64),
-                                                           (h * 1e20).astype(np.complex64), np.float32(1e38))),
-    ("|y| ~ 1e30", lambda y, h, nv: ((y * 1e30).astype(np.complex64), h, nv)),
-    ("noise_var 0", lambda y, h, nv: (y, h, np.float32(0.0))),
-    ("noise_var 1e-30", lambda y, h, nv: (y, h, np.float32(1e-30))),
-    ("noise_var < 0", lambda y, h, nv: (y, h, np.float32(-0.5))),
-    ("NaN noise_var", lambda y, h, nv: (y, h, np.float32(np.nan))),
-    ("Inf noise_var", lambda y, h, nv: (y, h, np.float32(np.inf))),
-    ("NaN in y", lambda y, h, nv: (np.where(np.arange(y.size) == 0, np.nan, y).astype(np.complex64), h, nv)),
-    ("Inf in y", lambda y, h, nv: (np.where(np.arange(y.size) == 0, np.inf, y).astype(np.complex64), h, nv)),
-    ("NaN in H", lambda y, h, nv: (y, np.where(np.eye(*h.shape, dtype=bool), np.nan, h).astype(np.complex64), nv)),
-    ("Inf in H", lambda y, h, nv: (y, np.where(np.eye(*h.shape, dtype=bool), np.inf, h).astype(np.complex64), nv)),
-)
-#: Cases whose erasure the contract fixes whatever the API does: H = 0 carries no information
-#: (erased); noise_var 0 with a full-rank H is valid (answered, floored at 1e-10).
-MUST_ERASE = ("H = 0",)
-MUST_ANSWER = ("noise_var 0",)
-
-
-@dataclass(frozen=True)
-class ContractBlock:
-    """make() -> a block with LLR output for `system` (constellation, Nr, Nt); reference() -> the
-    Python API detector it must agree with; llr_tol (rtol, atol) on items both answer."""
-
-    label: str
-    make: Callable
-    reference: Callable
-    system: tuple
-    llr_tol: tuple = (1e-5, 1e-5)
-
-
-def _classical_system(name):
-    return ("qpsk", 2, 2) if name in ("ml", "ml-maxlog", "kbest") else ("qpsk", 4, 2)
-
-
-def _model_system(path):
-    m = json.loads(path.with_suffix(".json").read_text())
-    return (m["constellation"], int(m["nr"]), int(m["nt"]))
-
-
-def _contract_blocks():
-    from neuralmimo.cg_steps import load_cg_steps
-
-    models = sorted((source_dir() / "models").glob("*.onnx"))
-    cpp_tol = (2e-3, 2e-3)
-    lcg = source_dir() / "models" / "lcgnetv_qam16_4x4.json"
-    out = [ContractBlock(f"classical_detector({name})",
-                         lambda c, nr, nt, name=name: nm.classical_detector(name, nt, nr, c, "llr", batch=16),
-                         lambda c, name=name: nm.detector(name, constellation=c), _classical_system(name))
-           for name in nm.detector_names()]
-    out += [ContractBlock(f"onnx_detector({p.stem})",
-                          lambda c, nr, nt, p=p: nm.onnx_detector(str(p), nt, nr, c, "llr", batch=16),
-                          lambda c, p=p: nm.detector(str(p)), _model_system(p), (1e-4, 1e-4))
-            for p in models]
-    out += [
-        ContractBlock("lmmse_detector", lambda c, nr, nt: nm.lmmse_detector(nt, nr, c, "llr"),
-                      lambda c: nm.detector("lmmse", constellation=c), ("qam16", 4, 4), cpp_tol),
-        ContractBlock("cg_detector computed", lambda c, nr, nt: nm.cg_detector(nt, nr, c, "llr", nt),
-                      lambda c: nm.detector("cg", constellation=c, iterations=4, llr_variance="exact"),
-                      ("qam16", 8, 4), cpp_tol),
-        ContractBlock("cg_detector learned (lcgnetv_qam16_4x4)",
-                      lambda c, nr, nt: nm.cg_detector(nt, nr, c, "llr", 0, *load_cg_steps(lcg, nt)[:2]),
-                      lambda c: nm.detector(str(lcg.with_suffix(".onnx"))), ("qam16", 4, 4), cpp_tol),
-        ContractBlock("detector_select(cpp:lmmse)", lambda c, nr, nt: nm.detector_select("cpp:lmmse", nt, nr, c),
-                      lambda c: nm.detector("lmmse", constellation=c), ("qam16", 4, 4), cpp_tol),
-        ContractBlock("detector_select(cpp:cg:4)", lambda c, nr, nt: nm.detector_select("cpp:cg:4", nt, nr, c),
-                      lambda c: nm.detector("cg", constellation=c, iterations=4, llr_variance="exact"),
-                      ("qam16", 8, 4), cpp_tol),
-        ContractBlock("detector_select(zf)", lambda c, nr, nt: nm.detector_select("zf", nt, nr, c, batch=16),
-                      lambda c: nm.detector("zf", constellation=c), ("qpsk", 4, 2)),
-        ContractBlock("detector_select(model)",
-                      lambda c, nr, nt: nm.detector_select(shipped_model(), nt, nr, c, batch=16),
-                      lambda c: nm.detector(shipped_model()), ("qam16", 4, 4), (1e-4, 1e-4)),
-    ]
-    return out
-
-
-def api_answer(det, y, h, nv):
-    """The Python API on one item alone: clipped LLRs [width], or None where it has no answer
-    (it raises ValueError, marks the item erased, or gives a non-finite output)."""
-    try:
-        out = det(y[None], h[None], np.float32([nv]))
-    except Exception:  # noqa: BLE001 (ValueError by the API's contract; torch's LinAlgError until
-        return None    # the classical CG is fixed: either way the API has no answer)
-    llr = np.asarray(out.llr, np.float64).reshape(-1)
-    erased = getattr(out, "erased", None)
-    if (erased is not None and np.asarray(erased).any()) or not np.isfinite(llr).all():
-        return None
-    return np.clip(llr, -LLR_LIMIT, LLR_LIMIT)
-
-
-def tc_check_against_api(tc, det, block, y, h, nv, got, tol, msg):
-    """got (the block's LLRs) against det (the API), item by item: N in = N out, finite, bounded;
-    an item is 0 and counted exactly when the API alone has no answer, else equal to its answer.
-    Returns the erased mask."""
-    n = y.shape[0]
-    tc.assertEqual(got.shape[0], n, f"{msg}: items in != items out")
-    tc.assertTrue(np.isfinite(got).all(), f"{msg}: non-finite output")
-    tc.assertLessEqual(float(np.abs(got).max()), LLR_LIMIT, f"{msg}: |LLR| > {LLR_LIMIT}")
-    answers = [api_answer(det, y[i], h[i], nv[i]) for i in range(n)]
-    erased = np.array([a is None for a in answers])
-    for i in np.flatnonzero(erased):
-        np.testing.assert_array_equal(got[i], 0, err_msg=f"{msg}: item {i} has no API answer but is not erased")
-    tc.assertEqual(block.invalid_items(), int(erased.sum()), f"{msg}: erased items counted")
-    for i in np.flatnonzero(~erased):
-        np.testing.assert_allclose(got[i], answers[i], rtol=tol[0], atol=tol[1], err_msg=f"{msg}: item {i}")
-    return erased
-
-
-def bad_inputs_are_erased_or_answered(tc, kind):
-    """BAD_INPUTS mixed among good items (each case twice, 3 good items apart, so that an inference
-    call holds good and bad items): the flowgraph finishes (watchdog), N in = N out, every output
-    finite and |LLR| <= LLR_LIMIT, an item is erased (0) and counted exactly when the Python API
-    alone has no answer, the others equal the API's answer. Then the contract's fixed points:
-    H = 0 erased, noise_var 0 answered. On these cases the C++ blocks and the Python API erase
-    the same items (a conditioning test and an overflow rule on both sides), so the comparison
-    holds for every kind of block."""
-    const, nr, nt = kind.system
-    c = nm.constellation(const)
-    rng = np.random.default_rng(21)
-    per = 4
-    n = per * 2 * len(BAD_INPUTS) + 3
-    y, h, _ = random_system(rng, n, nr, nt, c, 0.05)
-    nv = np.full(n, 0.05, np.float32)
-    where = {}
-    for j, (case, f) in enumerate(BAD_INPUTS):
-        where[case] = [per * 2 * j + 1, per * (2 * j + 1) + 1]
-        for i in where[case]:
-            y[i], h[i], nv[i] = f(y[i], h[i], nv[i])
-    block = kind.make(const, nr, nt)
-    got = run_detector_block(block, y, h, nv, np.float32, nt * c.bits_per_symbol)
-    erased = tc_check_against_api(tc, kind.reference(const), block, y, h, nv, got, kind.llr_tol, kind.label)
-    for case in MUST_ERASE:
-        tc.assertTrue(erased[where[case]].all(), f"{kind.label}: {case} must be erased")
-    for case in MUST_ANSWER:
-        tc.assertFalse(erased[where[case]].any(), f"{kind.label}: {case} must be answered")
-
-
-for _kind in _contract_blocks():
-    _name = f"test_bad_inputs_are_erased_or_answered__{re.sub(r'[^0-9a-zA-Z]+', '_', _kind.label).strip('_')}"
-    setattr(qa_detector_blocks, _name, lambda self, kind=_kind: bad_inputs_are_erased_or_answered(self, kind))
 
 
 if __name__ == "__main__":
