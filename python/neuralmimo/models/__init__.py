@@ -4,8 +4,10 @@
 from .lcgnet import LcgNet
 from .lmmse import LmmseNet
 from .toy import ToyNet
+from .wesnet import WeSNet
 
 #: family name -> module class, for the exporter and the CLI.
-FAMILIES = {LmmseNet.family: LmmseNet, ToyNet.family: ToyNet, LcgNet.family: LcgNet}
+FAMILIES = {LmmseNet.family: LmmseNet, ToyNet.family: ToyNet, LcgNet.family: LcgNet,
+            WeSNet.family: WeSNet}
 
-__all__ = ["LcgNet", "LmmseNet", "ToyNet", "FAMILIES"]
+__all__ = ["LcgNet", "LmmseNet", "ToyNet", "WeSNet", "FAMILIES"]

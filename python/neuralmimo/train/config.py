@@ -20,7 +20,7 @@ Python the project runs on (3.11+), and a training machine need not have PyYAML.
     [train]
     seed = 0
     device = "cpu"               cpu, cuda, cuda:N, auto (cuda when available)
-    loss = "mse"                 mse, nmse, bce (see losses.py)
+    loss = "mse"                 mse, nmse, bce, detnet (see losses.py)
     steps_per_epoch = 100
     validation_vectors = 10000
     validation_snr_db = "stage"  "stage" (each stage's own range), a number, or [lo, hi]
@@ -56,7 +56,7 @@ from .checks import Keys, boolean, choice, integer, number, snr_range, string
 from .schedules import Stage, build_stages
 
 SECTIONS = ("model", "data", "train", "schedule")
-LOSS_NAMES = ("mse", "nmse", "bce")
+LOSS_NAMES = ("mse", "nmse", "bce", "detnet")
 OPTIMIZERS = ("adam",)
 #: Keys that do not change what is learned: left out of the config hash, and free to
 #: change on --resume (e.g. resume a CPU run on a GPU, or from a moved directory).

@@ -10,6 +10,11 @@ nmse  (1/B) Σ_b ‖x_b − x̂_b‖² / ‖x_b‖²: LcgNet eq. (26), the quant
       the validation reports and early stopping watches.
 bce   binary cross-entropy of sigmoid(LLR) against the bits, mean over all
       bits; with LLR = ln P(b=1)/P(b=0) (docs/conventions.md) sigmoid(LLR) is P(b=1).
+detnet  WeSNet eq. (27) (DetNet's loss): (1/B) Σ_b Σ_r log(r) · e_r,b / ‖x_b − x̃_b‖², x̃ the ZF
+      estimate and e_r the error of layer r: ‖x − x̂_r‖² of its estimate, or for a one-hot head
+      (``layer_probs``) DetNet's one-hot error ‖onehot(x) − p_r‖² over the PAM levels of each
+      real unknown. Plus the model's ``penalty`` when it has one (R-WeSNet, eq. 29). Needs
+      forward_train to give layer_estimates and zf_estimate (models/wesnet.py).
 """
 from __future__ import annotations
 
@@ -38,8 +43,37 @@ def bce_loss(out: dict, x: torch.Tensor, bits: torch.Tensor) -> torch.Tensor:
     return F.binary_cross_entropy_with_logits(out["llr"], bits)
 
 
+#: Floor of the ZF error ‖x − x̃‖² per coordinate: a vector that ZF happens to hit exactly would
+#: otherwise get an unbounded weight.
+_ZF_ERROR_FLOOR = 1e-3
+
+
+def _real_target(x: torch.Tensor, n: int) -> torch.Tensor:
+    """x [B, Nt, 2] -> the detector's n real unknowns [B, n] (n = Nt: real parts only)."""
+    nt = x.shape[-2]
+    return x[..., 0] if n == nt else torch.cat([x[..., 0], x[..., 1]], dim=-1)
+
+
+def detnet_loss(out: dict, x: torch.Tensor, bits: torch.Tensor) -> torch.Tensor:
+    if "layer_estimates" not in out or "zf_estimate" not in out:
+        raise ValueError("train.loss = 'detnet' needs a model whose forward_train gives layer_estimates "
+                         "and zf_estimate (family wesnet)")
+    norm = (x - out["zf_estimate"]).pow(2).sum(dim=(-2, -1)).clamp_min(_ZF_ERROR_FLOOR * x[0].numel())
+    if "layer_probs" in out:
+        probs, levels = out["layer_probs"], out["pam_levels"]                  # [R,B,n,P], [P]
+        target = _real_target(x, probs.shape[-2])
+        onehot = (target.unsqueeze(-1) - levels).abs().argmin(-1)
+        onehot = torch.nn.functional.one_hot(onehot, levels.numel()).to(probs.dtype)
+        err = (probs - onehot).pow(2).sum(dim=(-2, -1))                        # [R, B]
+    else:
+        err = (out["layer_estimates"] - x).pow(2).sum(dim=(-2, -1))           # [R, B]
+    r = torch.arange(1, err.shape[0] + 1, dtype=err.dtype, device=err.device)
+    loss = (torch.log(r).unsqueeze(-1) * err / norm).sum(0).mean()
+    return loss + out["penalty"] if "penalty" in out else loss
+
+
 #: name -> loss(forward_train dict, x [B,Nt,2], bits [B,Nt,K]) -> scalar
-LOSSES = {"mse": mse_loss, "nmse": nmse_loss, "bce": bce_loss}
+LOSSES = {"mse": mse_loss, "nmse": nmse_loss, "bce": bce_loss, "detnet": detnet_loss}
 
 
 def metric_sums(out: dict, x: torch.Tensor, bits: torch.Tensor) -> torch.Tensor:
