@@ -32,11 +32,13 @@ def make_data(n: int, hold: int, seed: int = 7):
 
 
 def flowgraph_rate(make_block, y, h, nv, items: int, out_dtype, out_vlen: int) -> float:
-    """Detections/s of vector sources -> block -> head(items) -> null sink, start-up included."""
+    """Detections/s of vector sources -> block -> head(items) -> null sink, start-up included.
+    y [n, Nr], h [n, Nr, Nt] (any system size), nv [n]."""
     from gnuradio import blocks, gr
 
+    nr, nt = h.shape[-2], h.shape[-1]
     tb = gr.top_block()
-    srcs = [blocks.vector_source_c(y.ravel(), True, NR), blocks.vector_source_c(h.ravel(), True, NR * NT),
+    srcs = [blocks.vector_source_c(y.ravel(), True, nr), blocks.vector_source_c(h.ravel(), True, nr * nt),
             blocks.vector_source_f(nv, True, 1)]
     blk = make_block()
     head = blocks.head(np.dtype(out_dtype).itemsize * out_vlen, items)

@@ -7,7 +7,10 @@ A trained model, from a training checkpoint (final.pt or last.pt):
     python -m neuralmimo.cli.export runs/toy/final.pt --out models/toy_qpsk_4x8.onnx
 
 The manifest then carries training_config_hash, training_snr_db (the SNR
-range(s) trained on), snr_convention and the model's own keys.
+range(s) trained on), snr_convention and the model's own keys. ``--setting NAME=VALUE``
+(repeatable) applies a model setting before the export, e.g. R-WeSNet's layer removal:
+
+    python -m neuralmimo.cli.export runs/r_wesnet/final.pt --setting remove_layers=10 --out m.onnx
 
 A family built from its constructor arguments (classical modules such as LMMSE):
 
@@ -34,6 +37,8 @@ def _from_family(ap, args):
     missing = [f"--{k}" for k in ("nt", "nr", "constellation") if getattr(args, k) is None]
     if missing:
         raise cli.CommandError(f"family '{args.source}' needs {', '.join(missing)}")
+    if args.setting:
+        raise cli.CommandError("--setting: applies to a trained checkpoint, not to a family")
     cls = FAMILIES[args.source]
     kwargs = {}
     if "demapping" in inspect.signature(cls.__init__).parameters:
@@ -48,6 +53,12 @@ def _from_checkpoint(ap, args):
     if given:
         raise cli.CommandError(f"{', '.join(given)}: not used with a checkpoint (it holds the model's config)")
     module, ckpt = model_from_checkpoint(args.source, deployed=True)
+    if args.setting:
+        try:
+            module.apply_settings(**dict(args.setting))
+        except (ValueError, TypeError) as exc:
+            raise cli.CommandError(f"--setting: {exc}") from None
+        module.export_mode(True)      # the settings may change what the exported graph computes
     if not ckpt.get("finished"):
         print(f"note: {args.source} is from an unfinished run (stage {ckpt['stage_index'] + 1}, "
               f"epoch {ckpt['epoch']})", file=sys.stderr)
@@ -75,6 +86,20 @@ def _opset(text: str) -> int:
     return v
 
 
+def _setting(text: str) -> tuple:
+    """'name=value' with a TOML value (plain string when it does not parse) -> (name, value)."""
+    import tomllib
+
+    name, sep, raw = text.partition("=")
+    if not sep or not name.strip().isidentifier():
+        raise argparse.ArgumentTypeError(f"{text!r} is not NAME=VALUE")
+    try:
+        value = tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw.strip()
+    return name.strip(), value
+
+
 def _onnx_path(text: str) -> Path:
     p = cli.output_file(text)
     if p.suffix != ".onnx":
@@ -92,6 +117,8 @@ def main(argv=None) -> int:
     ap.add_argument("--constellation", help="bpsk, qpsk, qam16, qam64, qam256 (family form)")
     ap.add_argument("--demapping", default="maxlog", choices=["maxlog", "app"],
                     help="LLR demapping of families that take it (family form)")
+    ap.add_argument("--setting", type=_setting, action="append", default=[], metavar="NAME=VALUE",
+                    help="model setting applied before the export (checkpoint form), e.g. remove_layers=10")
     ap.add_argument("--opset", type=_opset, default=18)
     ap.add_argument("--out", type=_onnx_path, required=True,
                     help="output .onnx path (manifest written beside it; the directory must exist)")
