@@ -132,6 +132,10 @@ CASES = [
     ("bench", ["cg", "--kernel-bench", "{d}/missing"], "missing' not found"),
     ("bench", ["ofdm", "--samples", "0"], "--samples must be >= 1"),
     ("bench", ["ofdm", "--rate", "-1"], "--rate must be > 0"),
+    # cost
+    ("cost", ["{d}/text.onnx"], "'{d}/text.onnx' cannot be read as an ONNX model"),
+    ("cost", ["{d}/missing.onnx"], "missing.onnx' not found"),
+    ("cost", [str(ROOT / "models/lmmse_qam16_4x4.onnx"), "--batch", "0"], "--batch must be >= 1, got 0"),
     # ofdm_figures
     ("ofdm_figures", ["--backend", "gpu"], "--backend: invalid choice: 'gpu'"),
 ]

@@ -1,0 +1,57 @@
+# Copyright 2026 gr-neuralmimo contributors
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Multiply-adds, FLOPs and parameters of exported ONNX models, one markdown table row each:
+
+    python -m neuralmimo.cli.cost models/*.onnx [--batch 4]
+
+Counted from the graph with its batch axis fixed to --batch (default 1) and divided by it
+(per detection: one received vector with its channel); 1 MAC = 2 FLOPs. The counting rules are
+in neuralmimo/export/graph_cost.py. "params" counts the elements of all initializers, "float
+params" those of the floating-point ones; "top ops" are the op types with most FLOPs.
+
+Exit status 2 on a file that is missing, not an ONNX model, or holds an op without a rule.
+"""
+from __future__ import annotations
+
+import sys
+
+from ..export.graph_cost import graph_cost
+from . import args as cli
+
+HEADER = ("| file | MACs/detection | FLOPs/detection | params | float params | bytes | top ops |\n"
+          "|---|---:|---:|---:|---:|---:|---|")
+
+
+def _number(v: float) -> str:
+    # whole per run, not always per detection: work on constants is paid once per run
+    return f"{v:.0f}" if v == int(v) else f"{v:.2f}"
+
+
+def row(path, cost) -> str:
+    top = ", ".join(f"{op} {100 * f / cost.flops:.0f}%" for op, f in cost.top_ops(3)) if cost.flops else "-"
+    return (f"| {path} | {_number(cost.macs_per_detection)} | {_number(cost.flops_per_detection)} | "
+            f"{cost.params} | {cost.float_params} | {cost.file_bytes} | {top} |")
+
+
+@cli.command("cost")
+def main(argv=None) -> int:
+    ap = cli.parser("cost", __doc__)
+    ap.add_argument("models", metavar="MODEL", nargs="+", type=cli.existing_file, help="ONNX files")
+    ap.add_argument("--batch", type=cli.positive_int, default=1,
+                    help="batch size the graph is counted at (default 1)")
+    args = ap.parse_args(argv)
+    rows = []
+    for path in args.models:
+        try:
+            cost = graph_cost(path, batch=args.batch)
+        except ValueError as exc:
+            msg = str(exc)
+            raise ValueError(msg if str(path) in msg else f"{path}: {msg}") from None
+        rows.append(row(path, cost))
+    # the table is printed whole, after every file counted: a bad file leaves no partial table
+    print("\n".join([HEADER] + rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
