@@ -6,8 +6,9 @@
     python -m neuralmimo.cli.bench detectors [--batch 4096]          every nm.detector, CPU
     python -m neuralmimo.cli.bench cg [--hold 14] [--min-time 1.0]    the C++ cg_detector block and kernel
     python -m neuralmimo.cli.bench ofdm [--samples 4000000]          the MIMO-OFDM receiver
+    python -m neuralmimo.cli.bench wesnet [--threads 1]               DetNet / WeSNet variants, 30x60
 
-`make bench` runs all four.
+`make bench` runs the first four (wesnet trains its variants first when they are missing).
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import sys
 from . import args as cli
 
 #: modules of neuralmimo.bench named by the first argument (none: "blocks", the detector blocks)
-BENCHMARKS = ("detectors", "cg", "ofdm")
+BENCHMARKS = ("detectors", "cg", "ofdm", "wesnet")
 
 
 @cli.command("bench")

@@ -29,6 +29,7 @@ from pathlib import Path
 
 from ..export import export_detector
 from ..models import FAMILIES
+from ..train.checkpoint import training_domain
 from . import args as cli
 
 
@@ -47,31 +48,19 @@ def _from_family(ap, args):
 
 
 def _from_checkpoint(ap, args):
-    from ..train.checkpoint import manifest_extra_from_checkpoint, model_from_checkpoint
+    from ..train.checkpoint import deployed_from_checkpoint
 
     given = [f"--{k}" for k in ("nt", "nr", "constellation") if getattr(args, k) is not None]
     if given:
         raise cli.CommandError(f"{', '.join(given)}: not used with a checkpoint (it holds the model's config)")
-    module, ckpt = model_from_checkpoint(args.source, deployed=True)
-    if args.setting:
-        try:
-            module.apply_settings(**dict(args.setting))
-        except (ValueError, TypeError) as exc:
-            raise cli.CommandError(f"--setting: {exc}") from None
-        module.export_mode(True)      # the settings may change what the exported graph computes
+    try:
+        module, extra, ckpt = deployed_from_checkpoint(args.source, dict(args.setting))
+    except TypeError as exc:           # a setting the family's apply_settings does not take
+        raise cli.CommandError(f"--setting: {exc}") from None
     if not ckpt.get("finished"):
         print(f"note: {args.source} is from an unfinished run (stage {ckpt['stage_index'] + 1}, "
               f"epoch {ckpt['epoch']})", file=sys.stderr)
-    return module, manifest_extra_from_checkpoint(ckpt, module)
-
-
-def training_domain(extra: dict) -> dict | None:
-    """The export check's input domain: the model's training channel, convention and SNR span."""
-    ranges = extra.get("training_snr_db") or []
-    if not ranges or not extra.get("training_channel"):
-        return None
-    return {"channel": extra["training_channel"], "snr_convention": extra["snr_convention"],
-            "snr_db": [min(r[0] for r in ranges), max(r[1] for r in ranges)]}
+    return module, extra
 
 
 def _opset(text: str) -> int:

@@ -5,18 +5,16 @@
 wesnet-ber    BER versus SNR, 0-15 dB (Figs. 5, 7a, 9): every trained variant (papers/wesnet_variants.py),
               exported and pruned as it ships, beside ZF, LMMSE, WL-LMMSE, K-best and LcgNetV, with the
               SNR at BER 1e-3 and the paper's gaps there.
-wesnet-cost   cost of the same exported graphs (Table II, Fig. 12): multiply-adds counted in the graph
-              beside Table II's formula, parameters, file size, and detections/s in onnxruntime at
-              batch 1 and 1024 and in the onnx_detector block in a flowgraph, all in one run.
+The cost of the same exported graphs (Table II, Fig. 12) needs flowgraphs, so it is a benchmark:
+`python -m neuralmimo.cli.bench wesnet` (bench/wesnet.py).
 
 Both train the variants they miss (about an hour on two cores for all of them; runs/reproduce/).
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-from .common import RUNS, train_or_reuse, write_table
+from .common import RUNS, train_or_reuse
 from .study import Row, study
 from .wesnet_variants import REMOVED, VARIANTS, variant_checkpoint
 
@@ -32,17 +30,16 @@ LCGNET = {"data.nt": NT, "data.nr": NR, "data.channel": "rayleigh", "data.snr_co
 
 def exported(label: str, progress: bool, retrain: bool = False) -> Path:
     """runs/reproduce/wesnet_30x60/onnx/<label>.onnx, exported (pruned) from the variant's checkpoint
-    through the export CLI, so that what is measured is what `cli.export` ships."""
-    from ..cli import export as export_cli
+    the way `cli.export` does (train.checkpoint.deployed_from_checkpoint), so what is measured ships."""
+    from ..export import export_detector
+    from ..train.checkpoint import deployed_from_checkpoint, training_domain
 
     name, removed = EXPORTS[label]
     ckpt = variant_checkpoint(name, progress, retrain)
     path = ONNX_DIR / f"{label}.onnx"
     if retrain or not path.is_file() or path.stat().st_mtime < ckpt.stat().st_mtime:
-        ONNX_DIR.mkdir(parents=True, exist_ok=True)
-        argv = [str(ckpt), "--out", str(path)] + (["--setting", f"remove_layers={removed}"] if removed else [])
-        if export_cli.main(argv) != 0:
-            raise RuntimeError(f"export of {label} failed")
+        module, extra, _ = deployed_from_checkpoint(ckpt, {"remove_layers": removed} if removed else None)
+        export_detector(module, path, manifest_extra=extra, domain=training_domain(extra))
     return path
 
 
@@ -96,75 +93,8 @@ def ber(out: Path, progress: bool, retrain: bool = False) -> list[Row]:
     return table
 
 
-def table_ii_flops(name_cfg: dict, layers: int) -> float:
+def table_ii_flops(cfg: dict, layers: int) -> float:
     """Table II's FLOPs per symbol slot: DetNet Nt(128Nt − 2)·L, WeSNet [βNt(128Nt + 5) + 9Nt]·L."""
-    if name_cfg["profile"] == "none":
+    if cfg["profile"] == "none":
         return NT * (128 * NT - 2) * layers
-    return (name_cfg["keep"] * NT * (128 * NT + 5) + 9 * NT) * layers
-
-
-def _rates(path: Path, items: int, threads: int) -> tuple[float, float, float]:
-    """Detections/s: bare onnxruntime at batch 1 and 1024, and the onnx_detector block (batch 1024)."""
-    import numpy as np
-
-    import neuralmimo as nm
-    from ..bench.blocks import flowgraph_rate
-    from ..bench.common import make_system, rate
-    from ..detectors.onnx_model import OnnxDetector
-
-    rng = np.random.default_rng(3)
-    y, h, nv = make_system(rng, NT, NR, CONST, 4096, 1, NT / 10.0)
-    det = OnnxDetector(str(path), threads=threads)
-
-    def feeds(b):
-        return (y[:b].view(np.float32).reshape(b, NR, 2), h[:b].view(np.float32).reshape(b, NR, NT, 2), nv[:b])
-
-    f1, fb = feeds(1), feeds(1024)
-    r1 = rate(lambda: det.run_raw(*f1), 1, 0.5)
-    rb = rate(lambda: det.run_raw(*fb), 1024, 0.5)
-    n = items - items % 1024
-    blk = flowgraph_rate(lambda: nm.onnx_detector(str(path), NT, NR, CONST, "llr", threads=threads, batch=1024),
-                         y, h, nv, n, np.float32, NT)
-    return r1, rb, blk
-
-
-@study("wesnet-cost", "wesnet", trains=True)
-def cost(out: Path, progress: bool, retrain: bool = False) -> list[Row]:
-    import json
-
-    from ..export.graph_cost import graph_cost
-
-    os.environ.setdefault("GR_CONF_LOG_LOG_LEVEL", "warn")
-    rows = []
-    for label in EXPORTS:
-        path = exported(label, progress, retrain)
-        man = json.loads(path.with_suffix(".json").read_text())
-        layers = man["config"]["layers"] - len(man["removed_layers"])
-        gc = graph_cost(path)
-        r1, rb, blk = _rates(path, 40_960, 1)
-        rows.append({"label": label, "variant": man["variant"], "layers": layers,
-                     "hidden_units": man["hidden_units"], "graph_macs": gc.macs_per_detection,
-                     "graph_flops": gc.flops_per_detection, "table_ii_flops": table_ii_flops(man["config"], layers),
-                     "params": gc.params, "bytes": gc.file_bytes, "ort_b1_per_s": round(r1),
-                     "ort_b1024_per_s": round(rb), "block_per_s": round(blk)})
-        if progress:
-            print(rows[-1])
-    write_table(rows, out / "wesnet_cost.csv")
-    by = {r["label"]: r for r in rows}
-    d = by["detnet"]
-
-    def rel(label, key):
-        return f"{100 * (1 - by[label][key] / d[key]):.2f} %"
-
-    table = [(f"{r['variant']}: MACs / Table II FLOPs / params / bytes / ORT b1, b1024 / block (det/s)",
-              f"{r['graph_macs']:,.0f} / {r['table_ii_flops']:,.0f} / {r['params']:,} / {r['bytes']:,} / "
-              f"{r['ort_b1_per_s']:,}, {r['ort_b1024_per_s']:,} / {r['block_per_s']:,}", "Table II formula")
-             for r in rows]
-    table += [
-        ("WeSNet-HF-50%: fewer graph MACs / fewer bytes than DetNet",
-         f"{rel('wesnet_hf50', 'graph_macs')} / {rel('wesnet_hf50', 'bytes')}",
-         "51.43 % fewer FLOPs, 49.78 % smaller (W4, W22); Table II gives 49.67 %"),
-        ("WeSNet-HF-20%: fewer bytes than DetNet", f"{rel('wesnet_hf20', 'bytes')}",
-         "79.82 % at 20 % (W22)"),
-    ]
-    return table
+    return (cfg["keep"] * NT * (128 * NT + 5) + 9 * NT) * layers

@@ -32,7 +32,7 @@ import torch
 # importable from here, beside the writer.
 from ..models.checkpoint import FORMAT, VERSION, load_checkpoint, model_from_checkpoint
 
-__all__ = ["FORMAT", "VERSION", "load_checkpoint", "manifest_extra_from_checkpoint", "model_from_checkpoint",
+__all__ = ["FORMAT", "VERSION", "deployed_from_checkpoint", "load_checkpoint", "manifest_extra_from_checkpoint", "training_domain", "model_from_checkpoint",
            "save_checkpoint"]
 
 
@@ -63,3 +63,23 @@ def manifest_extra_from_checkpoint(ckpt: dict, model) -> dict:
     }
     extra.update(model.manifest_extra())
     return extra
+
+
+def training_domain(extra: dict) -> dict | None:
+    """The export check's input domain: the model's training channel, convention and SNR span."""
+    ranges = extra.get("training_snr_db") or []
+    if not ranges or not extra.get("training_channel"):
+        return None
+    return {"channel": extra["training_channel"], "snr_convention": extra["snr_convention"],
+            "snr_db": [min(r[0] for r in ranges), max(r[1] for r in ranges)]}
+
+
+def deployed_from_checkpoint(path, settings: dict | None = None):
+    """The module of a training checkpoint as the exporter takes it: in export mode, with model
+    ``settings`` applied first (e.g. R-WeSNet's remove_layers)  ->  (module, manifest extra, ckpt).
+    ValueError naming a bad setting."""
+    module, ckpt = model_from_checkpoint(path, deployed=True)
+    if settings:
+        module.apply_settings(**settings)
+        module.export_mode(True)      # the settings may change what the exported graph computes
+    return module, manifest_extra_from_checkpoint(ckpt, module), ckpt
