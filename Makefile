@@ -115,6 +115,15 @@ LCGNET_MODELS := lcgnetv_32x64_bpsk:lcgnetv_bpsk_32x64 lcgnetv_4x4_qam16:lcgnetv
 
 models: setup
 	$(PY) -m neuralmimo.cli.export lmmse --nt 4 --nr 4 --constellation qam16 --out models/lmmse_qam16_4x4.onnx
+	@# DetNet and WeSNet-HF-50 %, 30x60 BPSK: two of the WeSNet study's variants, with the overrides of
+	@# papers/wesnet_variants.py (tests/test_wesnet.py checks the shipped manifests against them)
+	@for pair in "detnet_bpsk_30x60:" "wesnet_hf50_bpsk_30x60:--set model.profile=half_exp --set model.keep=0.5"; do \
+	  name=$${pair%%:*}; sets=$${pair#*:}; \
+	  PYTHONPATH=$(CURDIR)/python $(PY) -m neuralmimo.cli.train python/neuralmimo/train/configs/wesnet_30x60_bpsk.toml \
+	    $$sets --out runs/$$name --overwrite --quiet && \
+	  PYTHONPATH=$(CURDIR)/python $(PY) -m neuralmimo.cli.export runs/$$name/final.pt --out models/$$name.onnx \
+	  || exit 1; \
+	done
 	@for pair in $(LCGNET_MODELS); do \
 	  cfg=$${pair%%:*}; name=$${pair##*:}; \
 	  PYTHONPATH=$(CURDIR)/python $(PY) -m neuralmimo.cli.train python/neuralmimo/train/configs/$$cfg.toml \
