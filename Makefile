@@ -108,23 +108,24 @@ soak: setup
 grc: setup
 	GRC_BLOCKS_PATH=$(CURDIR)/grc $(PY) /usr/bin/gnuradio-companion examples/*.grc
 
-# Shipped LcgNetV models: trained from their CPU-default configs (about 20 minutes in all on
-# 2 cores), then exported with their manifests. The checkpoints stay in runs/.
-LCGNET_MODELS := lcgnetv_32x64_bpsk:lcgnetv_bpsk_32x64 lcgnetv_4x4_qam16:lcgnetv_qam16_4x4 \
-                 lcgnetv_8x8_qam16:lcgnetv_qam16_8x8
+# Shipped trained models (config:model): the LcgNetV ones and the 2x2 DetNet of the OFDM link,
+# trained from their CPU-default configs (about 25 minutes in all on 2 cores), then exported
+# with their manifests. The checkpoints stay in runs/.
+TRAINED_MODELS := lcgnetv_32x64_bpsk:lcgnetv_bpsk_32x64 lcgnetv_4x4_qam16:lcgnetv_qam16_4x4 \
+                  lcgnetv_8x8_qam16:lcgnetv_qam16_8x8 wesnet_2x2_qam16:wesnet_qam16_2x2
 
 models: setup
 	$(PY) -m neuralmimo.cli.export lmmse --nt 4 --nr 4 --constellation qam16 --out models/lmmse_qam16_4x4.onnx
-	@# DetNet and WeSNet-HF-50 %, 30x60 BPSK: two of the WeSNet study's variants, with the overrides of
+	@# DetNet and WeSNet-L-50 %, 30x60 BPSK: two of the WeSNet study's variants, with the overrides of
 	@# papers/wesnet_variants.py (tests/test_wesnet.py checks the shipped manifests against them)
-	@for pair in "detnet_bpsk_30x60:" "wesnet_hf50_bpsk_30x60:--set model.profile=half_exp --set model.keep=0.5"; do \
+	@for pair in "detnet_bpsk_30x60:" "wesnet_l50_bpsk_30x60:--set model.profile=linear --set model.keep=0.5"; do \
 	  name=$${pair%%:*}; sets=$${pair#*:}; \
 	  PYTHONPATH=$(CURDIR)/python $(PY) -m neuralmimo.cli.train python/neuralmimo/train/configs/wesnet_30x60_bpsk.toml \
 	    $$sets --out runs/$$name --overwrite --quiet && \
 	  PYTHONPATH=$(CURDIR)/python $(PY) -m neuralmimo.cli.export runs/$$name/final.pt --out models/$$name.onnx \
 	  || exit 1; \
 	done
-	@for pair in $(LCGNET_MODELS); do \
+	@for pair in $(TRAINED_MODELS); do \
 	  cfg=$${pair%%:*}; name=$${pair##*:}; \
 	  PYTHONPATH=$(CURDIR)/python $(PY) -m neuralmimo.cli.train python/neuralmimo/train/configs/$$cfg.toml \
 	    --out runs/$$cfg --overwrite --quiet && \

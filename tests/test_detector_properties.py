@@ -31,6 +31,11 @@ PROFILE = settings(derandomize=True, max_examples=3, deadline=None, database=Non
 NOT_EQUIVARIANT = {
     "lcgnetv_": "LcgNetV learns one step size per real coordinate (alpha, beta in R^2Nt): stream t has its own steps",
     "checkpoint": "the toy model's first layer has a learned scale per stream",
+    "wesnet_": "DetNet's layers are dense layers over the stacked real unknowns: each stream has its own weights",
+}
+#: Case id prefix -> negating a column does not negate the sign bits exactly, with the reason.
+NOT_ODD = {
+    "wesnet_": "DetNet's layers are ReLU layers with biases, not odd functions of Hᵀy, HᵀHs and s",
 }
 #: Case id prefix -> the scale property holds only for |c| = 1 (a phase), with the reason.
 PHASE_ONLY = {
@@ -119,7 +124,7 @@ def _sign_bits(c):
     return mask
 
 
-@pytest.mark.parametrize("case", _params(), indirect=True)
+@pytest.mark.parametrize("case", [p for p in _params() if not _declared(NOT_ODD, p.values[0])], indirect=True)
 def test_negating_a_column_negates_its_sign_bits(case):
     @PROFILE
     @given(seed=st.integers(0, 2 ** 32 - 1), data=st.data())

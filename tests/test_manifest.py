@@ -44,3 +44,24 @@ def test_string_values_stay_strings():
     manifest = {"training_config_hash": "0123456789012345", "paper": "null", "nt": 4, "outputs": ["llr"],
                 "training_snr_db": None, "torch_version": "2.5"}
     assert manifest_from_metadata(metadata_props(manifest)) == manifest
+
+
+#: Shipped models trained from a config outside the LcgNet family: model -> config (the LcgNetV
+#: models are checked the same way, with their step sizes, in tests/test_lcgnet.py).
+TRAINED = {"wesnet_qam16_2x2": "wesnet_2x2_qam16"}
+
+
+@pytest.mark.parametrize("model, config", sorted(TRAINED.items()))
+def test_shipped_model_comes_from_its_config(model, config):
+    """A retrained config that was not re-exported (or the reverse) shows as a hash mismatch."""
+    from neuralmimo.train import CONFIG_DIR, load_config
+
+    manifest = json.loads(Path(nm.model_path(f"{model}.onnx")).with_suffix(".json").read_text())
+    cfg = load_config(CONFIG_DIR / f"{config}.toml")
+    assert manifest["training_config_hash"] == cfg.hash
+    assert manifest["family"] == cfg.model["family"] and manifest["snr_convention"] == cfg.data.snr_convention
+    assert (manifest["nt"], manifest["nr"], manifest["constellation"]) == (cfg.data.nt, cfg.data.nr,
+                                                                         cfg.data.constellation)
+    assert manifest["training_checkpoint"]["finished"]
+    assert {k: manifest["config"][k] for k in cfg.model if k != "family"} == \
+        {k: v for k, v in cfg.model.items() if k != "family"}

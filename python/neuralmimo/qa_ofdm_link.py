@@ -60,6 +60,22 @@ class qa_ofdm_link(gr_unittest.TestCase):
         for spec, d in live["detectors"].items():
             self.assertEqual(replayed_hex(res, spec), d["frames"], spec)
 
+    def test_shipped_wesnet_model_replays_as_well_as_lmmse(self):
+        """models/wesnet_qam16_2x2.onnx, the neural detector at the link's size, through the same
+        replay as LMMSE: it decodes the same frames and makes no more bit errors than LMMSE beyond
+        the sampling noise of the recording's bit count (one-sided two-proportion z of the demo)."""
+        from neuralmimo.cli.demo import Z_EQUAL_BER, ber_z
+        base = source_dir() / FIXTURE
+        model = str(source_dir() / "models/wesnet_qam16_2x2.onnx")
+        res = replay_cli.replay(f"{base}.sigmf-meta", ["lmmse", model])
+        ref, net = res["checkers"]["lmmse"], res["checkers"][model]
+        self.assertEqual(res["erased"][model], 0)
+        self.assertEqual(ref.frames, json.loads(Path(f"{base}.live.json").read_text())["frames_sent"])
+        self.assertEqual((net.frames, net.bits, net.missed), (ref.frames, ref.bits, ref.missed))
+        z = ber_z(net.bit_errors, ref.bit_errors, ref.bits)
+        self.assertLessEqual(z, Z_EQUAL_BER, f"{net.bit_errors} bit errors against LMMSE's {ref.bit_errors} "
+                                             f"in {ref.bits} bits")
+
     def test_replay_flowgraph_gives_the_live_bits(self):
         """examples/ofdm_replay.grc (file source -> ofdm_rx -> two detectors) on the shipped recording."""
         from neuralmimo.cli.grc_run import compile_grc, load_top_block
