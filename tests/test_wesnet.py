@@ -13,8 +13,8 @@ import torch
 
 import neuralmimo as nm
 from neuralmimo.export.onnx_export import random_inputs
-from neuralmimo.models.wesnet import (LearnedProfile, WeSNet, half_exp_profile, kept_units,
-                                      linear_profile)
+from neuralmimo.models.profiles import LearnedProfile, half_exp_profile, kept_units, linear_profile
+from neuralmimo.models.wesnet import WeSNet
 from neuralmimo.train.losses import detnet_loss
 
 
@@ -230,25 +230,3 @@ def test_tiny_training_lowers_the_loss_and_exports(tmp_path):
     np.testing.assert_allclose(onnx_det(yc.numpy(), hc.numpy(), nv.numpy()).llr,
                                model(y, h, nv)[0].numpy(), atol=1e-3, rtol=1e-4)
 
-
-#: shipped model -> the WeSNet study's variant it is (papers/wesnet_variants.py; Makefile `models`)
-SHIPPED = {"detnet_bpsk_30x60": "detnet", "wesnet_l50_bpsk_30x60": "wesnet_l50"}
-
-
-@pytest.mark.parametrize("model, variant", sorted(SHIPPED.items()))
-def test_shipped_models_come_from_their_configs(model, variant):
-    import json
-
-    from neuralmimo.paths import source_dir
-    from neuralmimo.papers.wesnet_variants import CONFIG, VARIANTS
-    from neuralmimo.train import CONFIG_DIR, load_config
-
-    manifest = json.loads((source_dir() / "models" / f"{model}.json").read_text())
-    cfg = load_config(CONFIG_DIR / CONFIG, [(k.split("."), v) for k, v in VARIANTS[variant].items()])
-    assert manifest["training_config_hash"] == cfg.hash
-    assert manifest["family"] == "wesnet" and manifest["snr_convention"] == cfg.data.snr_convention == "detnet"
-    assert (manifest["nt"], manifest["nr"], manifest["constellation"]) == (30, 60, "bpsk")
-    for key, value in cfg.model.items():
-        if key != "family":
-            assert manifest["config"][key] == value, key
-    assert manifest["hidden_units"] == kept_units(cfg.model["keep"], 8 * 30)

@@ -37,69 +37,18 @@ The layer is DetNet's (detnet.py). Readings of the paper's open points (docs/pap
 """
 from __future__ import annotations
 
-import math
-
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from ..phy.demap import bit_llr
 from .base import TrainableDetector
 from .detnet import (_PROB_FLOOR, _SIGN_MARGIN, CompactLayer, DetNetLayer, compact_step, layer_step,
                      pam_levels, real_unknowns, soft_sign, to_contract, zf_solution)
+from .profiles import PROFILES, LearnedProfile, kept_units, profile_coefficients, suffix_start
 
-PROFILES = ("none", "linear", "half_exp")
 HEADS = ("auto", "sign", "onehot")
 #: Default pruning tolerance: half a float32 ulp of the sublayer's largest scaled weight.
 PRUNE_TOL = 2.0 ** -24
-
-
-def linear_profile(n: int) -> torch.Tensor:
-    """Eq. (23): β_i = 1 − i/N, i = 1..N (float64)."""
-    i = torch.arange(1, n + 1, dtype=torch.float64)
-    return 1.0 - i / n
-
-
-def half_exp_profile(n: int) -> torch.Tensor:
-    """Eq. (24): β_i = 1 for i ≤ N/2, exp(N/2 − i − 1) otherwise, i = 1..N (float64)."""
-    i = torch.arange(1, n + 1, dtype=torch.float64)
-    return torch.where(i <= n / 2, torch.ones_like(i), torch.exp(n / 2 - i - 1))
-
-
-def profile(name: str, n: int) -> torch.Tensor:
-    if name == "linear":
-        return linear_profile(n)
-    if name == "half_exp":
-        return half_exp_profile(n)
-    raise ValueError(f"profile: '{name}' has no coefficients (one of linear, half_exp)")
-
-
-def kept_units(keep: float, n: int) -> int:
-    """⌈p·n⌉, at least 1: how many of n units a kept percentage p leaves."""
-    return max(1, math.ceil(keep * n - 1e-9))
-
-
-class LearnedProfile(nn.Module):
-    """β_i = exp(−Σ_{k≤i} softplus(θ_k)): non-increasing, in (0, 1], trained (L-WeSNet)."""
-
-    def __init__(self, init: torch.Tensor):
-        super().__init__()
-        b = init.double().clamp_min(1e-12)
-        prev = torch.cat([torch.ones(1, dtype=b.dtype), b[:-1]])
-        step = torch.log(prev / b).clamp(1e-6, 30.0)          # softplus(θ_k) = −log(β_k/β_{k−1})
-        self.theta = nn.Parameter((step + torch.log(-torch.expm1(-step))).float())   # softplus⁻¹
-
-    def forward(self) -> torch.Tensor:
-        return torch.exp(-torch.cumsum(F.softplus(self.theta), 0))
-
-
-def _prefix(weight: torch.Tensor, tol: float) -> int:
-    """Columns of `weight` up to the last one whose largest |entry| exceeds tol · the largest."""
-    if weight.numel() == 0:
-        return 0
-    colmax = weight.abs().amax(0)
-    keep = torch.nonzero(colmax > tol * colmax.max()).flatten()
-    return int(keep[-1]) + 1 if keep.numel() else 0
 
 
 class WeSNet(TrainableDetector):
@@ -161,7 +110,8 @@ class WeSNet(TrainableDetector):
         self.register_buffer("hidden_mask", (torch.arange(width) < self.units).float() if self.mask else None)
         self.profiles = None
         if profile != "none":
-            b_in, b_aux = self._profile(profile, n_in).float(), self._profile(profile, self.hidden)[:width].float()
+            b_in = profile_coefficients(profile, n_in).float()
+            b_aux = profile_coefficients(profile, self.hidden)[:width].float()
             if self.learned_profile:
                 self.profiles = nn.ModuleList([nn.ModuleList([LearnedProfile(b_in), LearnedProfile(b_aux)])
                                                for _ in range(self.n_layers)])
@@ -183,10 +133,6 @@ class WeSNet(TrainableDetector):
         if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
             raise ValueError(f"{name}: {value!r} is not an integer >= {minimum}")
         return int(value)
-
-    @staticmethod
-    def _profile(name, n):
-        return profile(name, n)
 
     def _check_removed(self, removed) -> list:
         if not isinstance(removed, (list, tuple)):
@@ -294,7 +240,7 @@ class WeSNet(TrainableDetector):
             if layer.lin3 is not None:
                 w3 = (layer.lin3.weight if b_aux is None else layer.lin3.weight * b_aux)[:, :u]
             parts.append([w1, layer.lin1.bias[:u], layer.lin2.weight[:, :u], layer.lin2.bias, w3,
-                          None if w3 is None else layer.lin3.bias, layer.t, _prefix(w1, tol)])
+                          None if w3 is None else layer.lin3.bias, layer.t, suffix_start(w1, tol)])
         # auxiliary units that some layer still reads
         aux = max([0] + [min(max(p[7] - 3 * n, 0), self.aux) for p in parts])
         compact = []
@@ -305,7 +251,7 @@ class WeSNet(TrainableDetector):
                 k_aux = 0
             else:
                 w3, b3 = w3[:aux], b3[:aux]
-                k_aux = max(_prefix(w3, tol), 1)
+                k_aux = max(suffix_start(w3, tol), 1)
                 w3 = w3[:, :k_aux]
             compact.append(CompactLayer(w1, b1, w2, b2, w3, b3, t, w1.shape[1], k_aux))
         self._aux_width = aux
@@ -375,5 +321,4 @@ class WeSNet(TrainableDetector):
         return out
 
 
-__all__ = ["WeSNet", "PROFILES", "linear_profile", "half_exp_profile", "profile", "kept_units",
-           "LearnedProfile"]
+__all__ = ["WeSNet", "HEADS", "PRUNE_TOL"]

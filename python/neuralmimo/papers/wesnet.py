@@ -21,8 +21,8 @@ from .wesnet_variants import REMOVED, VARIANTS, variant_checkpoint
 NT, NR, CONST, CONVENTION = 30, 60, "bpsk", "detnet"
 SNRS = list(range(0, 16))
 #: The exported graphs the two studies measure: label -> (variant, R-WeSNet layers removed).
-EXPORTS = {**{name: (name, 0) for name in VARIANTS if name != "r_wesnet_hf50"},
-           **{f"r_wesnet_hf50_{k}L": ("r_wesnet_hf50", k) for k in REMOVED}}
+EXPORTS = {**{name: (name, 0) for name in VARIANTS if not name.startswith("r_")},
+           **{f"{name}_{k}L": (name, k) for name in VARIANTS if name.startswith("r_") for k in REMOVED}}
 ONNX_DIR = RUNS / "wesnet_30x60" / "onnx"
 #: LcgNetV on this system and convention: the shipped 32x64 recipe with the system changed.
 LCGNET = {"data.nt": NT, "data.nr": NR, "data.channel": "rayleigh", "data.snr_convention": CONVENTION}
@@ -86,9 +86,9 @@ def ber(out: Path, progress: bool, retrain: bool = False) -> list[Row]:
          "1.68 over ZF, 0.79 over MMSE (W7; the real-system MMSE is WL-LMMSE here)"),
         ("WeSNet-HF-50% over DetNet (dB)", gap("wesnet_hf50", "detnet"), "> 0: HF-50% beats DetNet (W9)"),
         ("WeSNet-HF-20% over DetNet (dB)", gap("wesnet_hf20", "detnet"), "≈ 0: 'virtually the same' (W8)"),
-        ("R-WeSNet-HF-50% minus 3/7/10/13 layers over DetNet (dB)",
-         " / ".join(gap(f"r_wesnet_hf50_{k}L", "detnet") for k in REMOVED),
-         "10L > 0, 20-30L ≈ 0, 40L clearly < 0 of 90 layers (W10)"),
+        *[(f"R-WeSNet-{tag}-50% minus 3/7/10/13 layers over DetNet (dB)",
+           " / ".join(gap(f"r_wesnet_{tag.lower()}50_{k}L", "detnet") for k in REMOVED),
+           "10L > 0, 20-30L ≈ 0, 40L clearly < 0 of 90 layers (W10)") for tag in ("HF", "L")],
     ]
     return table
 

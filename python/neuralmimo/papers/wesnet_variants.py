@@ -19,8 +19,10 @@ VARIANTS = {
     **{f"wesnet_{tag}{p}": {"model.profile": prof, "model.keep": p / 100}
        for tag, prof in (("l", "linear"), ("hf", "half_exp")) for p in (20, 50, 100)},
     "wesnet_hf10": {"model.profile": "half_exp", "model.keep": 0.1},
-    "r_wesnet_hf50": {"model.profile": "half_exp", "model.keep": 0.5, "model.penalty": PENALTY,
-                      "model.penalty_start": PENALTY_START},
+    # R-WeSNet on the paper's HF-50 % and on L-50 % (the linear profile keeps the auxiliary path alive)
+    **{f"r_wesnet_{tag}50": {"model.profile": prof, "model.keep": 0.5, "model.penalty": PENALTY,
+                             "model.penalty_start": PENALTY_START}
+       for tag, prof in (("hf", "half_exp"), ("l", "linear"))},
     **{f"l_wesnet_hf{p}": {"model.profile": "half_exp", "model.keep": p / 100, "model.learned_profile": True}
        for p in (20, 50)},
 }
