@@ -32,10 +32,12 @@ NOT_EQUIVARIANT = {
     "lcgnetv_": "LcgNetV learns one step size per real coordinate (alpha, beta in R^2Nt): stream t has its own steps",
     "checkpoint": "the toy model's first layer has a learned scale per stream",
     "wesnet_": "DetNet's layers are dense layers over the stacked real unknowns: each stream has its own weights",
+    "detnet_": "the same (DetNet, family wesnet)",
 }
 #: Case id prefix -> negating a column does not negate the sign bits exactly, with the reason.
 NOT_ODD = {
     "wesnet_": "DetNet's layers are ReLU layers with biases, not odd functions of Hᵀy, HᵀHs and s",
+    "detnet_": "the same (DetNet, family wesnet)",
 }
 #: Case id prefix -> the scale property holds only for |c| = 1 (a phase), with the reason.
 PHASE_ONLY = {

@@ -75,7 +75,7 @@ def test_pruned_network_equals_the_masked_one():
         torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-5)
     # the masked units are really gone from the exported form of the masked network
     masked.export_mode(True)
-    assert all(c.w1.shape[0] == u for c in masked._compact)
+    assert all(c.hidden == u for c in masked._compact)
     for a, b in zip(masked(*args), pruned(*args)):
         torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-5)
 
@@ -92,7 +92,7 @@ def test_export_mode_drops_exactly_the_zero_columns():
     ref = m(*args)
     m.export_mode(True)
     assert m._aux_width == aux - 2
-    assert all(c.w1.shape[1] == 3 * n + aux - 2 and c.w3.shape[0] == aux - 2 for c in m._compact)
+    assert all(c.reads["wa"] == aux - 2 and c.w3.shape[1] == aux - 2 for c in m._compact)
     for a, b in zip(ref, m(*args)):
         torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-5)
     # half-exponential at 100 % on 30x60: β_in (150 inputs) falls below 2⁻²⁴ after input 91, so the
@@ -100,7 +100,7 @@ def test_export_mode_drops_exactly_the_zero_columns():
     hf = _shaken(WeSNet(30, 60, "bpsk", layers=2, profile="half_exp"))
     hf.export_mode(True)
     assert hf._aux_width == 0 and all(c.w3 is None for c in hf._compact)
-    assert all(c.w1.shape[1] <= 3 * 30 for c in hf._compact)
+    assert all(c.wa is None for c in hf._compact)
 
 
 def test_penalty_and_layer_removal():

@@ -243,7 +243,7 @@ class WeSNet(TrainableDetector):
                           None if w3 is None else layer.lin3.bias, layer.t, suffix_start(w1, tol)])
         # auxiliary units that some layer still reads
         aux = max([0] + [min(max(p[7] - 3 * n, 0), self.aux) for p in parts])
-        compact = []
+        compact, hty_w, hty_b = [], [], []
         for w1, b1, w2, b2, w3, b3, t, k_in in parts:
             w1 = w1[:, : min(k_in, 3 * n + aux)]
             if aux == 0 or w3 is None:
@@ -253,8 +253,15 @@ class WeSNet(TrainableDetector):
                 w3, b3 = w3[:aux], b3[:aux]
                 k_aux = max(suffix_start(w3, tol), 1)
                 w3 = w3[:, :k_aux]
-            compact.append(CompactLayer(w1, b1, w2, b2, w3, b3, t, w1.shape[1], k_aux))
+            head = torch.zeros(w1.shape[0], n, dtype=w1.dtype)   # the Hᵀy block, zero-padded if cut
+            head[:, : min(n, w1.shape[1])] = w1[:, :n]
+            hty_w.append(head)
+            hty_b.append(b1)
+            compact.append(CompactLayer(w1, b1, w2, b2, w3, b3, t, n, k_aux))
         self._aux_width = aux
+        # every layer's W1_hty·Hᵀy + b1 in one product: [n, Σ hidden] and [Σ hidden]
+        self.register_buffer("_hty_w", torch.cat(hty_w).t().contiguous() if hty_w else None, persistent=False)
+        self.register_buffer("_hty_b", torch.cat(hty_b) if hty_b else None, persistent=False)
         return nn.ModuleList(compact)
 
     # ------------------------------------------------------------------ forward
@@ -268,15 +275,17 @@ class WeSNet(TrainableDetector):
         a = hty.new_zeros(b, aux) if aux > 0 else None
         if compact:
             steps = list(self._compact)
+            hty_terms = torch.split(hty @ self._hty_w + self._hty_b, [c.hidden for c in steps], dim=-1)
         else:
             steps = [r for r in range(self.active_layers) if r + 1 not in self.removed_layers]
         per_layer = []
-        for step in steps:
+        for i, step in enumerate(steps):
             hths = (gram @ s.unsqueeze(-1)).squeeze(-1)
-            x = torch.cat([hty, hths, s] + ([a] if a is not None else []), dim=-1)
             if compact:
-                out, a_new, t = *compact_step(step, x), step.t
+                out, a_new = compact_step(step, hty_terms[i], hths, s, a)
+                t = step.t
             else:
+                x = torch.cat([hty, hths, s] + ([a] if a is not None else []), dim=-1)
                 out, a_new = layer_step(self.layers[step], x, *self.betas(step), self.hidden_mask)
                 t = self.layers[step].t
             if self.head == "sign":
