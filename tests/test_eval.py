@@ -153,12 +153,17 @@ def test_paper_studies_registry_and_training_configs(tmp_path):
     from neuralmimo.papers.lcgnet_ber import BER_LAYERS, QUANT_STAGES, quant_overrides
 
     names = {"detnet-baselines", "hypermimo-baselines", "lcgnet-lmmse-nmse", "lcgnet-nmse-layers",
-             "lcgnet-ber", "lcgnet-quant"}
+             "lcgnet-ber", "lcgnet-quant", "wesnet-ber"}
     assert set(STUDIES) == names
-    assert {n for n, s in STUDIES.items() if s.trains} == {"lcgnet-nmse-layers", "lcgnet-ber", "lcgnet-quant"}
+    assert {n for n, s in STUDIES.items() if s.trains} == {"lcgnet-nmse-layers", "lcgnet-ber", "lcgnet-quant",
+                                                           "wesnet-ber"}
     assert reproduce.main(["no-such-study"]) == 2
     cfg = training_config(CONFIG, layer_study_overrides("S", 10.0, 7), tmp_path / "layers")
     assert cfg.model["variant"] == "S" and cfg.model["layers"] == 7 and cfg.train.out == str(tmp_path / "layers")
     cfg = training_config(CONFIG, quant_overrides(3, tmp_path / "base.pt"), tmp_path / "quant")
     assert cfg.model["quant_bits"] == 3 and cfg.model["layers"] == BER_LAYERS
     assert [s.name for s in cfg.stages] == [f"sigma{int(s)}" for s, _ in QUANT_STAGES]
+    from neuralmimo.papers.wesnet_variants import CONFIG as WESNET, VARIANTS
+    for name, over in VARIANTS.items():      # every WeSNet variant is a valid config of its own
+        cfg = training_config(WESNET, over, tmp_path / name)
+        assert cfg.model["family"] == "wesnet" and all(cfg.model[k.split(".")[1]] == v for k, v in over.items())

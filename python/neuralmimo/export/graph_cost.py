@@ -37,7 +37,7 @@ Counting rules (n: elements of the node's first output, N: of its first input):
 
 E: Add Sub Mul Div Neg Abs Relu Sqrt Reciprocal Sign Floor Ceil Round Equal Less LessOrEqual
 Greater GreaterOrEqual And Or Xor Not IsNaN IsInf. Z: Reshape Transpose Squeeze Unsqueeze
-Concat Slice Gather Shape Size Constant Identity Cast Expand Split Flatten ConstantOfShape Range
+Concat Slice Gather GatherND Shape Size Constant Identity Cast Expand Split Flatten ConstantOfShape Range
 Tile EyeLike. A Pow by a whole-number constant is multiplications in a runtime; any other Pow
 is exp(b·log a).
 
@@ -71,7 +71,7 @@ from onnx import TensorProto, helper, inliner, numpy_helper
 from .graph_shapes import fix_batch, resolve_shapes
 
 _ZERO = frozenset({
-    "Reshape", "Transpose", "Squeeze", "Unsqueeze", "Concat", "Slice", "Gather", "Shape", "Size",
+    "Reshape", "Transpose", "Squeeze", "Unsqueeze", "Concat", "Slice", "Gather", "GatherND", "Shape", "Size",
     "Constant", "Identity", "Cast", "Expand", "Split", "Flatten", "ConstantOfShape", "Range",
     "Tile", "EyeLike", "Where"})
 _ELEMENTWISE = frozenset({
