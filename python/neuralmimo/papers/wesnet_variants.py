@@ -18,6 +18,8 @@ VARIANTS = {
     "detnet": {},
     **{f"wesnet_{tag}{p}": {"model.profile": prof, "model.keep": p / 100}
        for tag, prof in (("l", "linear"), ("hf", "half_exp")) for p in (20, 50, 100)},
+    # between L-20 % and L-50 %: the width where the cost goal (≤ 0.5x DetNet's MACs) is met
+    "wesnet_l40": {"model.profile": "linear", "model.keep": 0.4},
     "wesnet_hf10": {"model.profile": "half_exp", "model.keep": 0.1},
     # R-WeSNet on the paper's HF-50 % and on L-50 % (the linear profile keeps the auxiliary path alive)
     **{f"r_wesnet_{tag}50": {"model.profile": prof, "model.keep": 0.5, "model.penalty": PENALTY,
