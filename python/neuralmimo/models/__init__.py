@@ -3,11 +3,12 @@
 """Exportable detector modules (torch.nn.Module), one file per family."""
 from .lcgnet import LcgNet
 from .lmmse import LmmseNet
+from .oampnet import OampNet
 from .toy import ToyNet
 from .wesnet import WeSNet
 
 #: family name -> module class, for the exporter and the CLI.
 FAMILIES = {LmmseNet.family: LmmseNet, ToyNet.family: ToyNet, LcgNet.family: LcgNet,
-            WeSNet.family: WeSNet}
+            WeSNet.family: WeSNet, OampNet.family: OampNet}
 
-__all__ = ["LcgNet", "LmmseNet", "ToyNet", "WeSNet", "FAMILIES"]
+__all__ = ["LcgNet", "LmmseNet", "OampNet", "ToyNet", "WeSNet", "FAMILIES"]

@@ -1,0 +1,56 @@
+# Copyright 2026 gr-neuralmimo contributors
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""OAMPNet / OAMPNet-2 (models/oampnet.py): with its learned scalars at their initial values the
+network is the OAMP detector with the posterior-mean denoiser; the scalars change it; bad arguments.
+The family contract (shapes, config round trip, ONNX equal to torch) is in test_family_contract.py."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import neuralmimo as nm
+from neuralmimo.models.oampnet import OampNet
+
+
+def _system(nt, nr, const, batch, noise_var, seed):
+    rng = np.random.default_rng(seed)
+    c = nm.constellation(const)
+    h = (rng.standard_normal((batch, nr, nt)) + 1j * rng.standard_normal((batch, nr, nt))) / np.sqrt(2)
+    x = c.points[rng.integers(0, c.order, (batch, nt))]
+    n = (rng.standard_normal((batch, nr)) + 1j * rng.standard_normal((batch, nr))) * np.sqrt(noise_var / 2)
+    y = np.einsum("brt,bt->br", h, x) + n
+    ri = lambda a: torch.from_numpy(np.stack([a.real, a.imag], -1))
+    return y, h, ri(y), ri(h), torch.full((batch,), float(noise_var), dtype=torch.float64)
+
+
+@pytest.mark.parametrize("const, nt, nr, nv, variant", [("qpsk", 4, 8, 0.3, "1"), ("qam16", 3, 6, 0.05, "2"),
+                                                         ("bpsk", 4, 4, 0.5, "2")])
+def test_initial_scalars_equal_the_oamp_detector(const, nt, nr, nv, variant):
+    """γ = θ = φ = 1, ξ = 0: every layer is one OAMP iteration with the posterior-mean denoiser, so
+    the estimate and the (exact) LLRs equal nm.detector('oamp', denoiser='posterior-mean')."""
+    y, h, y_ri, h_ri, nv_t = _system(nt, nr, const, 64, nv, seed=4)
+    net = OampNet(nt, nr, const, layers=6, variant=variant).double().eval()
+    with torch.no_grad():
+        llr, est = net(y_ri, h_ri, nv_t)
+    ref = nm.detector("oamp", constellation=const, iterations=6, denoiser="posterior-mean")(y, h, nv_t.numpy())
+    np.testing.assert_allclose(est[..., 0].numpy() + 1j * est[..., 1].numpy(), ref.estimate, atol=1e-8)
+    np.testing.assert_allclose(np.clip(llr.numpy(), -100, 100), ref.llr, atol=1e-6, rtol=1e-8)
+
+
+def test_learned_scalars_change_the_network():
+    _, _, y_ri, h_ri, nv = _system(2, 4, "qpsk", 16, 1.0, seed=1)
+    net = OampNet(2, 4, "qpsk", layers=3).double().eval()
+    with torch.no_grad():
+        a = net(y_ri, h_ri, nv)[1]
+        net.layers[-1].gamma.fill_(0.3)         # the last layer feeds the output posterior directly
+        b = net(y_ri, h_ri, nv)[1]
+    assert float((a - b).abs().max()) > 1e-3
+    assert len(list(OampNet(2, 4, "qpsk", variant="1").parameters())) == 2 * 10
+    assert len(list(OampNet(2, 4, "qpsk", variant="2").parameters())) == 4 * 10
+
+
+@pytest.mark.parametrize("kwargs, match", [(dict(variant="3"), "variant"), (dict(layers=0), "layers")])
+def test_bad_arguments_raise(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        OampNet(2, 4, "qpsk", **kwargs)
