@@ -77,16 +77,12 @@ def _opset(text: str) -> int:
 
 def _setting(text: str) -> tuple:
     """'name=value' with a TOML value (plain string when it does not parse) -> (name, value)."""
-    import tomllib
+    from ..train.config import toml_value
 
     name, sep, raw = text.partition("=")
     if not sep or not name.strip().isidentifier():
         raise argparse.ArgumentTypeError(f"{text!r} is not NAME=VALUE")
-    try:
-        value = tomllib.loads(f"v = {raw}")["v"]
-    except tomllib.TOMLDecodeError:
-        value = raw.strip()
-    return name.strip(), value
+    return name.strip(), toml_value(raw)
 
 
 def _onnx_path(text: str) -> Path:

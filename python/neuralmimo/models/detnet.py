@@ -140,7 +140,7 @@ class CompactLayer(nn.Module):
         blocks = {"wg": w1[:, n:2 * n], "ws": w1[:, 2 * n:3 * n], "wa": w1[:, 3 * n:]}
         for name, v in blocks.items():
             self.register_buffer(name, v.detach().t().contiguous() if v.shape[1] else None)
-        self.reads = {name: (0 if v.shape[1] == 0 else v.shape[1]) for name, v in blocks.items()}
+        self.reads = {name: v.shape[1] for name, v in blocks.items()}
         for name, v in (("w2", w2), ("w3", w3)):
             self.register_buffer(name, None if v is None else v.detach().t().contiguous())
         for name, v in (("b2", b2), ("b3", b3), ("t", t)):

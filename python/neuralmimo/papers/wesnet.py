@@ -43,12 +43,6 @@ def exported(label: str, progress: bool, retrain: bool = False) -> Path:
     return path
 
 
-def variant_name(label: str) -> str:
-    import json
-
-    return json.loads(exported(label, False).with_suffix(".json").read_text())["variant"]
-
-
 @study("wesnet-ber", "wesnet", trains=True)
 def ber(out: Path, progress: bool, retrain: bool = False) -> list[Row]:
     import neuralmimo as nm
@@ -69,7 +63,7 @@ def ber(out: Path, progress: bool, retrain: bool = False) -> list[Row]:
     write_csv(rows, out / "wesnet_30x60_bpsk.csv")
     plot_rows(rows, out / "wesnet_30x60_bpsk.png", "30x60 BPSK, i.i.d. Rayleigh, SNR convention detnet")
     s = {d: snr_at(rows, d, "ber", 1e-3) for d in dets}
-    names = {label: variant_name(label) for label in EXPORTS}
+    names = {label: dets[label].manifest["variant"] for label in EXPORTS}
     table = [(f"SNR at BER 1e-3, {names.get(d, d)} (dB)", f"{v:.2f}", "drawn only (Figs. 5, 7a, 9)")
              for d, v in s.items()]
 

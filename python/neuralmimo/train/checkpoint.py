@@ -78,8 +78,8 @@ def deployed_from_checkpoint(path, settings: dict | None = None):
     """The module of a training checkpoint as the exporter takes it: in export mode, with model
     ``settings`` applied first (e.g. R-WeSNet's remove_layers)  ->  (module, manifest extra, ckpt).
     ValueError naming a bad setting."""
-    module, ckpt = model_from_checkpoint(path, deployed=True)
+    module, ckpt = model_from_checkpoint(path)
     if settings:
         module.apply_settings(**settings)
-        module.export_mode(True)      # the settings may change what the exported graph computes
+    module.export_mode(True)          # after the settings, which may change what the graph computes
     return module, manifest_extra_from_checkpoint(ckpt, module), ckpt

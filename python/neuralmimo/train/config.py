@@ -133,17 +133,22 @@ class TrainConfig:
         return out
 
 
+def toml_value(raw: str):
+    """The value of a command-line 'key=value': a TOML value (10, 0.5, true, [1, 2], "x"), or the
+    plain string when it does not parse as one (kron:r=0.5)."""
+    try:
+        return tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        return raw.strip()
+
+
 def parse_override(text: str) -> tuple[list[str], object]:
     """'section.key=value' -> (["section", "key"], value). ValueError if malformed."""
     key, sep, raw = text.partition("=")
     parts = [p.strip() for p in key.split(".")]
     if not sep or len(parts) < 2 or not all(parts):
         raise ValueError(f"--set: {text!r} is not section.key=value")
-    try:
-        value = tomllib.loads(f"v = {raw}")["v"]
-    except tomllib.TOMLDecodeError:
-        value = raw.strip()
-    return parts, value
+    return parts, toml_value(raw)
 
 
 def apply_overrides(cfg: dict, overrides) -> dict:
