@@ -4,11 +4,13 @@
 from .lcgnet import LcgNet
 from .lmmse import LmmseNet
 from .oampnet import OampNet
+from .remimo import ReMimo
 from .toy import ToyNet
 from .wesnet import WeSNet
 
 #: family name -> module class, for the exporter and the CLI.
 FAMILIES = {LmmseNet.family: LmmseNet, ToyNet.family: ToyNet, LcgNet.family: LcgNet,
-            WeSNet.family: WeSNet, OampNet.family: OampNet}
+            WeSNet.family: WeSNet, OampNet.family: OampNet,
+            ReMimo.family: ReMimo}
 
-__all__ = ["LcgNet", "LmmseNet", "OampNet", "ToyNet", "WeSNet", "FAMILIES"]
+__all__ = ["LcgNet", "LmmseNet", "OampNet", "ReMimo", "ToyNet", "WeSNet", "FAMILIES"]

@@ -16,11 +16,15 @@ Python the project runs on (3.11+), and a training machine need not have PyYAML.
     channel = "rayleigh"         phy.make_channel spec, e.g. "rayleigh:var=1/nt", "kron:r=0.5"
     snr_convention = "rx"        phy.snr convention name (rx, detnet, lcgnet, remimo, hypermimo, eqnet)
     batch = 256                  vectors per step and process (per GPU under DDP)
+    nt_min = 16                  a variable Nt (family remimo): each batch draws one Nt from
+    nt_step = 1                    nt_min, nt_min + nt_step, …, nt (nt_step 2: even Nt only)
+    nt_law = "linear"            P(Nt) ∝ Nt (the RE-MIMO authors' draw) or "uniform"
+    snr_db_per_stream = 0.3125   a batch's SNR range is the stage's moved by (Nt − nt)·this dB
 
     [train]
     seed = 0
     device = "cpu"               cpu, cuda, cuda:N, auto (cuda when available)
-    loss = "mse"                 mse, nmse, bce, detnet (see losses.py)
+    loss = "mse"                 mse, nmse, bce, detnet, ce (see losses.py)
     steps_per_epoch = 100
     validation_vectors = 10000
     validation_snr_db = "stage"  "stage" (each stage's own range), a number, or [lo, hi]
@@ -56,11 +60,13 @@ from .checks import Keys, boolean, choice, integer, number, snr_range, string
 from .schedules import Stage, build_stages
 
 SECTIONS = ("model", "data", "train", "schedule")
-LOSS_NAMES = ("mse", "nmse", "bce", "detnet")
+LOSS_NAMES = ("mse", "nmse", "bce", "detnet", "ce")
 OPTIMIZERS = ("adam",)
 #: Keys that do not change what is learned: left out of the config hash, and free to
 #: change on --resume (e.g. resume a CPU run on a GPU, or from a moved directory).
 UNHASHED = (("train", "out"), ("train", "device"))
+VARIABLE_NT_KEYS = ("nt_min", "nt_step", "nt_law", "snr_db_per_stream")
+NT_LAWS = ("linear", "uniform")
 
 
 @dataclass(frozen=True)
@@ -71,6 +77,21 @@ class DataConfig:
     channel: str
     snr_convention: str
     batch: int
+    # A variable number of streams (RE-MIMO): each batch draws its own Nt from nt_values with the
+    # weights of nt_law, and its SNR range moves by (Nt − nt)·snr_db_per_stream dB.
+    nt_min: int = 0                 # 0: nt (a fixed Nt)
+    nt_step: int = 1
+    nt_law: str = "linear"
+    snr_db_per_stream: float = 0.0
+
+    @property
+    def nt_values(self) -> tuple:
+        """The Nt a batch can have: nt_min, nt_min + nt_step, …, nt."""
+        return tuple(range(self.nt_min or self.nt, self.nt + 1, self.nt_step))
+
+    @property
+    def variable_nt(self) -> bool:
+        return len(self.nt_values) > 1
 
 
 @dataclass(frozen=True)
@@ -117,6 +138,8 @@ class TrainConfig:
         """The model's from_config() dict: family, nt, nr, constellation and the [model] keywords."""
         cfg = dict(self.model)
         cfg.update(nt=self.data.nt, nr=self.data.nr, constellation=self.data.constellation)
+        if self.data.variable_nt:
+            cfg["nt_min"] = self.data.nt_min
         return cfg
 
     def build_model(self):
@@ -195,7 +218,9 @@ def config_from_dict(cfg: dict, source: str = "<dict>", default_out: str = "runs
     _check_stages(stages, model, data, train.loss)
     resolved = {
         "model": dict(cfg["model"]),
-        "data": {k: getattr(data, k) for k in DataConfig.__dataclass_fields__},
+        # the variable-Nt keys only when used, so fixed-Nt configs keep their hashes
+        "data": {k: getattr(data, k) for k in DataConfig.__dataclass_fields__
+                 if data.variable_nt or k not in VARIABLE_NT_KEYS},
         "train": {k: getattr(train, k) for k in TrainSettings.__dataclass_fields__},
         "schedule": copy.deepcopy(cfg["schedule"]),
     }
@@ -229,8 +254,16 @@ def _data(values) -> DataConfig:
         channel=k.get("channel", "rayleigh", channel),
         snr_convention=k.get("snr_convention", "rx", lambda w, v: choice(w, v, snr_conventions())),
         batch=k.get("batch", 256, lambda w, v: integer(w, v, 1)),
+        nt_min=k.get("nt_min", nt, lambda w, v: integer(w, v, 1)),
+        nt_step=k.get("nt_step", 1, lambda w, v: integer(w, v, 1)),
+        nt_law=k.get("nt_law", "linear", lambda w, v: choice(w, v, NT_LAWS)),
+        snr_db_per_stream=k.get("snr_db_per_stream", 0.0, number),
     )
     k.finish()
+    if d.nt_min > nt:
+        raise ValueError(f"data.nt_min: {d.nt_min} is above data.nt = {nt} (the range is nt_min..nt)")
+    if (nt - d.nt_min) % d.nt_step:
+        raise ValueError(f"data.nt_step: {d.nt_step} does not lead from nt_min = {d.nt_min} to nt = {nt}")
     return d
 
 
@@ -246,15 +279,22 @@ def _model(values, data: DataConfig):
     if not issubclass(cls, TrainableDetector):
         trainable = [f for f, c in FAMILIES.items() if issubclass(c, TrainableDetector)]
         raise ValueError(f"model.family: {family!r} is not trainable (trainable: {', '.join(trainable)})")
-    for key in ("nt", "nr", "constellation"):
+    for key in ("nt", "nr", "constellation", "nt_min"):
         if key in k.values:
             raise ValueError(f"model.{key}: {k.values[key]!r} belongs in [data], not [model]")
-    allowed = constructor_arguments(cls) - {"nt", "nr", "constellation"}
+    accepted = constructor_arguments(cls)
+    if data.variable_nt and "nt_min" not in accepted:
+        variable = [f for f, c in FAMILIES.items() if "nt_min" in constructor_arguments(c)]
+        raise ValueError(f"data.nt_min: family {family!r} detects a fixed Nt; a range "
+                         f"{data.nt_min}..{data.nt} needs a variable-Nt family ({', '.join(variable)})")
+    allowed = accepted - {"nt", "nr", "constellation", "nt_min"}
     for key in allowed:
         k.get(key, None)
     k.finish()
     cfg = {"family": family, **{kk: v for kk, v in values.items() if kk != "family"},
            "nt": data.nt, "nr": data.nr, "constellation": data.constellation}
+    if data.variable_nt:
+        cfg["nt_min"] = data.nt_min
     try:
         return cls.from_config(cfg)
     except ValueError as exc:

@@ -7,6 +7,10 @@ over the constellation, SNR uniform in the stage's [lo, hi] dB, σ² from
 phy.snr.noise_var_from_snr with the configured convention (per sample, so
 H-dependent conventions such as "detnet" work), n ~ CN(0, σ² I).
 
+A variable-Nt config (data.nt_min < data.nt) draws one Nt per batch, so the whole batch shares
+it as in RE-MIMO's training, with P(Nt) from data.nt_law, and moves the batch's SNR range by
+(Nt − nt)·data.snr_db_per_stream dB; its validation runs at nt_min and at nt.
+
 Randomness only from the torch.Generator passed in. Seeds come from
 :func:`derive_seed`, so a (seed, rank, stage, epoch) always gives the same data
 whatever happened before: that is what makes --resume exact and gives each
@@ -66,13 +70,19 @@ class Batch:
 class DataSource:
     """Samples batches for one [data] config.
 
-    sample(batch, snr_db (lo, hi), generator, device) -> Batch on ``device``
-    validation_set(snr_db, vectors, seed) -> Batch on the CPU (fixed by the seed)
+    sample(batch, snr_db (lo, hi), generator, device, nt) -> Batch on ``device``
+    validation_set(snr_db, vectors, seed, nt) -> Batch on the CPU (fixed by the seed)
+    validation_sets(snr_db, vectors, seed) -> one such Batch per validation Nt
     """
 
     def __init__(self, data: DataConfig):
         self.cfg = data
-        self.channel = make_channel(data.channel, data.nr, data.nt)
+        self.nt_values = data.nt_values
+        weights = torch.tensor([float(n) if data.nt_law == "linear" else 1.0 for n in self.nt_values],
+                               dtype=torch.float64)
+        self.nt_probs = weights / weights.sum()
+        self.channels = {nt: make_channel(data.channel, data.nr, nt) for nt in self.nt_values}
+        self.channel = self.channels[data.nt]
         const = _lookup(data.constellation)
         self.points = torch.view_as_real(torch.as_tensor(const.points.copy()).to(torch.complex64))   # [M, 2]
         self.labels = torch.as_tensor(const.bits.astype("float32"))                                    # [M, K]
@@ -85,26 +95,45 @@ class DataSource:
             self._tables[key] = (self.points.to(dev), self.labels.to(dev))
         return self._tables[key]
 
-    def _channel(self, b: int, gen: torch.Generator) -> torch.Tensor:
+    def draw_nt(self, gen: torch.Generator) -> int:
+        """One Nt from the config's law (without drawing anything when Nt is fixed)."""
+        if len(self.nt_values) == 1:
+            return self.nt_values[0]
+        u = torch.rand((), generator=gen, device=gen.device, dtype=torch.float64).item()
+        return self.nt_values[min(int(torch.searchsorted(self.nt_probs.cumsum(0), torch.tensor(u))),
+                                  len(self.nt_values) - 1)]
+
+    def snr_range(self, snr_db: tuple, nt: int) -> tuple:
+        """The SNR range of a batch with ``nt`` streams: the stage's, moved by (nt − Nt_max)·slope."""
+        shift = (nt - self.cfg.nt) * self.cfg.snr_db_per_stream
+        return float(snr_db[0]) + shift, float(snr_db[1]) + shift
+
+    def _channel(self, b: int, gen: torch.Generator, nt: int) -> torch.Tensor:
         """complex64[b, Nr, Nt]; a frequency-selective model's subcarriers count as vectors."""
-        per_draw = int(getattr(self.channel, "n_subcarriers", 1))
-        h = self.channel.sample(-(-b // per_draw), generator=gen, device=gen.device)
+        channel = self.channels[nt]
+        per_draw = int(getattr(channel, "n_subcarriers", 1))
+        h = channel.sample(-(-b // per_draw), generator=gen, device=gen.device)
         if h.ndim == 4:
             h = h.reshape(-1, *h.shape[-2:])
         return h[:b].to(torch.complex64)
 
-    def sample(self, batch: int, snr_db: tuple, generator: torch.Generator, device=None) -> Batch:
-        """Draws on the generator's device, returns on ``device`` (default: the generator's)."""
+    def sample(self, batch: int, snr_db: tuple, generator: torch.Generator, device=None,
+               nt: int | None = None) -> Batch:
+        """Draws on the generator's device, returns on ``device`` (default: the generator's).
+        nt: the batch's Nt (default: drawn from the config's law; the config's Nt when fixed)."""
         c = self.cfg
         gen = generator
         dev = gen.device
-        h = self._channel(batch, gen)                                                    # [B, Nr, Nt]
-        idx = torch.randint(0, self.points.shape[0], (batch, c.nt), generator=gen, device=dev)
+        nt = self.draw_nt(gen) if nt is None else int(nt)
+        if nt not in self.channels:
+            raise ValueError(f"nt: {nt} is not one of the config's {', '.join(map(str, self.nt_values))}")
+        h = self._channel(batch, gen, nt)                                                # [B, Nr, Nt]
+        idx = torch.randint(0, self.points.shape[0], (batch, nt), generator=gen, device=dev)
         points, labels = self._tables_on(dev)
         x = points[idx]                                                                  # [B, Nt, 2]
-        lo, hi = float(snr_db[0]), float(snr_db[1])
+        lo, hi = self.snr_range(snr_db, nt)
         snr = lo + (hi - lo) * torch.rand(batch, generator=gen, device=dev, dtype=torch.float64)
-        nv = noise_var_from_snr(snr, c.nt, c.nr, c.snr_convention, H=h).to(torch.float32)  # [B]
+        nv = noise_var_from_snr(snr, nt, c.nr, c.snr_convention, H=h).to(torch.float32)  # [B]
         noise = torch.randn(batch, c.nr, 2, generator=gen, device=dev) * (nv[:, None, None] / 2).sqrt()
         # Elementwise product and sum: a batched matrix-vector bmm is several times slower on CPU.
         y = (h * torch.view_as_complex(x.contiguous()).unsqueeze(-2)).sum(-1)                # [B, Nr]
@@ -112,9 +141,20 @@ class DataSource:
                     noise_var=nv, x=x, bits=labels[idx], snr_db=snr.to(torch.float32))
         return out if device is None else out.to(device)
 
-    def validation_set(self, snr_db: tuple, vectors: int, seed: int, chunk: int = 4096) -> Batch:
-        """A fixed set for one SNR range: drawn on the CPU from ``seed`` and the range only,
-        so every rank, device and resumed run sees the same vectors."""
-        gen = torch.Generator().manual_seed(derive_seed(seed, "validation", float(snr_db[0]), float(snr_db[1])))
-        parts = [self.sample(min(chunk, vectors - i), snr_db, gen) for i in range(0, vectors, chunk)]
+    def validation_set(self, snr_db: tuple, vectors: int, seed: int, chunk: int = 4096,
+                       nt: int | None = None) -> Batch:
+        """A fixed set for one SNR range (and Nt, default the config's largest): drawn on the CPU
+        from ``seed``, the range and Nt only, so every rank, device and resumed run sees the same vectors."""
+        nt = self.cfg.nt if nt is None else int(nt)
+        parts_of_seed = (seed, "validation", float(snr_db[0]), float(snr_db[1])) + ((nt,) if nt != self.cfg.nt else ())
+        gen = torch.Generator().manual_seed(derive_seed(*parts_of_seed))
+        parts = [self.sample(min(chunk, vectors - i), snr_db, gen, nt=nt) for i in range(0, vectors, chunk)]
         return Batch.cat(parts)
+
+    def validation_sets(self, snr_db: tuple, vectors: int, seed: int) -> list:
+        """The validation Batches: one at the config's Nt, or for a variable Nt one at nt_min and one
+        at nt with half the vectors each (RE-MIMO validates at Nt = 16 and 32 and averages)."""
+        if len(self.nt_values) == 1:
+            return [self.validation_set(snr_db, vectors, seed)]
+        half = max(vectors // 2, 1)
+        return [self.validation_set(snr_db, half, seed, nt=n) for n in (self.nt_values[0], self.cfg.nt)]

@@ -15,6 +15,10 @@ detnet  WeSNet eq. (27) (DetNet's loss): (1/B) Σ_b Σ_r log(r) · e_r,b / ‖x_
       (``layer_probs``) DetNet's one-hot error ‖onehot(x) − p_r‖² over the PAM levels of each
       real unknown. Plus the model's ``penalty`` when it has one (R-WeSNet, eq. 29). Needs
       forward_train to give layer_estimates and zf_estimate (models/wesnet.py).
+ce    RE-MIMO's loss (its Section IV-D): the cross-entropy of every block's class logits against
+      the transmitted symbol, averaged over blocks (ω_t = 1/T), users and vectors. Needs
+      forward_train to give block_logits [T, B, Nt, M] and points [M, 2], the classes' symbols
+      (models/remimo.py); the target class is the point nearest x (x is a point).
 """
 from __future__ import annotations
 
@@ -72,8 +76,18 @@ def detnet_loss(out: dict, x: torch.Tensor, bits: torch.Tensor) -> torch.Tensor:
     return loss + out["penalty"] if "penalty" in out else loss
 
 
+def ce_loss(out: dict, x: torch.Tensor, bits: torch.Tensor) -> torch.Tensor:
+    if "block_logits" not in out or "points" not in out:
+        raise ValueError("train.loss = 'ce' needs a model whose forward_train gives block_logits and "
+                         "points (family remimo)")
+    logits = out["block_logits"]                                              # [T, B, Nt, M]
+    target = (x.unsqueeze(-2) - out["points"]).pow(2).sum(-1).argmin(-1)      # [B, Nt]
+    t = logits.shape[0]
+    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), target.repeat(t, 1, 1).reshape(-1))
+
+
 #: name -> loss(forward_train dict, x [B,Nt,2], bits [B,Nt,K]) -> scalar
-LOSSES = {"mse": mse_loss, "nmse": nmse_loss, "bce": bce_loss, "detnet": detnet_loss}
+LOSSES = {"mse": mse_loss, "nmse": nmse_loss, "bce": bce_loss, "detnet": detnet_loss, "ce": ce_loss}
 
 
 def metric_sums(out: dict, x: torch.Tensor, bits: torch.Tensor) -> torch.Tensor:

@@ -109,26 +109,28 @@ class Trainer:
             raise ValueError(f"train.init_from: {path} shares no weight (same name and shape) with this model")
         model.load_state_dict(shared, strict=False)
 
-    def _validation(self, data: DataSource, rng: tuple, ctx) -> Batch:
-        """This rank's shard of the fixed validation set of ``rng``, on the device (one cached)."""
+    def _validation(self, data: DataSource, rng: tuple, ctx) -> list:
+        """This rank's shards of the fixed validation sets of ``rng`` (one per validation Nt), on the
+        device (one range cached)."""
         key = (float(rng[0]), float(rng[1]))
         if self._val_key != key:
             self._val = None
-            full = data.validation_set(key, self.cfg.train.validation_vectors, self.cfg.train.seed)
-            self._val = full[slice(ctx.rank, None, ctx.world_size)].to(ctx.device)
+            full = data.validation_sets(key, self.cfg.train.validation_vectors, self.cfg.train.seed)
+            self._val = [v[slice(ctx.rank, None, ctx.world_size)].to(ctx.device) for v in full]
             self._val_key = key
         return self._val
 
-    def _validate(self, model, val: Batch, ctx) -> dict:
+    def _validate(self, model, val: list, ctx) -> dict:
         """-> {"nmse": linear, "nmse_db", "ber" (None without LLRs)} over all ranks' shards."""
         chunk = max(4 * self.cfg.data.batch, 1024)
         sums = torch.zeros(4, dtype=torch.float64, device=ctx.device)
         was_training = model.training
         model.eval()
         with torch.no_grad():
-            for i in range(0, len(val), chunk):
-                b = val[i:i + chunk]
-                sums += metric_sums(model.forward_train(b.y, b.h, b.noise_var), b.x, b.bits)
+            for part in val:
+                for i in range(0, len(part), chunk):
+                    b = part[i:i + chunk]
+                    sums += metric_sums(model.forward_train(b.y, b.h, b.noise_var), b.x, b.bits)
         model.train(was_training)
         s = ctx.all_reduce_sum(sums).tolist()
         nmse = s[0] / max(s[1], 1.0)
