@@ -15,7 +15,8 @@ from typing import Mapping
 
 MANIFEST_VERSION = 1
 
-#: Keys every manifest has. outputs: list of graph outputs ("llr", "estimate").
+#: Keys every manifest has. outputs: list of graph outputs ("llr", "estimate"). Optional: nt_range
+#: [nt_min, nt] for a model with a dynamic Nt axis (nt is then the largest Nt it serves).
 REQUIRED_KEYS = ("manifest_version", "family", "paper", "nt", "nr", "constellation", "outputs",
                  "snr_convention", "training_config_hash", "training_snr_db", "opset", "export_date")
 
@@ -55,12 +56,29 @@ def validate_manifest(manifest: dict, where: str) -> dict:
     for key in ("family", "constellation", "snr_convention"):
         if not isinstance(manifest[key], str):
             raise ValueError(f"{where}: manifest {key} must be a string, got {manifest[key]!r}")
+    if "nt_range" in manifest:
+        r = manifest["nt_range"]
+        if (not isinstance(r, list) or len(r) != 2 or any(isinstance(v, bool) or not isinstance(v, int) for v in r)
+                or not 1 <= r[0] <= r[1] == manifest["nt"]):
+            raise ValueError(f"{where}: manifest nt_range must be [nt_min, nt] with 1 <= nt_min <= nt = "
+                             f"{manifest['nt']}, got {r!r}")
     outs = manifest["outputs"]
     if not isinstance(outs, list) or not outs or any(not isinstance(o, str) or o not in ("llr", "estimate")
                                                      for o in outs) or len(set(outs)) != len(outs):
         raise ValueError(f"{where}: manifest outputs must be a non-empty list of distinct names from llr, "
                          f"estimate, got {outs!r}")
     return manifest
+
+
+def nt_range(manifest: dict) -> tuple[int, int]:
+    """(nt_min, nt_max): the numbers of streams the model serves. A model with a dynamic Nt axis
+    (RE-MIMO) records ``nt_range``; every other model serves its one ``nt``."""
+    lo, hi = manifest.get("nt_range", (manifest["nt"], manifest["nt"]))
+    return int(lo), int(hi)
+
+
+def nt_range_text(lo: int, hi: int) -> str:
+    return f"Nt={hi}" if lo == hi else f"Nt in {lo}..{hi}"
 
 
 def manifest_from_metadata(props: Mapping[str, str]) -> dict:

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..manifest import metadata_props, read_manifest
+from ..manifest import metadata_props, nt_range, nt_range_text, read_manifest
 from ..phy.constellation import constellation as _lookup
 from .base import Detector, constellation_tensors, contract_output, finish_numpy
 
@@ -48,7 +48,8 @@ class OnnxDetector(Detector):
     path: the .onnx file, with its JSON manifest beside it; threads: onnxruntime intra-op
     threads (default 1); provider: "cpu", "cuda", "tensorrt" or a full onnxruntime name (no
     silent fallback); constellation, nt, nr: optional checks against the manifest (ValueError
-    on a mismatch). The graph takes y float32[B, Nr, 2], h float32[B, Nr, Nt, 2], noise_var
+    on a mismatch). A model with a dynamic Nt axis (manifest ``nt_range``, RE-MIMO) serves every
+    Nt in its range, from the shape of H; one outside it is refused naming the range. The graph takes y float32[B, Nr, 2], h float32[B, Nr, Nt, 2], noise_var
     float32[B] and gives llr float32[B, Nt, K] and/or estimate float32[B, Nt, 2]
     (docs/conventions.md, "ONNX contract"); the call itself is the Detector one, with
     complex inputs and LLR = ln P(b=1|y)/P(b=0|y).
@@ -81,10 +82,13 @@ class OnnxDetector(Detector):
         self.manifest = read_manifest(self.path, self.session.get_modelmeta().custom_metadata_map)
         super().__init__(self.manifest["constellation"])
         self.nt, self.nr = self.manifest["nt"], self.manifest["nr"]
-        for key, want in (("nt", nt), ("nr", nr)):
-            if want is not None and int(want) != self.manifest[key]:
-                raise ValueError(f"{key}: the flowgraph has {key}={want} but model {self.path.name} "
-                                 f"was exported for {key}={self.manifest[key]}")
+        self.nt_range = nt_range(self.manifest)
+        if nr is not None and int(nr) != self.nr:
+            raise ValueError(f"nr: the flowgraph has nr={nr} but model {self.path.name} "
+                             f"was exported for nr={self.nr}")
+        if nt is not None and not self.nt_range[0] <= int(nt) <= self.nt_range[1]:
+            raise ValueError(f"nt: the flowgraph has nt={nt} but model {self.path.name} serves "
+                             f"{nt_range_text(*self.nt_range)}")
         if constellation is not None and _lookup(constellation).name != self.constellation.name:
             raise ValueError(f"constellation: the flowgraph has '{_lookup(constellation).name}' but model "
                              f"{self.path.name} was exported for '{self.constellation.name}'")
@@ -101,22 +105,24 @@ class OnnxDetector(Detector):
         whose body is damaged (a corrupted file onnxruntime still parses) must be refused here, with
         a ValueError naming the file, not fail at the first call inside a flowgraph."""
         rng = np.random.default_rng(0)
-        y = rng.standard_normal((2, self.nr, 2)).astype(np.float32)
-        h = rng.standard_normal((2, self.nr, self.nt, 2)).astype(np.float32)
-        try:
-            res = self.run_raw(y, h, np.full(2, 0.1, np.float32))
-        except Exception as exc:  # onnxruntime raises its own exception types
-            raise ValueError(f"model: {self.path} loads but fails on a test input: {exc}") from None
         k = self.constellation.bits_per_symbol
-        want = {"llr": (2, self.nt, k), "estimate": (2, self.nt, 2), "erased": (2,)}
-        for name, value in res.items():
-            if value.shape != want[name]:
-                raise ValueError(f"model: {self.path} gives {name} of shape {value.shape} on a test input, "
-                                 f"the contract says {want[name]}")
+        for nt in sorted(set(self.nt_range)):
+            y = rng.standard_normal((2, self.nr, 2)).astype(np.float32)
+            h = rng.standard_normal((2, self.nr, nt, 2)).astype(np.float32)
+            try:
+                res = self.run_raw(y, h, np.full(2, 0.1, np.float32))
+            except Exception as exc:  # onnxruntime raises its own exception types
+                raise ValueError(f"model: {self.path} loads but fails on a test input (Nt={nt}): {exc}") from None
+            want = {"llr": (2, nt, k), "estimate": (2, nt, 2), "erased": (2,)}
+            for name, value in res.items():
+                if value.shape != want[name]:
+                    raise ValueError(f"model: {self.path} gives {name} of shape {value.shape} on a test input, "
+                                     f"the contract says {want[name]}")
 
     def _check_graph(self):
         k = self.constellation.bits_per_symbol
-        nt, nr = self.nt, self.nr
+        nr = self.nr
+        nt = self.nt if self.nt_range[0] == self.nt_range[1] else None   # None: a dynamic axis
         want_in = {"y": [None, nr, 2], "h": [None, nr, nt, 2], "noise_var": [None]}
         got_in = {i.name: [_dim(d) for d in i.shape] for i in self.session.get_inputs()}
         if set(got_in) != set(want_in):
@@ -125,7 +131,7 @@ class OnnxDetector(Detector):
             g = got_in[name]
             if len(g) != len(shape) or any(w is not None and w != d for w, d in zip(shape, g)):
                 raise ValueError(f"model: input '{name}' has shape {g} in the graph but the manifest "
-                                 f"(Nt={nt}, Nr={nr}) implies {shape}")
+                                 f"({nt_range_text(*self.nt_range)}, Nr={nr}) implies {shape}")
         want_out = {"llr": [None, nt, k], "estimate": [None, nt, 2]}
         got_out = {o.name: [_dim(d) for d in o.shape] for o in self.session.get_outputs()}
         for name in self.manifest["outputs"]:
@@ -134,15 +140,18 @@ class OnnxDetector(Detector):
             g, w = got_out[name], want_out[name]
             if len(g) != len(w) or any(a is not None and a != b for a, b in zip(w, g)):
                 raise ValueError(f"model: output '{name}' has shape {g} in the graph but the manifest "
-                                 f"(Nt={nt}, constellation {self.constellation.name}) implies {w}")
+                                 f"({nt_range_text(*self.nt_range)}, constellation {self.constellation.name}) "
+                                 f"implies {w}")
         props = self.session.get_modelmeta().custom_metadata_map
         for key, value in metadata_props(self.manifest).items():
             if key in props and props[key] != value:
                 raise ValueError(f"model: manifest {key}={value} disagrees with the ONNX metadata {key}={props[key]}")
 
     def _check_dims(self, nr, nt):
-        if (nr, nt) != (self.nr, self.nt):
-            raise ValueError(f"H: shape Nr={nr}, Nt={nt} but model {self.path.name} expects Nr={self.nr}, Nt={self.nt}")
+        lo, hi = self.nt_range
+        if nr != self.nr or not lo <= nt <= hi:
+            raise ValueError(f"H: shape Nr={nr}, Nt={nt} but model {self.path.name} expects Nr={self.nr}, "
+                             f"{nt_range_text(lo, hi)}")
 
     def run_raw(self, y_ri: np.ndarray, h_ri: np.ndarray, noise_var: np.ndarray) -> dict[str, np.ndarray]:
         """Contract-level call, no input checks: y float32[B,Nr,2], h float32[B,Nr,Nt,2], noise_var

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import torch
 
+from ..manifest import nt_range_text
 from .base import Detector, constellation_tensors, contract_output
 
 
@@ -47,9 +48,9 @@ class TorchModelDetector(Detector):
         self.module = module.eval()
 
     def _check_dims(self, nr: int, nt: int) -> None:
-        if (nt, nr) != (self.module.nt, self.module.nr):
-            raise ValueError(f"H: the model is for Nt={self.module.nt}, Nr={self.module.nr}, "
-                             f"got Nt={nt}, Nr={nr}")
+        lo, hi = getattr(self.module, "nt_range", (self.module.nt, self.module.nt))
+        if nr != self.module.nr or not lo <= nt <= hi:
+            raise ValueError(f"H: the model is for {nt_range_text(lo, hi)}, Nr={self.module.nr}, got Nt={nt}, Nr={nr}")
 
     def _detect(self, y, h, nv):
         real = nv.dtype

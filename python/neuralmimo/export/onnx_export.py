@@ -101,12 +101,14 @@ def random_inputs(nt: int, nr: int, constellation, batch: int, seed: int, domain
 
 
 def compare_with_torch(module, path, seed: int = 1234, batch: int = 512,
-                       atol: float = DEFAULT_ATOL, rtol: float = DEFAULT_RTOL, domain: dict | None = None) -> dict:
-    """Run onnxruntime and torch on random inputs (of `domain`, see random_inputs); returns
-    {output: max_abs_error}, raises above tolerance."""
+                       atol: float = DEFAULT_ATOL, rtol: float = DEFAULT_RTOL, domain: dict | None = None,
+                       nt: int | None = None) -> dict:
+    """Run onnxruntime and torch on random inputs (of `domain`, see random_inputs) with `nt`
+    streams (default the module's nt); returns {output: max_abs_error}, raises above tolerance."""
     import onnxruntime as ort
 
-    y, h, nv = random_inputs(module.nt, module.nr, module.constellation, batch, seed, domain)
+    nt = module.nt if nt is None else int(nt)
+    y, h, nv = random_inputs(nt, module.nr, module.constellation, batch, seed, domain)
     with torch.no_grad():
         ref = ContractOutputs(module)(y, h, nv)   # what the exported graph computes
     sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
@@ -119,9 +121,20 @@ def compare_with_torch(module, path, seed: int = 1234, batch: int = 512,
         bad = err > atol + rtol * np.abs(r)
         if bad.any():
             raise ExportValidationError(
-                f"export: onnxruntime and torch disagree on '{name}' for {int(bad.sum())} values "
+                f"export: onnxruntime and torch disagree on '{name}' at Nt={nt} for {int(bad.sum())} values "
                 f"(max abs error {err.max():.3g}, tolerance {atol:g} + {rtol:g}·|torch|)")
     return report
+
+
+def checked_nt(lo: int, hi: int) -> list:
+    """The Nt the exporter compares at: both ends of the range and its middle."""
+    return sorted({lo, (lo + hi) // 2, hi})
+
+
+def module_nt_range(module) -> tuple:
+    """(nt_min, nt): a module with a dynamic Nt axis has ``nt_range``; others serve their nt."""
+    lo, hi = getattr(module, "nt_range", (module.nt, module.nt))
+    return int(lo), int(hi)
 
 
 def strip_debug_metadata(model) -> None:
@@ -160,6 +173,10 @@ def export_detector(module, path, manifest_extra: dict | None = None, opset: int
     module = module.eval()
     y, h, nv = random_inputs(module.nt, module.nr, module.constellation, 4, seed)
     batch = torch.export.Dim("batch", min=1)
+    lo, hi = module_nt_range(module)
+    h_dims = {0: batch}
+    if lo < hi:   # one graph for every Nt in the range (RE-MIMO): Nt is a dynamic axis of h
+        h_dims[2] = torch.export.Dim("nt", min=lo, max=hi)
     # The exporter logs optional-package notices (torchvision ops) at warning level.
     logging.getLogger("torch.onnx").setLevel(logging.ERROR)
     # A failed down-conversion is logged with its traceback; it is refused below in one line.
@@ -170,7 +187,7 @@ def export_detector(module, path, manifest_extra: dict | None = None, opset: int
         torch.onnx.export(
             wrapped, (y, h, nv), str(path), dynamo=True, opset_version=opset,
             input_names=["y", "h", "noise_var"], output_names=list(wrapped.outputs),
-            dynamic_shapes={"y": {0: batch}, "h": {0: batch}, "noise_var": {0: batch}},
+            dynamic_shapes={"y": {0: batch}, "h": h_dims, "noise_var": {0: batch}},
             external_data=False, verbose=False)
     # torch.onnx writes its own opset and converts down with onnx's version converter; where that
     # fails it keeps the graph at its opset (and only logs), so the opset is read back here.
@@ -179,7 +196,10 @@ def export_detector(module, path, manifest_extra: dict | None = None, opset: int
         path.unlink()
         raise ValueError(f"--opset {opset}: the graph could not be converted to opset {opset} "
                          f"(torch.onnx left it at {written}); nothing written")
-    report = compare_with_torch(module, path, seed=seed + 1, atol=atol, rtol=rtol, domain=domain)
+    report = {}
+    for n in checked_nt(lo, hi):
+        at_n = compare_with_torch(module, path, seed=seed + 1, atol=atol, rtol=rtol, domain=domain, nt=n)
+        report = {k: max(v, report.get(k, 0.0)) for k, v in at_n.items()}
     config = module.config()
     manifest = {
         "manifest_version": MANIFEST_VERSION,
@@ -196,9 +216,12 @@ def export_detector(module, path, manifest_extra: dict | None = None, opset: int
         "export_date": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d"),
         "config": config,
         "validation": {"max_abs_error": report, "atol": atol, "rtol": rtol, "batch": 512,
+                       "nt_checked": checked_nt(lo, hi),
                        "inputs": domain or "CN(0,1) channels, SNR -5..30 dB (rx)"},
         "torch_version": torch.__version__.split("+")[0],
     }
+    if lo < hi:
+        manifest["nt_range"] = [lo, hi]
     manifest.update(manifest_extra or {})
     model = onnx.load(str(path))
     strip_debug_metadata(model)

@@ -28,6 +28,12 @@ Readings of the paper's ambiguities (CLAIMS.md RA2–RA5), settled with the auth
 The batch shares Nt (the paper's training draws one Nt per batch); the graph takes Nt from the
 shape of h, so one exported file serves every Nt in [nt_min, nt] (export: a dynamic Nt axis).
 
+Option ``gradient`` (not in the paper; off by default): the predictor also gets the per-user
+matched filter of the residual, h_iᴴ δy (Re, Im), i.e. the likelihood gradient of eq. (12) up to
+the 1/σ² the predictor can apply from its σ input. The paper gives h_i and δy and leaves the
+product to the network; a network trained for 1/1000 of the paper's steps does not find it
+(docs/results.md, RE-MIMO), so the scaled CPU configuration turns this on. d_ψ = d_φ + 3 then.
+
 Parts of φ and ψ that are the same for every user (δy) go through their slice of the first
 weight matrix once per item rather than once per user: the same function, Nt times fewer
 multiply-adds on that slice.
@@ -84,7 +90,7 @@ class _SplitLinear(nn.Module):
 class _Block(nn.Module):
     """One EP block: the transformer encoder layer (20) and the predictor (21)."""
 
-    def __init__(self, width: int, heads: int, ffn: int, nr: int, m: int):
+    def __init__(self, width: int, heads: int, ffn: int, nr: int, m: int, gradient: bool):
         super().__init__()
         d_phi = width + 4 * nr + m
         if d_phi % heads:
@@ -96,14 +102,17 @@ class _Block(nn.Module):
         self.out = nn.Linear(d_phi, width)
         self.norm1, self.norm2 = nn.LayerNorm(width), nn.LayerNorm(width)
         self.ffn = nn.Sequential(nn.Linear(width, ffn), nn.ReLU(), nn.Linear(ffn, width))
-        d_psi = d_phi + 1
+        d_psi = d_phi + 1 + (2 if gradient else 0)
         h1 = -(-d_psi // 2)
         h2 = -(-h1 // 2)
-        self.pred_in = _SplitLinear(user, (("dy", 2 * nr), ("sigma", 1)), h1, order + ("sigma",))
+        pred_user = user + ((("grad", 2),) if gradient else ())
+        self.pred_in = _SplitLinear(pred_user, (("dy", 2 * nr), ("sigma", 1)), h1,
+                                    order + ("sigma",) + (("grad",) if gradient else ()))
         self.pred = nn.Sequential(nn.ReLU(), nn.Linear(h1, h2), nn.ReLU(), nn.Linear(h2, m))
 
-    def forward(self, s, x, hcol, dy, sigma):
-        """s [B,Nt,d_s], x logits [B,Nt,M], hcol [B,Nt,2Nr], dy [B,2Nr], sigma [B,1] -> (s, x)."""
+    def forward(self, s, x, hcol, dy, sigma, grad=None):
+        """s [B,Nt,d_s], x logits [B,Nt,M], hcol [B,Nt,2Nr], dy [B,2Nr], sigma [B,1],
+        grad [B,Nt,2] or None -> (s, x)."""
         b = s.shape[0]
         qkv = self.qkv({"s": s, "dy": dy, "h": hcol, "x": x})                  # [B, Nt, 3d_φ]
         dh = self.d_phi // self.heads
@@ -112,7 +121,7 @@ class _Block(nn.Module):
         a = (att @ v).transpose(1, 2).reshape(b, -1, self.d_phi)
         s = self.norm1(s + self.out(a))
         s = self.norm2(s + self.ffn(s))
-        x = self.pred(self.pred_in({"s": s, "dy": dy, "h": hcol, "x": x, "sigma": sigma}))
+        x = self.pred(self.pred_in({"s": s, "dy": dy, "h": hcol, "x": x, "sigma": sigma, "grad": grad}))
         return s, x
 
 
@@ -126,7 +135,8 @@ class ReMimo(TrainableDetector):
     outputs = ("llr", "estimate")
 
     def __init__(self, nt: int, nr: int, constellation: str, nt_min: int | None = None, blocks: int = 12,
-                 width: int = 512, heads: int = 8, ffn: int | None = None, te_dim: int | None = None):
+                 width: int = 512, heads: int = 8, ffn: int | None = None, te_dim: int | None = None,
+                 gradient: bool = False):
         super().__init__(nt, nr, constellation)
         self.nt_min = self.nt if nt_min is None else _positive("nt_min", nt_min)
         if self.nt_min > self.nt:
@@ -137,11 +147,14 @@ class ReMimo(TrainableDetector):
         self.te_dim = nr if te_dim is None else _positive("te_dim", te_dim)
         if self.te_dim % 2:
             raise ValueError(f"te_dim: {self.te_dim} must be even (sine and cosine pairs)")
+        if not isinstance(gradient, bool):
+            raise ValueError(f"gradient: {gradient!r} is not true or false")
+        self.gradient = gradient
         self.n_layers = _positive("blocks", blocks)
         m = self.constellation.order
         self.embed = nn.Sequential(nn.Linear(4 * nr + 1 + self.te_dim, 4 * self.width), nn.ReLU(),
                                    nn.Linear(4 * self.width, self.width))
-        self.layers = nn.ModuleList([_Block(self.width, self.heads, self.ffn, nr, m) for _ in range(blocks)])
+        self.layers = nn.ModuleList([_Block(self.width, self.heads, self.ffn, nr, m, gradient) for _ in range(blocks)])
         self.register_constellation_buffers()
         # TE wavelengths: Nt / (2Nr)^{2k/d_TE}, k = 0 .. d_TE/2 − 1
         k2 = torch.arange(0, self.te_dim, 2, dtype=torch.float32)
@@ -149,15 +162,15 @@ class ReMimo(TrainableDetector):
 
     def config(self) -> dict:
         return {**super().config(), "nt_min": self.nt_min, "blocks": self.n_layers, "width": self.width,
-                "heads": self.heads, "ffn": self.ffn, "te_dim": self.te_dim}
+                "heads": self.heads, "ffn": self.ffn, "te_dim": self.te_dim,
+                "gradient": self.gradient}
 
     @property
     def nt_range(self) -> tuple:
         return (self.nt_min, self.nt)
 
     def manifest_extra(self) -> dict:
-        return {"nt_range": [self.nt_min, self.nt],
-                "parameters": int(sum(p.numel() for p in self.parameters()))}
+        return {"parameters": int(sum(p.numel() for p in self.parameters()))}   # nt_range: the exporter
 
     def _tokens(self, y, h, noise_var):
         """-> hcol [B,Nt,2Nr], y_r [B,2Nr], norm [B,1] = 1/√(2Nt), sigma [B,1] = σ/√(2Nt), te [d_TE]."""
@@ -189,8 +202,13 @@ class ReMimo(TrainableDetector):
             z_re, z_im = p @ self.pts_re, p @ self.pts_im                       # [B, Nt]
             r_re = y[..., 0] - (hr @ z_re.unsqueeze(-1) - hi @ z_im.unsqueeze(-1)).squeeze(-1)
             r_im = y[..., 1] - (hr @ z_im.unsqueeze(-1) + hi @ z_re.unsqueeze(-1)).squeeze(-1)
-            dy = torch.cat([r_re, r_im], dim=-1) * norm                         # [B, 2Nr]
-            s, x = self.layers[t](s, x, hcol, dy, sigma)
+            dy = torch.cat([r_re, r_im], dim=-1)                                # [B, 2Nr]
+            grad = None
+            if self.gradient:   # h_iᴴ δy per user: (Re, Im)
+                g_re = (hr * r_re.unsqueeze(-1) + hi * r_im.unsqueeze(-1)).sum(1)
+                g_im = (hr * r_im.unsqueeze(-1) - hi * r_re.unsqueeze(-1)).sum(1)
+                grad = torch.stack([g_re, g_im], dim=-1)                        # [B, Nt, 2]
+            s, x = self.layers[t](s, x, hcol, dy * norm, sigma, grad)
             logits.append(x)
         return logits
 
