@@ -8,6 +8,9 @@
     python -m neuralmimo.cli.reproduce lcgnet-nmse-layers  [--retrain]   (trains; see papers/lcgnet.py)
     python -m neuralmimo.cli.reproduce lcgnet-ber          [--retrain]   (trains; see papers/lcgnet_ber.py)
     python -m neuralmimo.cli.reproduce lcgnet-quant        [--retrain]
+    python -m neuralmimo.cli.reproduce wesnet-ber          [--retrain]   (trains; see papers/wesnet.py)
+    python -m neuralmimo.cli.reproduce remimo-ser          [--retrain]   (trains; see papers/remimo.py)
+    python -m neuralmimo.cli.reproduce remimo-nt           [--retrain]
 
 Each writes <out>/<name>.csv and .png and prints a table: measured figure,
 paper figure (with where the paper states it), and the settings used. The

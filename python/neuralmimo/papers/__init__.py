@@ -10,13 +10,14 @@ listed in ``STUDIES`` and accepted by the CLI:
     hypermimo.py   HyperMIMO's local scattering setting (classical baselines)
     lcgnet.py      LcgNet's 32x64 setting: NMSE versus iterations and layers
     lcgnet_ber.py  LcgNet: BER and step-size quantisation
+    remimo.py      RE-MIMO: SER on i.i.d./correlated/imperfect-CSI channels, interpolation in Nt
     wesnet.py      WeSNet: DetNet and the WeSNet variants, BER and cost (wesnet_variants.py: the runs)
     common.py      shared helpers: Monte-Carlo runs, CSV rows, train-or-reuse under runs/reproduce/
 
 This package stands on top of ``eval`` and ``train`` (like ``cli``); nothing in the library
 imports it.
 """
-from . import detnet, hypermimo, lcgnet, lcgnet_ber, wesnet  # noqa: F401  (each registers its studies)
+from . import detnet, hypermimo, lcgnet, lcgnet_ber, remimo, wesnet  # noqa: F401  (each registers its studies)
 from .study import STUDIES, Row, Study, study
 
 __all__ = ["STUDIES", "Row", "Study", "study"]
