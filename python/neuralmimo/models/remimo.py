@@ -135,14 +135,17 @@ class ReMimo(TrainableDetector):
     outputs = ("llr", "estimate")
 
     def __init__(self, nt: int, nr: int, constellation: str, nt_min: int | None = None, blocks: int = 12,
-                 width: int = 512, heads: int = 8, ffn: int | None = None, te_dim: int | None = None,
+                 width: int = 512, heads: int | None = None, ffn: int | None = None, te_dim: int | None = None,
                  gradient: bool = False):
         super().__init__(nt, nr, constellation)
         self.nt_min = self.nt if nt_min is None else _positive("nt_min", nt_min)
         if self.nt_min > self.nt:
             raise ValueError(f"nt_min: {self.nt_min} is above nt = {self.nt} (the range is nt_min..nt)")
         self.width = _positive("width", width)
-        self.heads = _positive("heads", heads)
+        d_phi = self.width + 4 * nr + self.constellation.order
+        # default: the paper's 8 heads where they divide d_φ (784 at Nr = 64, 16QAM), else fewer
+        self.heads = (next(n for n in (8, 4, 2, 1) if d_phi % n == 0) if heads is None
+                      else _positive("heads", heads))
         self.ffn = 4 * self.width if ffn is None else _positive("ffn", ffn)
         self.te_dim = nr if te_dim is None else _positive("te_dim", te_dim)
         if self.te_dim % 2:
