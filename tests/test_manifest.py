@@ -56,7 +56,8 @@ def _wesnet_variant(name: str) -> tuple:
 #: 30x60 ones are variants of the WeSNet study (papers/wesnet_variants.py, Makefile `models`). The
 #: LcgNetV models are checked the same way, with their step sizes, in tests/test_lcgnet.py.
 TRAINED = {"wesnet_qam16_2x2": ("wesnet_2x2_qam16", {}), "detnet_bpsk_30x60": _wesnet_variant("detnet"),
-           "wesnet_l50_bpsk_30x60": _wesnet_variant("wesnet_l50")}
+           "wesnet_l50_bpsk_30x60": _wesnet_variant("wesnet_l50"),
+           "remimo_qam16_4x4": ("remimo_4x4_qam16", {})}
 
 
 @pytest.mark.parametrize("model, source", sorted(TRAINED.items()))

@@ -38,8 +38,27 @@ class qa_onnx_detector(gr_unittest.TestCase):
         got = run_detector_block(blk, y, h, nv, np.complex64, 4)
         np.testing.assert_allclose(got, ref_lmmse.estimate, atol=1e-4)
 
+    def test_one_remimo_model_serves_two_nt_through_the_block(self):
+        """models/remimo_qam16_4x4.onnx has a dynamic Nt axis (manifest nt_range [1, 4]): blocks
+        built from the one file at Nt = 1 and Nt = 4 give what nm.detector gives on the same inputs."""
+        model = shipped_model("remimo_qam16_4x4.onnx")
+        for nt in (1, 4):
+            y, h, _ = random_system(self.rng, 256, 4, nt, self.c, 0.05)
+            nv = self.rng.uniform(0.02, 0.5, 256).astype(np.float32)
+            ref = nm.detector(model, constellation="qam16", nt=nt, nr=4)(y, h, nv)
+            blk = nm.onnx_detector(model, nt, 4, "qam16", "llr", threads=1, batch=100)
+            got = run_detector_block(blk, y, h, nv, np.float32, nt * 4)
+            np.testing.assert_allclose(got, np.clip(ref.llr.reshape(256, -1), -LLR_LIMIT, LLR_LIMIT),
+                                       rtol=1e-3, atol=1e-3, err_msg=f"Nt={nt}")
+            blk = nm.onnx_detector(model, nt, 4, "qam16", "estimate", threads=1, batch=100)
+            got = run_detector_block(blk, y, h, nv, np.complex64, nt)
+            np.testing.assert_allclose(got, ref.estimate, atol=1e-4, err_msg=f"Nt={nt}")
+        for nt in (5, 8):
+            with self.assertRaisesRegex(ValueError, r"nt: the flowgraph has nt=%d but model .* serves Nt in 1\.\.4" % nt):
+                nm.onnx_detector(model, nt, 4, "qam16", "llr")
+
     def test_configuration_errors_name_both_values(self):
-        with self.assertRaisesRegex(ValueError, "nt: the flowgraph has nt=8 but model .* nt=4"):
+        with self.assertRaisesRegex(ValueError, "nt: the flowgraph has nt=8 but model .* serves Nt=4"):
             nm.onnx_detector(self.model, 8, 4, "qam16", "llr")
         with self.assertRaisesRegex(ValueError, "nr: the flowgraph has nr=2 but model .* nr=4"):
             nm.onnx_detector(self.model, 4, 2, "qam16", "llr")

@@ -11,7 +11,7 @@ table shows per frame the receiver's CFO, SNR and EVM (detector independent) and
 detector the CRC result and bit errors, then the frame error rate and BER of each.
 
 Detectors: any name of nm.detector_names(), a .onnx model (its manifest must match the
-recording's Nt, Nr, constellation), or cpp:lmmse / cpp:cg[:N] (the C++ blocks, run in a
+recording's Nr and constellation, and its Nt or Nt range the recording's Nt), or cpp:lmmse / cpp:cg[:N] (the C++ blocks, run in a
 small GNU Radio flowgraph; needs GNU Radio). Without GNU Radio everything else works.
 """
 from __future__ import annotations
@@ -78,17 +78,21 @@ class _Detector:
 
 
 def replay(path, detectors, threshold: float = 0.3, max_frames: int | None = None,
-           chunk: int = 1 << 16, threads: int = 1, progress: bool = False, backend: str = "auto") -> dict:
+           chunk: int = 1 << 16, threads: int = 1, progress: bool = False, backend: str = "auto",
+           first_frame: int | None = None) -> dict:
     """Runs the receiver over a recording; returns {"recording", "config", "frames": [info dicts],
     "checkers": {spec: FrameChecker}, "receiver": OfdmReceiver, "erased": {spec: frames}} (each
     checker's records hold CRC and bit errors per frame; the receiver counts the frames it dropped
-    and the NaN/Inf samples it zeroed; backend: the receiver's, "auto", "numpy" or "cpp")."""
+    and the NaN/Inf samples it zeroed; backend: the receiver's, "auto", "numpy" or "cpp"; first_frame:
+    the number of the first frame detected when it is known, as in a loopback recording (0): failed
+    frames before the first CRC-good one are then numbered from it rather than from their headers,
+    which a frame with many bit errors misreads, counting its bits against another frame's)."""
     rec = Recording.open(path)
     config = rec.config(OfdmConfig.from_dict)
     if not detectors:
         raise ValueError("replay: give at least one detector")
     dets = {spec: _Detector(spec, config, threads) for spec in detectors}
-    checkers = {spec: FrameChecker(config) for spec in detectors}
+    checkers = {spec: FrameChecker(config, first_frame=first_frame) for spec in detectors}
     rx = OfdmReceiver(config, threshold=threshold, backend=backend)
     infos = []
     bar = None
@@ -184,6 +188,9 @@ def main(argv=None) -> int:
     ap.add_argument("--max-frames", type=cli.positive_int, default=None, help="stop after this many frames")
     ap.add_argument("--show-frames", type=cli.nonnegative_int, default=20, help="per-frame rows to print (0: none)")
     ap.add_argument("--threads", type=cli.positive_int, default=1, help="onnxruntime intra-op threads")
+    ap.add_argument("--first-frame", type=cli.nonnegative_int, default=None,
+                    help="number of the first frame detected, when known (0 for a record_loopback "
+                         "recording): numbers failed frames before the first good one")
     ap.add_argument("--csv", type=cli.output_file, default=None,
                     help="write the per-frame table here (the directory must exist)")
     args = ap.parse_args(argv)
@@ -191,7 +198,8 @@ def main(argv=None) -> int:
         raise cli.CommandError(f"'{args.recording}' is a directory, not a recording (.sigmf-meta)")
     try:
         res = replay(args.recording, args.detector, threshold=args.threshold, max_frames=args.max_frames,
-                     threads=args.threads, progress=sys.stderr.isatty())
+                     threads=args.threads, progress=sys.stderr.isatty(),
+                     first_frame=args.first_frame)
     except ImportError as exc:      # cpp: detectors without GNU Radio
         raise cli.CommandError(str(exc)) from None
     _print_report(res, args.show_frames)

@@ -176,15 +176,16 @@ class ReMimo(TrainableDetector):
         return {"parameters": int(sum(p.numel() for p in self.parameters()))}   # nt_range: the exporter
 
     def _tokens(self, y, h, noise_var):
-        """-> hcol [B,Nt,2Nr], y_r [B,2Nr], norm [B,1] = 1/√(2Nt), sigma [B,1] = σ/√(2Nt), te [d_TE]."""
+        """-> hcol [B,Nt,2Nr], y_r [B,2Nr], norm [B,1] = 1/√(2Nt), sigma [B,1] = σ/√(2Nt), te [B,d_TE]."""
         b, nr = y.shape[0], self.nr
         hcol = h.permute(0, 2, 3, 1).reshape(b, -1, 2 * nr)                    # [Re h_i; Im h_i]
         y_r = y.transpose(1, 2).reshape(b, 2 * nr)
-        nt_f = torch.ones_like(h[0, 0, :, 0]).sum()                            # Nt as a tensor (dynamic axis)
+        # Nt as a tensor per item, [B, 1] (the dynamic axis; no item is indexed, so B = 0 works)
+        nt_f = torch.ones_like(h[:, 0, :, :1]).sum(1)
         norm = torch.rsqrt(2.0 * nt_f)
-        sigma = (noise_var.clamp_min(NOISE_VAR_FLOOR).sqrt() * norm).reshape(b, 1)
-        arg = nt_f * self.te_freq
-        te = torch.stack([torch.sin(arg), torch.cos(arg)], dim=-1).reshape(-1) / math.sqrt(self.width)
+        sigma = noise_var.clamp_min(NOISE_VAR_FLOOR).sqrt().reshape(b, 1) * norm
+        arg = nt_f * self.te_freq                                              # [B, d_TE/2]
+        te = torch.stack([torch.sin(arg), torch.cos(arg)], dim=-1).flatten(-2) / math.sqrt(self.width)
         return hcol, y_r, norm, sigma, te
 
     def _run(self, y, h, noise_var) -> list:
