@@ -108,7 +108,7 @@ def test_transmitter_encoding_is_the_closed_form():
     m = ReMimo(8, 8, "qpsk", nt_min=2, blocks=1, width=16, heads=2)
     for nt in (2, 5):
         y, h, nv = _inputs(nt, nr=8)
-        te = m._tokens(y, h, nv)[4]
+        te = m._tokens(y, h, nv)[4][0]
         want = []
         for k in range(4):
             arg = nt / (16.0 ** (2 * k / 8))
