@@ -54,3 +54,24 @@ def test_learned_scalars_change_the_network():
 def test_bad_arguments_raise(kwargs, match):
     with pytest.raises(ValueError, match=match):
         OampNet(2, 4, "qpsk", **kwargs)
+
+
+@pytest.mark.parametrize("variant", ["1", "2"])
+def test_export_mode_equals_the_training_path(variant):
+    """export_mode: the unrolled Cholesky (models/linalg.py) instead of torch.linalg's; the same
+    outputs to float32 rounding, with scalars away from their initial values."""
+    _, _, y_ri, h_ri, nv = _system(4, 8, "qam16", 256, 0.1, seed=7)
+    y_ri, h_ri, nv = y_ri.float(), h_ri.float(), nv.float()
+    net = OampNet(4, 8, "qam16", layers=5, variant=variant).eval()
+    gen = torch.Generator().manual_seed(3)
+    with torch.no_grad():
+        est_initial = net(y_ri, h_ri, nv)[1]
+        for p in net.parameters():
+            p.add_(0.3 * torch.randn(p.shape, generator=gen))
+        llr, est = net(y_ri, h_ri, nv)
+        llr_x, est_x = net.export_mode(True)(y_ri, h_ri, nv)
+        llr_back, _ = net.export_mode(False)(y_ri, h_ri, nv)
+    assert float((est - est_initial).abs().max()) > 1e-2                # the scalars matter
+    torch.testing.assert_close(est_x, est, rtol=2e-4, atol=2e-5)
+    torch.testing.assert_close(llr_x, llr, rtol=2e-4, atol=2e-3)
+    torch.testing.assert_close(llr_back, llr, rtol=0, atol=0)

@@ -14,9 +14,12 @@ Layer t, on the OAMP iteration of detectors/amp.py (posterior-mean denoiser), wi
 
 Ŵ_t is the push-through form of v² Hᴴ(v² HHᴴ + σ² I)⁻¹: an Nt-sized inverse instead of an Nr-sized
 one. With γ = θ = φ = 1 and ξ = 0 the network is the OAMP detector with the posterior-mean denoiser
-(a test checks it). Everything runs on the real-valued system, where ONNX has no inverse, so
-(HᵀH + λI)⁻¹ is the unrolled Cholesky of models/linalg.py. The outputs are the posterior of the
-last layer: estimate E[x | r_T] and exact LLRs.
+(a test checks it). Everything runs on the real-valued system. Ŵ_t solves (HᵀH + λI) Ŵ_t = Hᵀ with
+torch.linalg's Cholesky in training and evaluation; ONNX has no Cholesky, solve or inverse op, so
+in export mode (and whenever torch is exporting a graph) (HᵀH + λI)⁻¹ is the unrolled Cholesky of
+models/linalg.py, whose graph and Python-level loop grow with 2Nt (slow to train and to export at
+2Nt = 64). Both give the same outputs to float32 rounding (a test checks it). The outputs are the
+posterior of the last layer: estimate E[x | r_T] and exact LLRs.
 """
 from __future__ import annotations
 
@@ -62,6 +65,19 @@ class OampNet(TrainableDetector):
         self.n_layers = layers
         self.layers = nn.ModuleList([_Layer(variant) for _ in range(layers)])
         self.register_constellation_buffers()
+        self._unrolled = False
+
+    def export_mode(self, on: bool = True) -> "OampNet":
+        """Use the unrolled Cholesky (what the exported graph contains) instead of torch.linalg."""
+        self._unrolled = bool(on)
+        return self
+
+    def _regularised_solve(self, a, ht):
+        """a [B, n, n] SPD, ht [B, n, m]  ->  a⁻¹ ht."""
+        # export_detector may be given a module outside export mode (the family form of cli.export)
+        if self._unrolled or torch.compiler.is_exporting() or torch.onnx.is_in_onnx_export():
+            return spd_inverse(a) @ ht
+        return torch.cholesky_solve(ht, torch.linalg.cholesky(a))
 
     def config(self) -> dict:
         return {**super().config(), "layers": self.n_layers, "variant": self.variant}
@@ -96,7 +112,7 @@ class OampNet(TrainableDetector):
             layer = self.layers[t]
             res = y_r - (h_r @ x.unsqueeze(-1)).squeeze(-1)
             v2 = (((res * res).sum(-1) - nr * sig2) / tr_hh).clamp_min(VARIANCE_FLOOR)
-            w_hat = spd_inverse(gram + (sig2 / v2).reshape(-1, 1, 1) * eye) @ ht   # [B, n, 2Nr]
+            w_hat = self._regularised_solve(gram + (sig2 / v2).reshape(-1, 1, 1) * eye, ht)  # [B, n, 2Nr]
             # tr(Ŵ_r H_r) = 2 tr(ŴH) and W_r = 2Nt·Ŵ_r / tr(Ŵ_r H_r) is the real form of W = Nt Ŵ/tr(ŴH)
             w = (n / (w_hat @ h_r).diagonal(dim1=-2, dim2=-1).sum(-1)).reshape(-1, 1, 1) * w_hat
             r = x + layer.gamma * (w @ res.unsqueeze(-1)).squeeze(-1)
