@@ -75,3 +75,20 @@ def test_export_mode_equals_the_training_path(variant):
     torch.testing.assert_close(est_x, est, rtol=2e-4, atol=2e-5)
     torch.testing.assert_close(llr_x, llr, rtol=2e-4, atol=2e-3)
     torch.testing.assert_close(llr_back, llr, rtol=0, atol=0)
+
+
+def test_remimo_study_variants_are_valid_training_configs():
+    """papers/oampnet_variants.py: every baseline is a valid override of oampnet_64_qam16.toml, with
+    the RE-MIMO authors' SNR range for its Nt."""
+    from neuralmimo.papers.common import training_config
+    from neuralmimo.papers.oampnet_variants import VARIANTS, run_dir
+
+    assert len(VARIANTS) == 8
+    for name, overrides in VARIANTS.items():
+        cfg = training_config("oampnet_64_qam16.toml", overrides, run_dir(name))
+        nt = int(name.rsplit("_", 1)[1])
+        assert cfg.data.nt == nt and cfg.data.nr == 64 and cfg.data.snr_convention == "remimo"
+        assert cfg.stages[0].snr_db == (nt * 5 / 16 + 6, nt * 5 / 16 + 16)
+        assert cfg.model["variant"] == ("1" if name.startswith("oampnet_") else "2")
+        assert ("rho_min" in cfg.data.channel) == ("_iid_" not in name)
+        assert cfg.train.out.endswith(f"remimo_64/{name}")
