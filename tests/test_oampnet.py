@@ -54,3 +54,41 @@ def test_learned_scalars_change_the_network():
 def test_bad_arguments_raise(kwargs, match):
     with pytest.raises(ValueError, match=match):
         OampNet(2, 4, "qpsk", **kwargs)
+
+
+@pytest.mark.parametrize("variant", ["1", "2"])
+def test_export_mode_equals_the_training_path(variant):
+    """export_mode: the unrolled Cholesky (models/linalg.py) instead of torch.linalg's; the same
+    outputs to float32 rounding, with scalars away from their initial values."""
+    _, _, y_ri, h_ri, nv = _system(4, 8, "qam16", 256, 0.1, seed=7)
+    y_ri, h_ri, nv = y_ri.float(), h_ri.float(), nv.float()
+    net = OampNet(4, 8, "qam16", layers=5, variant=variant).eval()
+    gen = torch.Generator().manual_seed(3)
+    with torch.no_grad():
+        est_initial = net(y_ri, h_ri, nv)[1]
+        for p in net.parameters():
+            p.add_(0.3 * torch.randn(p.shape, generator=gen))
+        llr, est = net(y_ri, h_ri, nv)
+        llr_x, est_x = net.export_mode(True)(y_ri, h_ri, nv)
+        llr_back, _ = net.export_mode(False)(y_ri, h_ri, nv)
+    assert float((est - est_initial).abs().max()) > 1e-2                # the scalars matter
+    torch.testing.assert_close(est_x, est, rtol=2e-4, atol=2e-5)
+    torch.testing.assert_close(llr_x, llr, rtol=2e-4, atol=2e-3)
+    torch.testing.assert_close(llr_back, llr, rtol=0, atol=0)
+
+
+def test_remimo_study_variants_are_valid_training_configs():
+    """papers/oampnet_variants.py: every baseline is a valid override of oampnet_64_qam16.toml, with
+    the RE-MIMO authors' SNR range for its Nt."""
+    from neuralmimo.papers.common import training_config
+    from neuralmimo.papers.oampnet_variants import VARIANTS, run_dir
+
+    assert len(VARIANTS) == 8
+    for name, overrides in VARIANTS.items():
+        cfg = training_config("oampnet_64_qam16.toml", overrides, run_dir(name))
+        nt = int(name.rsplit("_", 1)[1])
+        assert cfg.data.nt == nt and cfg.data.nr == 64 and cfg.data.snr_convention == "remimo"
+        assert cfg.stages[0].snr_db == (nt * 5 / 16 + 6, nt * 5 / 16 + 16)
+        assert cfg.model["variant"] == ("1" if name.startswith("oampnet_") else "2")
+        assert ("rho_min" in cfg.data.channel) == ("_iid_" not in name)
+        assert cfg.train.out.endswith(f"remimo_64/{name}")

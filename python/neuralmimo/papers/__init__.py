@@ -12,6 +12,7 @@ listed in ``STUDIES`` and accepted by the CLI:
     lcgnet_ber.py  LcgNet: BER and step-size quantisation
     remimo.py      RE-MIMO: SER on i.i.d./correlated/imperfect-CSI channels, interpolation in Nt
     wesnet.py      WeSNet: DetNet and the WeSNet variants, BER and cost (wesnet_variants.py: the runs)
+    oampnet_variants.py  the RE-MIMO study's trained OAMPNet / OAMPNet-2 baselines (the runs)
     common.py      shared helpers: Monte-Carlo runs, CSV rows, train-or-reuse under runs/reproduce/
 
 This package stands on top of ``eval`` and ``train`` (like ``cli``); nothing in the library
