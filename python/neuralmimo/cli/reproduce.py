@@ -10,6 +10,7 @@
     python -m neuralmimo.cli.reproduce lcgnet-quant        [--retrain]
     python -m neuralmimo.cli.reproduce wesnet-ber          [--retrain]   (trains; see papers/wesnet.py)
     python -m neuralmimo.cli.reproduce remimo-ser          [--retrain]   (trains; see papers/remimo.py)
+    python -m neuralmimo.cli.reproduce remimo-ser-corr     [--retrain]
     python -m neuralmimo.cli.reproduce remimo-nt           [--retrain]
 
 Each writes <out>/<name>.csv and .png and prints a table: measured figure,
