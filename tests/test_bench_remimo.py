@@ -23,10 +23,10 @@ def test_rows_table_and_ratios(tiny):
     assert [(r["model"], r["nt"]) for r in rs] == [("RE-MIMO", 2), ("RE-MIMO", 4), ("OAMPNet-2", 2), ("OAMPNet-2", 4)]
     re2, re4, oa2, oa4 = rs
     assert re2["params"] == re4["params"] and re4["macs"] > re2["macs"] and oa4["macs"] > oa2["macs"]
-    assert oa2["macs_ratio"] == oa2["time_ratio"] == 1 and re2["macs_ratio"] == re2["macs"] / oa2["macs"]
+    assert oa2["flops_ratio"] == oa2["time_ratio"] == 1 and re2["flops_ratio"] == re2["flops"] / oa2["flops"]
     assert all(r["block"] is None and r["block_time_ratio"] is None for r in rs)
     lines = bench.table(rs, "OAMPNet-2").splitlines()
-    assert len(lines) == 2 + 4 and lines[0].startswith("| model | Nt | params | MACs/detection")
+    assert len(lines) == 2 + 4 and lines[0].startswith("| model | Nt | params | MACs/detection | FLOPs/detection")
     assert all(line.count("|") == lines[0].count("|") for line in lines)
     assert "RE-MIMO: x" in bench.growth(rs, (2, 4))
 

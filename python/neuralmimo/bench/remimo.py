@@ -7,8 +7,9 @@
     parameters: benchmarked, never shipped),
   - OAMPNet-2, 10 layers, one export per Nt;
 
-each with its parameters, multiply-adds per detection counted in the graph at that Nt
-(export/graph_cost.py), detections/s in bare onnxruntime (one session per model, `--batch`,
+each with its parameters, multiply-adds and FLOPs per detection counted in the graph at that Nt
+(export/graph_cost.py; OAMPNet-2's inverses are elementwise updates, FLOPs but no MatMul MACs, so
+FLOPs are the ratio that compares the two), detections/s in bare onnxruntime (one session per model, `--batch`,
 median of `--reps` runs) and in the onnx_detector block in a flowgraph, all on `--threads`
 intra-op threads; and the ratios RE-MIMO / OAMPNet-2 of the same run. The paper claims RE-MIMO's
 compute time is below OAMPNet-2's at low Nt/Nr, grows linearly with Nt, and OAMPNet-2's stays
@@ -109,7 +110,8 @@ def measure(path, nt: int, nr: int, const: str, batch: int, reps: int, items: in
         block = flowgraph_rate(lambda: nm.onnx_detector(str(path), nt, nr, const, "llr", threads=threads,
                                                         batch=batch),
                                y, h, nv, n, np.float32, nt * c.bits_per_symbol)
-    return {"params": gc.float_params, "macs": gc.macs_per_detection, "ort": ort, "block": block}
+    return {"params": gc.float_params, "macs": gc.macs_per_detection, "flops": gc.flops_per_detection,
+            "ort": ort, "block": block}
 
 
 def rows(models: dict, nts, nr: int, const: str, **kw) -> list:
@@ -124,19 +126,20 @@ def rows(models: dict, nts, nr: int, const: str, **kw) -> list:
     for r in out:
         b = refs[r["nt"]]
         r["macs_ratio"] = r["macs"] / b["macs"]
+        r["flops_ratio"] = r["flops"] / b["flops"]
         r["time_ratio"] = b["ort"] / r["ort"]                           # time per detection, / reference
         r["block_time_ratio"] = b["block"] / r["block"] if r["block"] and b["block"] else None
     return out
 
 
 def table(rs: list, ref: str) -> str:
-    lines = ["| model | Nt | params | MACs/detection | ORT det/s | block det/s | MACs / " + ref
-             + " | ORT time / " + ref + " | block time / " + ref + " |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = ["| model | Nt | params | MACs/detection | FLOPs/detection | ORT det/s | block det/s | "
+             f"FLOPs / {ref} | ORT time / {ref} | block time / {ref} |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     fmt = lambda v, f: "-" if v is None else format(v, f)
     for r in rs:
-        lines.append(f"| {r['model']} | {r['nt']} | {r['params']:,} | {r['macs']:,.0f} | {r['ort']:,.0f} | "
-                     f"{fmt(r['block'], ',.0f')} | {r['macs_ratio']:.2f} | {r['time_ratio']:.2f} | "
+        lines.append(f"| {r['model']} | {r['nt']} | {r['params']:,} | {r['macs']:,.0f} | {r['flops']:,.0f} | "
+                     f"{r['ort']:,.0f} | {fmt(r['block'], ',.0f')} | {r['flops_ratio']:.2f} | {r['time_ratio']:.2f} | "
                      f"{fmt(r['block_time_ratio'], '.2f')} |")
     return "\n".join(lines)
 
@@ -147,7 +150,7 @@ def growth(rs: list, nts) -> str:
     parts = []
     for label in dict.fromkeys(r["model"] for r in rs):
         at = {r["nt"]: r for r in rs if r["model"] == label}
-        parts.append(f"{label}: x{at[lo]['ort'] / at[hi]['ort']:.2f} (MACs x{at[hi]['macs'] / at[lo]['macs']:.2f})")
+        parts.append(f"{label}: x{at[lo]['ort'] / at[hi]['ort']:.2f} (FLOPs x{at[hi]['flops'] / at[lo]['flops']:.2f})")
     return f"time per detection from Nt={lo} to Nt={hi} (onnxruntime): " + "; ".join(parts)
 
 
