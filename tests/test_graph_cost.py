@@ -178,3 +178,80 @@ def test_cli_prints_one_row_per_file(capsys):
     assert len(lines) == 2 + len(SHIPPED) and lines[0].startswith("| file | MACs/detection")
     lmmse = next(line for line in lines if "lmmse_qam16_4x4" in line)
     assert lmmse.split("|")[2].strip() == "1600"
+
+
+def test_layer_normalization_rule():
+    # x [B,3,4] normalised over the last axis: N = 12·B elements, R = 3·B rows; with scale and
+    # bias 6·N + 4·R = 84 FLOPs per item, without bias 5·N + 4·R = 72
+    ln = lambda ins: _model([helper.make_node("LayerNormalization", ins, ["y"], axis=-1)],
+                            [_x("x", ["B", 3, 4])], [_x("y", None)], [("g", np.ones(4)), ("b", np.zeros(4))])
+    assert graph_cost(ln(["x", "g", "b"]), batch=2).flops == 2 * 84
+    assert graph_cost(ln(["x", "g"]), batch=2).flops == 2 * 72
+
+
+NR, M, WIDTH, HEADS, BLOCKS, TE = 4, 16, 16, 4, 2, 4
+
+
+@pytest.fixture(scope="module")
+def tiny_remimo(tmp_path_factory):
+    """A ReMimo for Nt in 1..4, Nr = 4, 16QAM, 2 blocks of width 16, exported by export_detector
+    (a dynamic Nt axis)."""
+    import torch
+
+    from neuralmimo.export.onnx_export import export_detector
+    from neuralmimo.models.remimo import ReMimo
+
+    torch.manual_seed(0)
+    path = tmp_path_factory.mktemp("remimo") / "remimo.onnx"
+    export_detector(ReMimo(4, NR, "qam16", nt_min=1, blocks=BLOCKS, width=WIDTH, heads=HEADS), path)
+    return path
+
+
+def remimo_macs(n: int, batch: int) -> float:
+    """MACs per detection of ReMimo (gradient off) at Nt = n from its layer sizes (models/remimo.py).
+    d_s = WIDTH, FFN 4·d_s, d_φ = d_s + 4Nr + M, d_ψ = d_φ + 1, h1 = ⌈d_ψ/2⌉, h2 = ⌈h1/2⌉."""
+    ffn, d_phi = 4 * WIDTH, WIDTH + 4 * NR + M
+    h1 = -(-(d_phi + 1) // 2)
+    h2 = -(-h1 // 2)
+    # embedding: y_r (2Nr) and σ (1) once per item, TE (d_TE) once per run (a constant of Nt),
+    # h_i (2Nr) per user, into 4·d_s; then 4·d_s -> d_s per user
+    embed = (2 * NR + 1) * 4 * WIDTH + TE * 4 * WIDTH / batch + n * (2 * NR * 4 * WIDTH + 4 * WIDTH * WIDTH)
+    block = (2 * n * M                                   # soft estimate z: Re and Im, [Nt,M]·[M]
+             + 4 * NR * n                                # H_r z: four real [Nr,Nt]·[Nt] products
+             + n * (WIDTH + 2 * NR + M) * 3 * d_phi      # q, k, v from s, h_i, x̂ per user
+             + 2 * NR * 3 * d_phi                        # ... and from δy once per item
+             + 2 * n * n * d_phi                         # QKᵀ and attention·V over all heads
+             + n * d_phi * WIDTH                         # out-projection
+             + 2 * n * WIDTH * ffn                       # FFN
+             + n * (WIDTH + 2 * NR + M) * h1 + (2 * NR + 1) * h1   # predictor input: per user, per item
+             + n * (h1 * h2 + h2 * M))                   # predictor hidden and output layers
+    out = 2 * n * M                                      # the estimate: Re and Im of p·points
+    return embed + BLOCKS * block + out
+
+
+@pytest.mark.parametrize("batch", [1, 3])
+def test_dynamic_nt_model_is_counted_at_the_given_nt(tiny_remimo, batch):
+    at = {n: graph_cost(tiny_remimo, batch=batch, nt=n) for n in (2, 4)}
+    assert at[4].macs_per_detection > at[2].macs_per_detection
+    for n, c in at.items():
+        # every MatMul of the graph is one of the formula's, nothing more (the contract's
+        # erasure and the LLRs are elementwise and reductions)
+        assert c.macs == pytest.approx(batch * remimo_macs(n, batch), abs=1e-6), n
+    assert at[2].params == at[4].params
+
+
+def test_dynamic_nt_needs_an_nt_in_its_range(tiny_remimo, capsys):
+    for bad in (None, 5):
+        with pytest.raises(ValueError, match=r"dynamic Nt axis \(Nt in 1\.\.4\).*give nt in 1\.\.4"):
+            graph_cost(tiny_remimo, nt=bad)
+    # the manifest in the file's metadata serves when the JSON file is not beside it
+    with pytest.raises(ValueError, match="give nt in 1..4"):
+        graph_cost(onnx.load(str(tiny_remimo)))
+    assert graph_cost(onnx.load(str(tiny_remimo)), nt=3).macs == round(remimo_macs(3, 1))
+    # a fixed-Nt model: nt optional, and its own
+    lmmse = source_dir() / "models" / "lmmse_qam16_4x4.onnx"
+    assert graph_cost(lmmse, nt=4).macs == graph_cost(lmmse).macs
+    with pytest.raises(ValueError, match="the model is for Nt=4"):
+        graph_cost(lmmse, nt=3)
+    assert cost_cli.main([str(tiny_remimo), "--nt", "2"]) == 0
+    assert capsys.readouterr().out.splitlines()[2].split("|")[2].strip() == str(round(remimo_macs(2, 1)))

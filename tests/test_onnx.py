@@ -25,6 +25,20 @@ def test_unrolled_cholesky_and_inverse_equal_torch(rng):
     torch.testing.assert_close(spd_inverse(spd), torch.linalg.inv(spd), atol=1e-8, rtol=1e-8)
 
 
+@pytest.mark.parametrize("n", [8, 64])
+def test_spd_inverse_float32_equals_torch(rng, n):
+    # Gram matrices HᵀH + λI of tall real H (as OAMPNet's, 2Nr x 2Nt), in float32 against the
+    # float64 inverse; and the sweep's result is exactly symmetric
+    h = torch.from_numpy(rng.standard_normal((32, 2 * n, n)))
+    spd = h.transpose(-1, -2) @ h + 0.1 * torch.eye(n, dtype=h.dtype)
+    ref = torch.linalg.inv(spd)
+    got = spd_inverse(spd.float())
+    assert torch.equal(got, got.transpose(-1, -2))
+    scale = ref.abs().amax((-1, -2), keepdim=True)
+    torch.testing.assert_close(got.double() / scale, ref / scale, atol=2e-5, rtol=0)
+    torch.testing.assert_close(got, torch.linalg.inv(spd.float()), atol=2e-5 * float(scale.max()), rtol=1e-3)
+
+
 def test_lmmse_module_equals_python_detector(rng):
     c = nm.constellation("qam16")
     y, h, _ = random_system(rng, 64, 6, 3, c, 0.3)

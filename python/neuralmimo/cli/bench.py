@@ -7,6 +7,7 @@
     python -m neuralmimo.cli.bench cg [--hold 14] [--min-time 1.0]    the C++ cg_detector block and kernel
     python -m neuralmimo.cli.bench ofdm [--samples 4000000]          the MIMO-OFDM receiver
     python -m neuralmimo.cli.bench wesnet [--threads 1]               DetNet / WeSNet variants, 30x60
+    python -m neuralmimo.cli.bench remimo [--batch 256]               RE-MIMO against OAMPNet-2, Nr = 64
 
 `make bench` runs the first four (wesnet trains its variants first when they are missing).
 """
@@ -18,7 +19,7 @@ import sys
 from . import args as cli
 
 #: modules of neuralmimo.bench named by the first argument (none: "blocks", the detector blocks)
-BENCHMARKS = ("detectors", "cg", "ofdm", "wesnet")
+BENCHMARKS = ("detectors", "cg", "ofdm", "wesnet", "remimo")
 
 
 @cli.command("bench")

@@ -2,12 +2,14 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Multiply-adds, FLOPs and parameters of exported ONNX models, one markdown table row each:
 
-    python -m neuralmimo.cli.cost models/*.onnx [--batch 4]
+    python -m neuralmimo.cli.cost models/*.onnx [--batch 4] [--nt 16]
 
 Counted from the graph with its batch axis fixed to --batch (default 1) and divided by it
 (per detection: one received vector with its channel); 1 MAC = 2 FLOPs. The counting rules are
 in neuralmimo/export/graph_cost.py. "params" counts the elements of all initializers, "float
-params" those of the floating-point ones; "top ops" are the op types with most FLOPs.
+params" those of the floating-point ones; "top ops" are the op types with most FLOPs. A model with
+a dynamic Nt axis (manifest nt_range, RE-MIMO) costs more with more streams: --nt says at which Nt
+to count it (required for such a model; any other model's Nt, if given, must be its own).
 
 Exit status 2 on a file that is missing, not an ONNX model, or holds an op without a rule.
 """
@@ -39,11 +41,13 @@ def main(argv=None) -> int:
     ap.add_argument("models", metavar="MODEL", nargs="+", type=cli.existing_file, help="ONNX files")
     ap.add_argument("--batch", type=cli.positive_int, default=1,
                     help="batch size the graph is counted at (default 1)")
+    ap.add_argument("--nt", type=cli.positive_int, default=None,
+                    help="number of streams to count a model with a dynamic Nt axis at")
     args = ap.parse_args(argv)
     rows = []
     for path in args.models:
         try:
-            cost = graph_cost(path, batch=args.batch)
+            cost = graph_cost(path, batch=args.batch, nt=args.nt)
         except ValueError as exc:
             msg = str(exc)
             raise ValueError(msg if str(path) in msg else f"{path}: {msg}") from None

@@ -30,6 +30,7 @@ Counting rules (n: elements of the node's first output, N: of its first input):
 | ReduceMean | N + n (a divide per output) | 0 |
 | ReduceSumSquare | 2·N (square and add) | 0 |
 | ReduceLogSumExp | 2·N + n (exp, add; a log per output) | N + n |
+| LayerNormalization (R rows normalised) | 5·N + 4·R; + N with a bias | 0 |
 | Softmax | 3·N (exp, add, divide) | N |
 | LogSoftmax | 3·N + R (exp, add, subtract; a log per row, R rows) | N + R |
 | Where | 0: a select moves data, it computes nothing | 0 |
@@ -43,7 +44,13 @@ is exp(b·log a).
 
 A reduction of N inputs to n outputs takes N − n operations; it is counted as N, the same
 convention as the MatMul row. The row max a runtime's Softmax subtracts (for range) is not
-counted: it is no part of the function.
+counted: it is no part of the function. LayerNormalization over rows of the input: the mean (N
+adds, a divide per row), x − μ (N), the variance (square and add, 2·N; a divide per row), + ε,
+√ and 1/σ (a row each), · 1/σ (N), · scale (N), + bias (N, when given).
+
+A model with a dynamic Nt axis (its manifest's nt_range, RE-MIMO) is counted at one Nt, given
+as `nt`: axis 2 of input h is fixed to it as the batch axis is to `batch`. The manifest is the
+JSON file beside the model or, without one, the model's metadata_props.
 
 1 MAC = 2 FLOPs (a multiply and an add, as most FLOP counters report). The WeSNet paper's
 Table I counts a matrix-vector product Ab (A: M×N) as 2MN − M: the first product of each of
@@ -83,7 +90,7 @@ _VARIADIC = frozenset({"Max", "Min", "Sum"})
 #: reductions at one operation per input element
 _REDUCE = frozenset({"ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd", "ArgMax", "ArgMin"})
 _OTHER = frozenset({"MatMul", "Gemm", "Mean", "Clip", "Pow", "ReduceMean", "ReduceSumSquare",
-                    "ReduceLogSumExp", "Softmax", "LogSoftmax"})
+                    "ReduceLogSumExp", "Softmax", "LogSoftmax", "LayerNormalization"})
 SUPPORTED_OPS = _ZERO | _ELEMENTWISE | _TRANSCENDENTAL | _VARIADIC | _REDUCE | _OTHER
 _CONTROL_FLOW = frozenset({"If", "Loop", "Scan"})
 
@@ -120,17 +127,24 @@ class GraphCost:
         return [kv for kv in ranked if kv[1] > 0][:k]
 
 
-def graph_cost(model, batch: int = 1) -> GraphCost:
-    """Count the graph `model` (a path or an onnx.ModelProto) with its batch axis fixed to `batch`.
-    ValueError: an unreadable file, or a graph these rules cannot count (module docstring)."""
+def graph_cost(model, batch: int = 1, nt: int | None = None) -> GraphCost:
+    """Count the graph `model` (a path or an onnx.ModelProto) with its batch axis fixed to `batch`
+    and, for a model with a dynamic Nt axis (manifest nt_range), its Nt fixed to `nt` (required
+    there; for any other model optional, and then it must be the model's Nt).
+    ValueError: an unreadable file, an nt the model does not serve, or a graph these rules cannot
+    count (module docstring)."""
     if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
         raise ValueError(f"batch must be a whole number >= 1, got {batch!r}")
+    if nt is not None and (isinstance(nt, bool) or not isinstance(nt, int) or nt < 1):
+        raise ValueError(f"nt must be a whole number >= 1, got {nt!r}")
+    source = model
     model, file_bytes = _load(model)
+    fixed_axes = _nt_axes(model, source, nt)
     if model.functions:
         # model-local functions (torch.onnx may write them) are counted as their bodies
         model = inliner.inline_local_functions(model)
     _check_ops(model)
-    info = resolve_shapes(fix_batch(model, batch))
+    info = resolve_shapes(fix_batch(model, batch, fixed_axes))
     opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 1)
     consts = _constants(model)
     macs = flops = trans = 0
@@ -166,6 +180,41 @@ def _load(model):
     if not loaded.graph.node:
         raise ValueError(f"'{path}' holds no ONNX graph (no nodes)")
     return loaded, size
+
+
+def _manifest(model, source):
+    """The model's manifest (the JSON file beside a path, else metadata_props), or None."""
+    from ..manifest import manifest_from_metadata, read_manifest
+
+    props = {p.key: p.value for p in model.metadata_props}
+    if isinstance(source, onnx.ModelProto):
+        return manifest_from_metadata(props) if "manifest_version" in props else None
+    try:
+        return read_manifest(source, props)
+    except ValueError:
+        return None     # a graph without a manifest (hand-made, or a foreign one): no Nt to check
+
+
+def _nt_axes(model, source, nt) -> dict:
+    """{(input, axis): size} fixing a dynamic Nt axis at `nt`; ValueError for an nt the model
+    does not serve (module docstring)."""
+    from ..manifest import nt_range, nt_range_text
+
+    manifest = _manifest(model, source)
+    if manifest is None or "nt" not in manifest:
+        if nt is not None:
+            raise ValueError(f"nt={nt}: the model has no manifest saying which Nt it serves; count it without nt")
+        return {}
+    lo, hi = nt_range(manifest)
+    if lo == hi:
+        if nt is not None and nt != hi:
+            raise ValueError(f"nt={nt}: the model is for Nt={hi} (fixed); count it with nt={hi} or without nt")
+        return {}
+    if nt is None or not lo <= nt <= hi:
+        got = "no nt given" if nt is None else f"got nt={nt}"
+        raise ValueError(f"the model has a dynamic Nt axis ({nt_range_text(lo, hi)}): its cost depends on "
+                         f"Nt, give nt in {lo}..{hi} ({got})")
+    return {("h", 2): nt}
 
 
 def _node_name(node) -> str:
@@ -268,6 +317,12 @@ def _count(node, shape: _Shapes, consts: dict, opset: int) -> tuple[int, int, in
         return 0, 2 * n_in, 0
     if op == "ReduceLogSumExp":
         return 0, 2 * n_in + n_out, n_in + n_out
+    if op == "LayerNormalization":
+        dims = shape(node.input[0])
+        axis = _attrs(node).get("axis", -1) % max(len(dims), 1)
+        rows = math.prod(dims[:axis])
+        bias = len(node.input) > 2 and bool(node.input[2])
+        return 0, (6 if bias else 5) * n_in + 4 * rows, 0
     raise AssertionError(f"{op} is in SUPPORTED_OPS without a rule")
 
 

@@ -23,11 +23,12 @@ _MAX_INDEX_ELEMENTS = 4096
 _MAX_ROUNDS = 16
 
 
-def fix_batch(model, batch: int):
-    """A copy of `model` with the symbolic first axis of every input set to `batch` and the
-    exporter's intermediate shapes cleared (they hold the symbolic batch name, which inference
-    would keep). ValueError for a symbolic axis other than the first, and for batch != 1 when no
-    axis is symbolic."""
+def fix_batch(model, batch: int, axes: dict | None = None):
+    """A copy of `model` with the symbolic first axis of every input set to `batch`, each symbolic
+    (input name, axis) of `axes` set to its value (a dynamic Nt axis), and the exporter's
+    intermediate shapes cleared (they hold the symbolic names, which inference would keep).
+    ValueError for another symbolic axis, and for batch != 1 when no axis is symbolic."""
+    axes = dict(axes or {})
     fixed = onnx.ModelProto()
     fixed.CopyFrom(model)
     g = fixed.graph
@@ -39,11 +40,17 @@ def fix_batch(model, batch: int):
         for axis, d in enumerate(v.type.tensor_type.shape.dim):
             if d.HasField("dim_value"):
                 continue
+            if (v.name, axis) in axes:
+                d.Clear()
+                d.dim_value = axes.pop((v.name, axis))
+                continue
             if axis:
                 raise ValueError(f"input '{v.name}': axis {axis} is symbolic ({d.dim_param or '?'}); "
                                  f"only the first (batch) axis may be")
             d.Clear()
             d.dim_value, symbolic = batch, True
+    if axes:
+        raise ValueError(f"no symbolic axis {', '.join(f'{a} of input {n!r}' for n, a in axes)} to fix")
     if not symbolic and batch != 1:
         # a graph of fixed shapes runs as it is: dividing by another batch would misreport it
         raise ValueError(f"no input has a symbolic batch axis (the shapes are fixed): count it with "

@@ -6,6 +6,13 @@ Loops run over a fixed matrix size at trace time, each step vectorised over the
 batch and over a whole column or row, so the graph grows like O(n) nodes, not
 O(n³). Real-valued, float32-friendly; inputs must be symmetric positive definite
 (LMMSE Gram matrices with σ²I added are).
+
+spd_inverse is the sweep operator (Gauss–Jordan without pivoting, in place and
+symmetric): one rank-1 update of the whole matrix per pivot, a handful of nodes
+per step with no growing lists. The Cholesky route (cholesky_unrolled, then
+lower_triangular_inverse) stacks the columns found so far at every step, whose
+export (torch.export, the ONNX translation and onnxscript's rewriter all scale
+with it) took about 4 minutes for one 32x32 inverse; the sweep, about 15 s.
 """
 from __future__ import annotations
 
@@ -46,6 +53,23 @@ def lower_triangular_inverse(l: torch.Tensor) -> torch.Tensor:
 
 
 def spd_inverse(a: torch.Tensor) -> torch.Tensor:
-    """a⁻¹ for SPD a: [B, n, n], as L⁻ᵀ L⁻¹."""
-    li = lower_triangular_inverse(cholesky_unrolled(a))
-    return li.transpose(-1, -2) @ li
+    """a⁻¹ for SPD a: [B, n, n], by sweeping every pivot (Goodnight 1979).
+
+    Sweeping pivot k of a symmetric matrix A, with c = A[:, k] and d = A[k, k]:
+        A[i, j] ← A[i, j] − c_i c_j / d     (i, j ≠ k)
+        A[i, k] = A[k, i] ← c_i / d         (i ≠ k),    A[k, k] ← −1/d
+    Sweeping all n pivots once, in any order, leaves −A⁻¹. For SPD A every pivot met is a
+    Schur complement's diagonal, hence > 0 (no pivoting, as Cholesky). The update is written
+    as q qᵀ with q = c/√d, so the matrix stays exactly symmetric in floating point.
+    """
+    n = a.shape[-1]
+    for k in range(n):
+        on = [i == k for i in range(n)]
+        e = torch.tensor(on, device=a.device)                         # [n]: the pivot's row/column
+        c = a[:, :, k]                                                # [B, n]
+        p = torch.reciprocal(c[:, k:k + 1])                           # 1/d, [B, 1]
+        q = c * torch.sqrt(p)
+        s = torch.where(e, -p, c * p)                                 # the new row and column k
+        a = torch.where(e.unsqueeze(-1), s.unsqueeze(-2),
+                        torch.where(e, s.unsqueeze(-1), a - q.unsqueeze(-1) * q.unsqueeze(-2)))
+    return -a
