@@ -9,7 +9,8 @@ Counted from the graph with its batch axis fixed to --batch (default 1) and divi
 in neuralmimo/export/graph_cost.py. "params" counts the elements of all initializers, "float
 params" those of the floating-point ones; "top ops" are the op types with most FLOPs. A model with
 a dynamic Nt axis (manifest nt_range, RE-MIMO) costs more with more streams: --nt says at which Nt
-to count it (required for such a model; any other model's Nt, if given, must be its own).
+to count it (without --nt: at the largest Nt it serves, named in its row); any other model's Nt,
+if given, must be its own.
 
 Exit status 2 on a file that is missing, not an ONNX model, or holds an op without a rule.
 """
@@ -29,10 +30,23 @@ def _number(v: float) -> str:
     return f"{v:.0f}" if v == int(v) else f"{v:.2f}"
 
 
-def row(path, cost) -> str:
+def row(path, cost, at: str = "") -> str:
     top = ", ".join(f"{op} {100 * f / cost.flops:.0f}%" for op, f in cost.top_ops(3)) if cost.flops else "-"
-    return (f"| {path} | {_number(cost.macs_per_detection)} | {_number(cost.flops_per_detection)} | "
+    return (f"| {path}{at} | {_number(cost.macs_per_detection)} | {_number(cost.flops_per_detection)} | "
             f"{cost.params} | {cost.float_params} | {cost.file_bytes} | {top} |")
+
+
+def _range(path) -> tuple:
+    """(nt_min, nt) from the model's manifest; (0, 0) for a graph without one (counted as it is)."""
+    import onnx
+
+    from ..manifest import nt_range, read_manifest
+
+    meta = {p.key: p.value for p in onnx.load(str(path), load_external_data=False).metadata_props}
+    try:
+        return nt_range(read_manifest(path, meta))
+    except ValueError:
+        return 0, 0
 
 
 @cli.command("cost")
@@ -47,11 +61,16 @@ def main(argv=None) -> int:
     rows = []
     for path in args.models:
         try:
-            cost = graph_cost(path, batch=args.batch, nt=args.nt)
+            nt, at = args.nt, ""
+            if nt is None:   # a model serving a range of Nt: counted at the largest, which the row names
+                lo, hi = _range(path)
+                if lo < hi:
+                    nt, at = hi, f" (at Nt={hi} of {lo}..{hi})"
+            cost = graph_cost(path, batch=args.batch, nt=nt)
         except ValueError as exc:
             msg = str(exc)
             raise ValueError(msg if str(path) in msg else f"{path}: {msg}") from None
-        rows.append(row(path, cost))
+        rows.append(row(path, cost, at))
     # the table is printed whole, after every file counted: a bad file leaves no partial table
     print("\n".join([HEADER] + rows))
     return 0

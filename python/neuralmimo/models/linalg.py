@@ -7,12 +7,15 @@ batch and over a whole column or row, so the graph grows like O(n) nodes, not
 O(n³). Real-valued, float32-friendly; inputs must be symmetric positive definite
 (LMMSE Gram matrices with σ²I added are).
 
-spd_inverse is the sweep operator (Gauss–Jordan without pivoting, in place and
-symmetric): one rank-1 update of the whole matrix per pivot, a handful of nodes
-per step with no growing lists. The Cholesky route (cholesky_unrolled, then
-lower_triangular_inverse) stacks the columns found so far at every step, whose
-export (torch.export, the ONNX translation and onnxscript's rewriter all scale
-with it) took about 4 minutes for one 32x32 inverse; the sweep, about 15 s.
+Two exact inverses. spd_inverse (cholesky_unrolled, then lower_triangular_inverse)
+is the faster graph to run (onnxruntime, one thread, batch 256: 23.7 ms against
+40.8 ms at n = 32) and the one the shipped LMMSE graph holds; it stacks the
+columns found so far at every step, so its export is slow at large n (about
+4 minutes for one 32x32 inverse: torch.export, the ONNX translation and
+onnxscript's rewriter all scale with it). spd_inverse_sweep, the sweep operator
+(Gauss–Jordan without pivoting, symmetric), is one rank-1 update per pivot with
+no growing lists: about 15 s to export at 32x32. OAMPNet, ten inverses of up to
+64x64, exports with the sweep (docs/results.md, RE-MIMO).
 """
 from __future__ import annotations
 
@@ -53,6 +56,12 @@ def lower_triangular_inverse(l: torch.Tensor) -> torch.Tensor:
 
 
 def spd_inverse(a: torch.Tensor) -> torch.Tensor:
+    """a⁻¹ for SPD a: [B, n, n], as L⁻ᵀ L⁻¹."""
+    li = lower_triangular_inverse(cholesky_unrolled(a))
+    return li.transpose(-1, -2) @ li
+
+
+def spd_inverse_sweep(a: torch.Tensor) -> torch.Tensor:
     """a⁻¹ for SPD a: [B, n, n], by sweeping every pivot (Goodnight 1979).
 
     Sweeping pivot k of a symmetric matrix A, with c = A[:, k] and d = A[k, k]:

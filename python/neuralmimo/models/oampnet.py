@@ -23,7 +23,7 @@ layer (a test checks they agree to float32 rounding):
   k² Σ Λ/(Λ + λ_t)²: O(Nt²) per vector and layer, and no gradient through a factorisation (H is
   data; only λ_t depends on the scalars).
 * export mode (and whenever torch is exporting a graph): ONNX has no eigh, Cholesky, solve or
-  inverse op, so (HᵀH + λ_t I)⁻¹ is the unrolled Cholesky of models/linalg.py, once per layer;
+  inverse op, so (HᵀH + λ_t I)⁻¹ is the unrolled sweep of models/linalg.py, once per layer;
   its graph grows with 2Nt (a Python-level loop), which makes it slow to train with and to
   export at 2Nt = 64.
 
@@ -37,7 +37,7 @@ from torch import nn
 from ..phy.demap import NOISE_VAR_FLOOR, bit_llr
 from ..phy.realvalued import real_system
 from .base import TrainableDetector
-from .linalg import spd_inverse
+from .linalg import spd_inverse_sweep
 
 VARIANTS = ("1", "2")
 #: Floor ε of v² and τ² (as detectors/amp.py).
@@ -76,7 +76,7 @@ class OampNet(TrainableDetector):
         self._unrolled = False
 
     def export_mode(self, on: bool = True) -> "OampNet":
-        """Use the unrolled Cholesky (what the exported graph contains) instead of torch.linalg."""
+        """Use the unrolled inverse (what the exported graph contains) instead of torch.linalg."""
         self._unrolled = bool(on)
         return self
 
@@ -125,9 +125,9 @@ class OampNet(TrainableDetector):
 
     @staticmethod
     def _unrolled_terms(h_r, ht, gram, eye, res, lam_reg, theta):
-        """The same terms with Ŵ = (HᵀH + λ_t I)⁻¹ Hᵀ by the unrolled Cholesky (exportable)."""
+        """The same terms with Ŵ = (HᵀH + λ_t I)⁻¹ Hᵀ by the unrolled sweep (exportable)."""
         n = gram.shape[-1]
-        w_hat = spd_inverse(gram + lam_reg.reshape(-1, 1, 1) * eye) @ ht     # [B, n, 2Nr]
+        w_hat = spd_inverse_sweep(gram + lam_reg.reshape(-1, 1, 1) * eye) @ ht     # [B, n, 2Nr]
         # tr(Ŵ_r H_r) = 2 tr(ŴH) and W_r = 2Nt·Ŵ_r / tr(Ŵ_r H_r) is the real form of W = Nt Ŵ/tr(ŴH)
         w = (n / (w_hat @ h_r).diagonal(dim1=-2, dim2=-1).sum(-1)).reshape(-1, 1, 1) * w_hat
         c = eye - theta * (w @ h_r)
