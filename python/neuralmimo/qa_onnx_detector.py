@@ -58,7 +58,7 @@ class qa_onnx_detector(gr_unittest.TestCase):
                 nm.onnx_detector(model, nt, 4, "qam16", "llr")
 
     def test_configuration_errors_name_both_values(self):
-        with self.assertRaisesRegex(ValueError, "nt: the flowgraph has nt=8 but model .* serves Nt=4"):
+        with self.assertRaisesRegex(ValueError, "nt: the flowgraph has nt=8 but model .* was exported for nt=4"):
             nm.onnx_detector(self.model, 8, 4, "qam16", "llr")
         with self.assertRaisesRegex(ValueError, "nr: the flowgraph has nr=2 but model .* nr=4"):
             nm.onnx_detector(self.model, 4, 2, "qam16", "llr")

@@ -83,13 +83,13 @@ class OnnxDetector(Detector):
         super().__init__(self.manifest["constellation"])
         self.nt, self.nr = self.manifest["nt"], self.manifest["nr"]
         self.nt_range = nt_range(self.manifest)
-        if nr is not None and int(nr) != self.nr:
-            raise ValueError(f"nr: the flowgraph has nr={nr} but model {self.path.name} "
-                             f"was exported for nr={self.nr}")
         if nt is not None and not self.nt_range[0] <= int(nt) <= self.nt_range[1]:
             lo, hi = self.nt_range
             served = f"was exported for nt={hi}" if lo == hi else f"serves {nt_range_text(lo, hi)}"
             raise ValueError(f"nt: the flowgraph has nt={nt} but model {self.path.name} {served}")
+        if nr is not None and int(nr) != self.nr:
+            raise ValueError(f"nr: the flowgraph has nr={nr} but model {self.path.name} "
+                             f"was exported for nr={self.nr}")
         if constellation is not None and _lookup(constellation).name != self.constellation.name:
             raise ValueError(f"constellation: the flowgraph has '{_lookup(constellation).name}' but model "
                              f"{self.path.name} was exported for '{self.constellation.name}'")
