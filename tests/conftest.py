@@ -30,3 +30,18 @@ def toy_checkpoint(tmp_path_factory):
         "schedule.snr_curriculum_db=[[10, 20]]", "schedule.max_epochs=1", "data.batch=32"])
     result = Trainer(cfg, out_dir=tmp_path_factory.mktemp("toy"), quiet=True).fit()
     return result.final
+
+
+def tiny_training(config: dict, out_dir):
+    """Train a config dict (train.config_from_dict) with the shared trainer into ``out_dir``, quietly,
+    whatever the caller's autograd mode -> (the trained model, its final checkpoint path, the
+    run's history rows): the tiny runs of the family tests."""
+    import torch
+
+    from neuralmimo.train import Trainer, config_from_dict
+    from neuralmimo.train.checkpoint import model_from_checkpoint
+
+    with torch.enable_grad():
+        result = Trainer(config_from_dict(config), out_dir=out_dir, quiet=True).fit()
+    model, ckpt = model_from_checkpoint(result.final)
+    return model, result.final, ckpt["history"]

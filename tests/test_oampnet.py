@@ -98,16 +98,13 @@ def test_tiny_training_lowers_the_loss(tmp_path):
     """The shared trainer moves the scalars off OAMP's values to a better validation NMSE: on a
     correlated 4x8 16QAM channel, where OAMP's Gaussian assumptions are off (the RE-MIMO study's
     correlated runs gain 1.5-2 dB), by more than 0.3 dB in 120 steps."""
-    from neuralmimo.train import Trainer, config_from_dict
+    from conftest import tiny_training
 
-    cfg = config_from_dict({
+    _, _, hist = tiny_training({
         "model": {"family": "oampnet", "layers": 4, "variant": "2"},
         "data": {"nt": 4, "nr": 8, "constellation": "qam16", "channel": "remimo:rho=0.7",
                  "snr_convention": "remimo", "batch": 256},
         "train": {"seed": 4, "loss": "bce", "steps_per_epoch": 40, "validation_vectors": 2000},
         "schedule": {"name": "fixed", "snr_db": [6, 12], "lr": 1e-2, "max_epochs": 3, "patience": 3},
-    })
-    with torch.enable_grad():
-        result = Trainer(cfg, out_dir=tmp_path, quiet=True).fit()
-    hist = torch.load(result.final, weights_only=False)["history"]
+    }, tmp_path)
     assert hist[-1]["best_val_nmse_db"] < hist[0]["val_nmse_db"] - 0.3, hist

@@ -174,18 +174,12 @@ def test_a_fixed_nt_family_refuses_a_range():
 def test_tiny_training_lowers_the_loss(tmp_path):
     """The shared trainer with loss 'ce' on Nt 1..4 (one Nt per batch): the validation NMSE at
     Nt = 1 and 4 falls by 3 dB, and the checkpoint detects at any Nt in the range."""
-    from neuralmimo.train import Trainer
+    from conftest import tiny_training
 
-    cfg = config_from_dict(_config(nt_min=1))
-    with torch.enable_grad():
-        result = Trainer(cfg, out_dir=tmp_path, quiet=True).fit()
-    from neuralmimo.train.checkpoint import model_from_checkpoint
-
-    model, ckpt = model_from_checkpoint(result.final)
-    hist = ckpt["history"]
+    model, final, hist = tiny_training(_config(nt_min=1), tmp_path)
     assert hist[-1]["best_val_nmse_db"] < hist[0]["val_nmse_db"] - 3.0, hist
     assert model.nt_range == (1, 4)
-    det = nm.detector(str(result.final))
+    det = nm.detector(str(final))
     for nt in (1, 3):
         y, h, nv = _inputs(nt)
         out = det(torch.view_as_complex(y.contiguous()), torch.view_as_complex(h.contiguous()), nv)

@@ -197,29 +197,25 @@ def test_bad_arguments_raise(kwargs, match):
 def test_tiny_training_lowers_the_loss_and_exports(tmp_path):
     """The shared trainer with loss (27) on 4x8 BPSK: validation NMSE falls, the checkpoint loads
     through nm.detector, and the CLI export (export mode: pruned) equals the torch module."""
-    from neuralmimo.cli import export as export_cli
-    from neuralmimo.train import Trainer, config_from_dict
-    from neuralmimo.train.checkpoint import model_from_checkpoint
+    from conftest import tiny_training
 
-    cfg = config_from_dict({
+    from neuralmimo.cli import export as export_cli
+
+    model, final, hist = tiny_training({
         "model": {"family": "wesnet", "layers": 4, "profile": "half_exp", "keep": 0.5,
                   "learned_profile": True, "penalty": 0.01},
         "data": {"nt": 4, "nr": 8, "constellation": "bpsk", "channel": "rayleigh",
                  "snr_convention": "detnet", "batch": 128},
         "train": {"seed": 2, "loss": "detnet", "steps_per_epoch": 50, "validation_vectors": 500},
         "schedule": {"name": "fixed", "snr_db": [4, 10], "lr": 1e-2, "max_epochs": 4, "patience": 4},
-    })
-    with torch.enable_grad():
-        result = Trainer(cfg, out_dir=tmp_path, quiet=True).fit()
-    model, ckpt = model_from_checkpoint(result.final)
-    hist = ckpt["history"]
+    }, tmp_path)
     assert hist[-1]["best_val_nmse_db"] < hist[0]["val_nmse_db"] - 3.0, hist
-    det = nm.detector(str(result.final), constellation="bpsk")
+    det = nm.detector(str(final), constellation="bpsk")
     y, h, nv = _inputs(model, batch=16)
     yc, hc = torch.view_as_complex(y.contiguous()), torch.view_as_complex(h.contiguous())
     torch.testing.assert_close(det(yc, hc, nv).llr, model(y, h, nv)[0].clamp(-100, 100))
     onnx_path = tmp_path / "w.onnx"
-    assert export_cli.main([str(result.final), "--out", str(onnx_path), "--setting", "remove_layers=1"]) == 0
+    assert export_cli.main([str(final), "--out", str(onnx_path), "--setting", "remove_layers=1"]) == 0
     import json
     manifest = json.loads(onnx_path.with_suffix(".json").read_text())
     assert manifest["variant"] == "R-L-WeSNet-HF-50%-1L" and len(manifest["removed_layers"]) == 1
