@@ -21,6 +21,7 @@ import neuralmimo as nm
 from neuralmimo.export import export_detector
 from neuralmimo.models import FAMILIES
 from neuralmimo.models.base import ExportableDetector, TrainableDetector
+from neuralmimo.phy.demap import LLR_LIMIT
 
 NT, NR, CONST = 2, 4, "qpsk"
 #: Keys every manifest carries (the ONNX contract, docs/conventions.md).
@@ -148,8 +149,8 @@ def test_export_equals_torch(name, exported):
     det = nm.detector(str(path))
     out = det(y, h, args[2].numpy())
     want = outputs_of(module, args)
-    if "llr" in module.outputs:
-        np.testing.assert_allclose(out.llr, want["llr"].numpy(), atol=1e-3, rtol=1e-3)
+    if "llr" in module.outputs:   # the contract clips LLRs to ±LLR_LIMIT (HyperMIMO's exceed it here)
+        np.testing.assert_allclose(out.llr, want["llr"].clamp(-LLR_LIMIT, LLR_LIMIT).numpy(), atol=1e-3, rtol=1e-3)
     if "estimate" in module.outputs:
         np.testing.assert_allclose(out.estimate, torch.view_as_complex(want["estimate"]).numpy(), atol=1e-4)
 

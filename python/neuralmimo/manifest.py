@@ -16,7 +16,8 @@ from typing import Mapping
 MANIFEST_VERSION = 1
 
 #: Keys every manifest has. outputs: list of graph outputs ("llr", "estimate"). Optional: nt_range
-#: [nt_min, nt] for a model with a dynamic Nt axis (nt is then the largest Nt it serves).
+#: [nt_min, nt] for a model with a dynamic Nt axis (nt is then the largest Nt it serves); split
+#: {channel, observation, state} for a model exported also as two graphs (export/split.py).
 REQUIRED_KEYS = ("manifest_version", "family", "paper", "nt", "nr", "constellation", "outputs",
                  "snr_convention", "training_config_hash", "training_snr_db", "opset", "export_date")
 
@@ -62,6 +63,14 @@ def validate_manifest(manifest: dict, where: str) -> dict:
                 or not 1 <= r[0] <= r[1] == manifest["nt"]):
             raise ValueError(f"{where}: manifest nt_range must be [nt_min, nt] with 1 <= nt_min <= nt = "
                              f"{manifest['nt']}, got {r!r}")
+    if "split" in manifest:
+        sp = manifest["split"]
+        if (not isinstance(sp, dict) or any(not isinstance(sp.get(k), str) or not sp[k].endswith(".onnx")
+                                            or "/" in sp[k] or "\\" in sp[k] for k in ("channel", "observation"))
+                or not isinstance(sp.get("state"), list) or not sp["state"]
+                or any(not isinstance(v, str) for v in sp["state"])):
+            raise ValueError(f"{where}: manifest split must be {{channel: file.onnx, observation: file.onnx, "
+                             f"state: [names]}} with plain file names, got {sp!r}")
     outs = manifest["outputs"]
     if not isinstance(outs, list) or not outs or any(not isinstance(o, str) or o not in ("llr", "estimate")
                                                      for o in outs) or len(set(outs)) != len(outs):

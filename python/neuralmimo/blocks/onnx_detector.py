@@ -20,15 +20,22 @@ from .detector_block import DetectorBlock
 class onnx_detector(DetectorBlock):  # noqa: N801 (GNU Radio block naming)
     """An ONNX model as a block; ports as classical_detector: in y complex[Nr], h complex[Nr·Nt]
     (row-major), noise_var float; out symbols/estimate complex[Nt], llr float[Nt·K] (user-major,
-    LLR = ln P(b=1)/P(b=0)) or bits byte[Nt·K] (docs/conventions.md)."""
+    LLR = ln P(b=1)/P(b=0)) or bits byte[Nt·K] (docs/conventions.md). split="onnx" / "cpp" runs a
+    split model's channel stage only when H or noise_var changes (detectors/onnx_split.py)."""
 
     def __init__(self, model: str, nt: int = 4, nr: int = 4, constellation: str = "qam16",
-                 output: str = "llr", threads: int = 1, provider: str = "cpu", batch: int = 256):
+                 output: str = "llr", threads: int = 1, provider: str = "cpu", batch: int = 256,
+                 split: str = "off"):
         det = OnnxDetector(model, threads=threads, provider=provider, constellation=constellation,
-                           nt=nt, nr=nr)
+                           nt=nt, nr=nr, split=split)
         self.detector = det
         super().__init__("onnx_detector", nt, nr, det.constellation, output, batch, tuple(det.outputs))
-        self._log.info(f"model {det.path.name} on {det.provider}, {det.threads} intra-op thread(s)")
+        self._log.info(f"model {det.path.name} on {det.provider}, {det.threads} intra-op thread(s)"
+                       + (f", split path ({split})" if det.split is not None else ""))
+
+    def channel_stages(self) -> int:
+        """How many times the split path ran its channel stage (0 for the whole graph)."""
+        return 0 if self.detector.split is None else self.detector.split.channel_items
 
     def provider(self) -> str:
         return self.detector.provider

@@ -48,7 +48,9 @@ class OnnxDetector(Detector):
     path: the .onnx file, with its JSON manifest beside it; threads: onnxruntime intra-op
     threads (default 1); provider: "cpu", "cuda", "tensorrt" or a full onnxruntime name (no
     silent fallback); constellation, nt, nr: optional checks against the manifest (ValueError
-    on a mismatch). A model with a dynamic Nt axis (manifest ``nt_range``, RE-MIMO) serves every
+    on a mismatch); split: "off" (the whole graph), "onnx" or "cpp" for a model exported with
+    per-channel / per-observation graphs (manifest "split", detectors/onnx_split.py: the channel
+    stage only when H or σ² changes from one item to the next). A model with a dynamic Nt axis (manifest ``nt_range``, RE-MIMO) serves every
     Nt in its range, from the shape of H; one outside it is refused naming the range. The graph takes y float32[B, Nr, 2], h float32[B, Nr, Nt, 2], noise_var
     float32[B] and gives llr float32[B, Nt, K] and/or estimate float32[B, Nt, 2]
     (docs/conventions.md, "ONNX contract"); the call itself is the Detector one, with
@@ -59,7 +61,7 @@ class OnnxDetector(Detector):
     scale_invariant = False    # a learned graph may depend on the scale of H (detectors/base.py)
 
     def __init__(self, path, threads: int = 1, provider: str = "cpu", constellation=None,
-                 nt: int | None = None, nr: int | None = None):
+                 nt: int | None = None, nr: int | None = None, split: str = "off"):
         import onnxruntime as ort
 
         self.path = Path(path)
@@ -99,7 +101,35 @@ class OnnxDetector(Detector):
         # their erasures from the outputs alone.
         self._fetch = self.outputs + ([ERASED_OUTPUT] if ERASED_OUTPUT in
                                       {o.name for o in self.session.get_outputs()} else [])
+        self.split = None
+        if split != "off":
+            self._open_split(split, ort, opts)
         self._check_runs()
+        if self.split is not None:   # the load-time check is not the stream's first channel
+            self.split.reset()
+            self.split.channel_items = self.split.items = 0
+
+    def _open_split(self, engine: str, ort, opts):
+        """The per-channel / per-observation path (detectors/onnx_split.py): split="onnx" runs both
+        graphs of the manifest's "split" in onnxruntime, split="cpp" the channel graph in onnxruntime
+        and the observation stage in the C++ kernel."""
+        from .onnx_split import ENGINES, SplitRunner
+
+        if engine not in ENGINES:
+            raise ValueError(f"split: '{engine}' is not one of off, {', '.join(ENGINES)}")
+        if "split" not in self.manifest:
+            raise ValueError(f"split: model {self.path.name} (family '{self.manifest['family']}') has no "
+                             "per-channel / per-observation graphs; use split='off'")
+        sessions = []
+        for key in ("channel", "observation") if engine == "onnx" else ("channel",):
+            file = self.path.with_name(self.manifest["split"][key])
+            if not file.is_file():
+                raise ValueError(f"split: graph {file.name} of model {self.path.name} not found beside it")
+            try:
+                sessions.append(ort.InferenceSession(str(file), sess_options=opts, providers=[self.provider]))
+            except Exception as exc:  # onnxruntime raises its own exception types
+                raise ValueError(f"split: onnxruntime cannot load {file}: {exc}") from exc
+        self.split = SplitRunner(sessions[0], sessions[1] if engine == "onnx" else None, self.manifest, engine)
 
     def _check_runs(self):
         """One inference on a fixed small system at load time: a graph whose interface is right but
@@ -158,6 +188,8 @@ class OnnxDetector(Detector):
         """Contract-level call, no input checks: y float32[B,Nr,2], h float32[B,Nr,Nt,2], noise_var
         float32[B] -> the manifest's outputs plus "erased" bool[B], finished as every detector call
         (base.finish_outputs: H = 0 and non-finite items erased, LLRs clipped)."""
+        if self.split is not None:
+            return self.split.run(y_ri, h_ri, noise_var)
         res = dict(zip(self._fetch, self.session.run(self._fetch, {"y": y_ri, "h": h_ri, "noise_var": noise_var})))
         if ERASED_OUTPUT in res:
             # The graph applied the contract itself (export's ContractOutputs: H = 0 and non-finite

@@ -26,6 +26,7 @@ import torch
 
 from ..manifest import MANIFEST_VERSION, metadata_props, write_manifest
 from ..phy.demap import LLR_LIMIT
+from .split import can_split, export_split
 
 DEFAULT_OPSET = 18
 #: Agreement required between onnxruntime and torch (float32 both; the LLRs
@@ -222,6 +223,9 @@ def export_detector(module, path, manifest_extra: dict | None = None, opset: int
     }
     if lo < hi:
         manifest["nt_range"] = [lo, hi]
+    if can_split(module):   # the per-channel / per-observation graphs beside the whole one (export/split.py)
+        inputs = random_inputs(module.nt, module.nr, module.constellation, 512, seed + 1, domain)
+        manifest["split"] = export_split(module, path, inputs, opset, atol, rtol)
     manifest.update(manifest_extra or {})
     model = onnx.load(str(path))
     strip_debug_metadata(model)

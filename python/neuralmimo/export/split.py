@@ -1,0 +1,114 @@
+# Copyright 2026 gr-neuralmimo contributors
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The per-channel / per-observation split of a detector, exported as two ONNX graphs beside the
+whole one (docs/conventions.md, "ONNX contract", split models).
+
+A family that can split declares ``split_state`` (names and shapes of the state its channel stage
+hands on, models/hypermimo.py) and implements
+
+    channel_stage(h [B,Nr,Nt,2], noise_var [B]) -> state tuple        (runs when (H, σ²) changes)
+    observation_stage(y [B,Nr,2], *state) -> outputs in `outputs` order   (runs for every y)
+
+with ``forward = observation_stage ∘ channel_stage``. ``export_split`` writes
+``<stem>_channel.onnx`` and ``<stem>_observation.onnx``, checks their composition in onnxruntime
+against the module in torch on the inputs the whole graph was checked on (same tolerance), and
+returns the manifest's "split" entry: {"channel": file, "observation": file, "state": [names],
+"max_abs_error": {...}}. The erasure and LLR clipping of the whole graph (ContractOutputs) are not
+in the split graphs: the runtime applies them (detectors/onnx_split.py).
+"""
+from __future__ import annotations
+
+import logging
+import warnings
+from pathlib import Path
+
+import numpy as np
+import torch
+
+
+class _Channel(torch.nn.Module):
+    def __init__(self, module):
+        super().__init__()
+        self.module = module
+
+    def forward(self, h, noise_var):
+        return self.module.channel_stage(h, noise_var)
+
+
+class _Observation(torch.nn.Module):
+    def __init__(self, module):
+        super().__init__()
+        self.module = module
+
+    def forward(self, y, *state):
+        return self.module.observation_stage(y, *state)
+
+
+def can_split(module) -> bool:
+    return bool(getattr(module, "split_state", None))
+
+
+def split_paths(path) -> tuple[Path, Path]:
+    """The two graph files of the model at `path`: (<stem>_channel.onnx, <stem>_observation.onnx)."""
+    path = Path(path)
+    return (path.with_name(path.stem + "_channel.onnx"), path.with_name(path.stem + "_observation.onnx"))
+
+
+def _export(wrapper, args, path, input_names, output_names, opset, varargs: bool = False):
+    import onnx
+
+    from .onnx_export import strip_debug_metadata
+
+    batch = torch.export.Dim("batch", min=1)
+    dyn = tuple({0: batch} for _ in args)
+    if varargs:   # forward(y, *state): torch.export sees (y, state)
+        dyn = (dyn[0], dyn[1:])
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(wrapper, args, str(path), dynamo=True, opset_version=opset, input_names=input_names,
+                          output_names=output_names, dynamic_shapes=dyn, external_data=False, verbose=False)
+    model = onnx.load(str(path))
+    strip_debug_metadata(model)
+    onnx.save(model, str(path))
+
+
+def export_split(module, path, inputs, opset: int, atol: float, rtol: float) -> dict:
+    """Write the two graphs of `module` beside `path` and check them (module docstring).
+    inputs: (y, h, noise_var) float32 torch tensors to compare on."""
+    import onnxruntime as ort
+
+    from .onnx_export import ExportValidationError
+
+    logging.getLogger("torch.onnx").setLevel(logging.ERROR)
+    state_names = [name for name, _ in module.split_state]
+    chan_path, obs_path = split_paths(path)
+    y, h, nv = inputs
+    module = module.eval()
+    with torch.no_grad():
+        state = module.channel_stage(h, nv)
+        ref = module(y, h, nv)
+    _export(_Channel(module).eval(), (h, nv), chan_path, ["h", "noise_var"], state_names, opset)
+    _export(_Observation(module).eval(), (y, *state), obs_path, ["y", *state_names], list(module.outputs), opset,
+            varargs=True)
+    opts = ["CPUExecutionProvider"]
+    got_state = ort.InferenceSession(str(chan_path), providers=opts).run(
+        state_names, {"h": h.numpy(), "noise_var": nv.numpy()})
+    got = ort.InferenceSession(str(obs_path), providers=opts).run(
+        list(module.outputs), {"y": y.numpy(), **dict(zip(state_names, got_state))})
+    report = {}
+    for name, r, g in zip(module.outputs, ref, got):
+        r = r.numpy()
+        err = np.abs(g - r)
+        report[name] = float(err.max())
+        bad = err > atol + rtol * np.abs(r)
+        if bad.any():
+            for p in (chan_path, obs_path):
+                p.unlink()
+            raise ExportValidationError(
+                f"export: the split graphs (onnxruntime) and the module (torch) disagree on '{name}' for "
+                f"{int(bad.sum())} values (max abs error {err.max():.3g}, tolerance {atol:g} + {rtol:g}·|torch|)")
+    return {"channel": chan_path.name, "observation": obs_path.name, "state": state_names,
+            "max_abs_error": report}
+
+
+__all__ = ["export_split", "split_paths", "can_split"]
