@@ -4,6 +4,8 @@
 
     "lmmse", "kbest", ...       classical detector (nm.detector_names())
     "path/model.onnx"           exported model, run by onnxruntime (its manifest is checked)
+    "path/model.onnx:split=E"   its per-channel / per-observation graphs, observation stage in
+                                E = onnx (onnxruntime) or cpp (C++ kernel); split models only
     "runs/x/final.pt"           trainer checkpoint, run in torch
     "cpp:lmmse", "cpp:cg[:N]"   C++ kernels: blocks only (detector_select), N CG iterations
 
@@ -21,6 +23,8 @@ from .detectors import CLASSICAL, Detector, detector_names
 KINDS = ("classical", "onnx", "checkpoint", "cpp")
 #: C++ kernels behind "cpp:<name>" and the options each takes.
 CPP_KERNELS = {"lmmse": (), "cg": ("iterations",)}
+#: Engines of a split model's observation stage ("model.onnx:split=E", detectors/onnx_split.py).
+SPLIT_ENGINES = ("onnx", "cpp")
 
 
 def _known(spec) -> str:
@@ -33,7 +37,8 @@ class DetectorSpec:
     """A parsed detector spec.
 
     kind: one of KINDS; name: the classical name, the model or checkpoint path, or the C++
-    kernel ("lmmse", "cg"); options: {"iterations": N} for "cpp:cg:N", else empty.
+    kernel ("lmmse", "cg"); options: {"iterations": N} for "cpp:cg:N", {"split": E} for
+    "model.onnx:split=E", else empty.
     """
 
     kind: str
@@ -51,6 +56,12 @@ class DetectorSpec:
         low = text.lower()
         if low.endswith(".onnx"):
             return cls("onnx", text)
+        if ".onnx:" in low:
+            path, _, opt = text.rpartition(":")
+            key, _, value = opt.partition("=")
+            if key.strip().lower() != "split" or value.strip().lower() not in SPLIT_ENGINES:
+                raise ValueError(f"{param}: '{spec}': after the model path only split=onnx or split=cpp")
+            return cls("onnx", path, {"split": value.strip().lower()})
         if low.endswith(".pt"):
             return cls("checkpoint", text)
         if low.startswith("cpp:"):
@@ -79,7 +90,7 @@ def detector(name, **kwargs) -> Detector:
     if spec.kind == "onnx":
         from .detectors.onnx_model import OnnxDetector
 
-        return OnnxDetector(spec.name, **kwargs)
+        return OnnxDetector(spec.name, **{**spec.options, **kwargs})
     if spec.kind == "checkpoint":
         from .detectors.torch_model import TorchModelDetector
         from .models.checkpoint import model_from_checkpoint

@@ -5,6 +5,7 @@
     spec "cpp:lmmse"           the C++ LMMSE block (lmmse_detector)
     spec "cpp:cg" / "cpp:cg:N" the C++ classical CG block, N iterations (default Nt)
     spec "path/model.onnx"     onnx_detector (its manifest must match nt, nr, constellation)
+    spec "model.onnx:split=E"  onnx_detector on the model's split graphs (E = onnx or cpp)
     spec any other name        classical_detector(name): nm.detector_names()
 
 The spec is parsed by registry.DetectorSpec, as nm.detector's. All of them take y, h, noise_var
@@ -28,7 +29,8 @@ def detector_select(spec: str = "cpp:lmmse", nt: int = 2, nr: int = 2, constella
         return cg_detector(int(nt), int(nr), constellation, output, iterations, [], [], "complex", int(threads))
     if s.kind == "onnx":
         from .onnx_detector import onnx_detector
-        return onnx_detector(s.name, nt, nr, constellation, output, threads=threads, batch=batch)
+        return onnx_detector(s.name, nt, nr, constellation, output, threads=threads, batch=batch,
+                             split=s.options.get("split", "off"))
     if s.kind == "classical":
         from .classical_detector import classical_detector
         return classical_detector(s.name, nt, nr, constellation, output, batch=batch)

@@ -144,7 +144,7 @@ class OnlineMmNet(nn.Module):
         self.a_re = nn.Parameter(init[..., :n, :m].clone())
         self.a_im = nn.Parameter(init[..., n:, :m].clone())
         self.psi = nn.Parameter(torch.ones(c, self.layers, n))
-        pts = torch.as_tensor(constellation.points)
+        pts = torch.as_tensor(constellation.points.copy())
         self.register_buffer("pts_re", pts.real.float())
         self.register_buffer("pts_im", pts.imag.float())
         self.register_buffer("bits", torch.as_tensor(constellation.bits.astype(bool)))
@@ -163,7 +163,7 @@ class OnlineMmNet(nn.Module):
             gain, floor = tau_coefficients(a_r.unsqueeze(1), self.h_r.unsqueeze(1), self.psi[:, t].abs().unsqueeze(1),
                                            noise_var.clamp_min(NOISE_VAR_FLOOR), n)   # [C, B, n]
             a_rb = a_r.unsqueeze(1).expand(c, b, *a_r.shape[1:]).reshape(c * b, *a_r.shape[1:])
-            x, metric = mmnet_layer(x, ys, h_r, a_rb, gain.reshape(c * b, n), floor.reshape(c * b, n),
+            x, metric = mmnet_layer(x, ys, h_r, a_rb, gain.expand(c, b, n).reshape(c * b, n), floor.reshape(c * b, n),
                                     self.m * sig2, self.pts_re, self.pts_im)
             out.append(x)
         return out, metric
