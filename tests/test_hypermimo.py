@@ -63,7 +63,7 @@ def test_in_graph_qr_of_the_shipped_channel_graph():
     from neuralmimo.manifest import read_manifest
 
     man = read_manifest(SHIPPED)
-    sess = ort.InferenceSession(str(SHIPPED.with_name(man["split"]["channel"])), providers=["CPUExecutionProvider"])
+    sess = ort.InferenceSession(str(SHIPPED.parent / man["split"]["channel"]), providers=["CPUExecutionProvider"])
     h = ls_channels(32, seed=4)
     h_ri = np.stack([h.real, h.imag], -1).astype(np.float32)
     q, r = sess.run(["q", "r"], {"h": h_ri, "noise_var": np.full(32, 0.05, np.float32)})

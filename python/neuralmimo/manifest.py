@@ -66,11 +66,12 @@ def validate_manifest(manifest: dict, where: str) -> dict:
     if "split" in manifest:
         sp = manifest["split"]
         if (not isinstance(sp, dict) or any(not isinstance(sp.get(k), str) or not sp[k].endswith(".onnx")
-                                            or "/" in sp[k] or "\\" in sp[k] for k in ("channel", "observation"))
+                                            or sp[k].startswith("/") or ".." in sp[k] or "\\" in sp[k]
+                                            for k in ("channel", "observation"))
                 or not isinstance(sp.get("state"), list) or not sp["state"]
                 or any(not isinstance(v, str) for v in sp["state"])):
             raise ValueError(f"{where}: manifest split must be {{channel: file.onnx, observation: file.onnx, "
-                             f"state: [names]}} with plain file names, got {sp!r}")
+                             f"state: [names]}} with paths inside the model's folder, got {sp!r}")
     outs = manifest["outputs"]
     if not isinstance(outs, list) or not outs or any(not isinstance(o, str) or o not in ("llr", "estimate")
                                                      for o in outs) or len(set(outs)) != len(outs):

@@ -84,11 +84,24 @@ def finish_outputs(fields: dict, erased: torch.Tensor | None = None) -> tuple[di
 
 
 def finish_numpy(fields: dict, erased: np.ndarray | None = None) -> dict:
-    """finish_outputs on numpy arrays (the onnxruntime path): -> fields plus "erased" bool[B]."""
-    tensors = {k: None if v is None else torch.from_numpy(np.asarray(v)) for k, v in fields.items()}
-    done, bad = finish_outputs(tensors, None if erased is None else torch.from_numpy(np.asarray(erased)))
-    out = {k: None if v is None else v.numpy() for k, v in done.items()}
-    out["erased"] = bad.numpy()
+    """finish_outputs on numpy arrays (the onnxruntime path), the same rules in numpy (no tensor
+    round trip): -> fields plus "erased" bool[B]. The inputs are not modified."""
+    present = [np.asarray(v) for v in fields.values() if v is not None]
+    n = present[0].shape[0] if present else (0 if erased is None else len(erased))
+    bad = np.zeros(n, dtype=bool) if erased is None else np.array(erased, dtype=bool)
+    for v in present:
+        if v.size:
+            bad |= ~np.isfinite(v.reshape(n, -1)).all(axis=1)
+    out = {}
+    for key, v in fields.items():
+        if v is not None:
+            v = np.asarray(v)
+            if bad.any():
+                v = np.where(bad.reshape((n,) + (1,) * (v.ndim - 1)), v.dtype.type(0), v)
+            if key == "llr":
+                v = np.clip(v, -LLR_LIMIT, LLR_LIMIT)
+        out[key] = v
+    out["erased"] = bad
     return out
 
 

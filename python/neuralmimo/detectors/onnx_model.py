@@ -122,9 +122,10 @@ class OnnxDetector(Detector):
                              "per-channel / per-observation graphs; use split='off'")
         sessions = []
         for key in ("channel", "observation") if engine == "onnx" else ("channel",):
-            file = self.path.with_name(self.manifest["split"][key])
+            file = self.path.parent / self.manifest["split"][key]
             if not file.is_file():
-                raise ValueError(f"split: graph {file.name} of model {self.path.name} not found beside it")
+                raise ValueError(f"split: graph {self.manifest['split'][key]} of model {self.path.name} not found "
+                                 "beside it")
             try:
                 sessions.append(ort.InferenceSession(str(file), sess_options=opts, providers=[self.provider]))
             except Exception as exc:  # onnxruntime raises its own exception types

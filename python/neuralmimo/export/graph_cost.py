@@ -24,7 +24,7 @@ Counting rules (n: elements of the node's first output, N: of its first input):
 | Max Min Sum (variadic, k inputs) | (k − 1)·n | 0 |
 | Mean (k inputs) | k·n (k − 1 adds, a divide) | 0 |
 | Clip | n per bound given (a comparison each; none: a copy) | 0 |
-| Exp Log Tanh Sigmoid Softplus Erf Sin Cos | n | n |
+| Exp Log Tanh Sigmoid Softplus Erf Sin Cos Elu | n | n |
 | Pow | n | n; 0 if the exponent is a constant of whole numbers |
 | ReduceSum ReduceMax ReduceMin ReduceProd ArgMax ArgMin | N | 0 |
 | ReduceMean | N + n (a divide per output) | 0 |
@@ -85,7 +85,7 @@ _ELEMENTWISE = frozenset({
     "Add", "Sub", "Mul", "Div", "Neg", "Abs", "Relu", "Sqrt", "Reciprocal", "Sign", "Floor", "Ceil",
     "Round", "Equal", "Less", "LessOrEqual", "Greater", "GreaterOrEqual", "And", "Or", "Xor", "Not",
     "IsNaN", "IsInf"})
-_TRANSCENDENTAL = frozenset({"Exp", "Log", "Tanh", "Sigmoid", "Softplus", "Erf", "Sin", "Cos"})
+_TRANSCENDENTAL = frozenset({"Exp", "Log", "Tanh", "Sigmoid", "Softplus", "Erf", "Sin", "Cos", "Elu"})
 _VARIADIC = frozenset({"Max", "Min", "Sum"})
 #: reductions at one operation per input element
 _REDUCE = frozenset({"ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd", "ArgMax", "ArgMin"})

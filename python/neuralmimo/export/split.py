@@ -10,9 +10,11 @@ hands on, models/hypermimo.py) and implements
     observation_stage(y [B,Nr,2], *state) -> outputs in `outputs` order   (runs for every y)
 
 with ``forward = observation_stage ∘ channel_stage``. ``export_split`` writes
-``<stem>_channel.onnx`` and ``<stem>_observation.onnx``, checks their composition in onnxruntime
+``<stem>.split/channel.onnx`` and ``<stem>.split/observation.onnx`` (a folder, so that the
+detector models of a directory stay its *.onnx files), checks their composition in onnxruntime
 against the module in torch on the inputs the whole graph was checked on (same tolerance), and
-returns the manifest's "split" entry: {"channel": file, "observation": file, "state": [names],
+returns the manifest's "split" entry: {"channel": path, "observation": path (relative to the
+model's folder), "state": [names],
 "max_abs_error": {...}}. The erasure and LLR clipping of the whole graph (ContractOutputs) are not
 in the split graphs: the runtime applies them (detectors/onnx_split.py).
 """
@@ -49,9 +51,9 @@ def can_split(module) -> bool:
 
 
 def split_paths(path) -> tuple[Path, Path]:
-    """The two graph files of the model at `path`: (<stem>_channel.onnx, <stem>_observation.onnx)."""
-    path = Path(path)
-    return (path.with_name(path.stem + "_channel.onnx"), path.with_name(path.stem + "_observation.onnx"))
+    """The two graph files of the model at `path`: (<stem>.split/channel.onnx, <stem>.split/observation.onnx)."""
+    folder = Path(path).with_suffix(".split")
+    return folder / "channel.onnx", folder / "observation.onnx"
 
 
 def _export(wrapper, args, path, input_names, output_names, opset, varargs: bool = False):
@@ -82,6 +84,7 @@ def export_split(module, path, inputs, opset: int, atol: float, rtol: float) -> 
     logging.getLogger("torch.onnx").setLevel(logging.ERROR)
     state_names = [name for name, _ in module.split_state]
     chan_path, obs_path = split_paths(path)
+    chan_path.parent.mkdir(parents=True, exist_ok=True)
     y, h, nv = inputs
     module = module.eval()
     with torch.no_grad():
@@ -107,7 +110,8 @@ def export_split(module, path, inputs, opset: int, atol: float, rtol: float) -> 
             raise ExportValidationError(
                 f"export: the split graphs (onnxruntime) and the module (torch) disagree on '{name}' for "
                 f"{int(bad.sum())} values (max abs error {err.max():.3g}, tolerance {atol:g} + {rtol:g}·|torch|)")
-    return {"channel": chan_path.name, "observation": obs_path.name, "state": state_names,
+    rel = lambda p: f"{p.parent.name}/{p.name}"
+    return {"channel": rel(chan_path), "observation": rel(obs_path), "state": state_names,
             "max_abs_error": report}
 
 

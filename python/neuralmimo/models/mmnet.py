@@ -63,14 +63,17 @@ def mmnet_layer(x, ys, r_r, a_r, tau_gain, tau_floor, res_floor, pts_re, pts_im)
     a_r [B, 2n, 2m], tau_gain/tau_floor [B, n], res_floor [B]  ->  (x̃ [B, 2n], metric [B, n, M]),
     metric = |z_u − x|²/τ_u (the posterior's −log, up to a constant)."""
     n = x.shape[-1] // 2
-    res = ys - (r_r @ x.unsqueeze(-1)).squeeze(-1)
+    # matrix-vector products as broadcast multiply + sum, over the whole batch at once: onnxruntime
+    # runs a batched MatMul of small matrices as one GEMM or GEMV call per item
+    res = ys - (r_r * x.unsqueeze(-2)).sum(-1)
     e = ((res * res).sum(-1) - res_floor).clamp_min(0.0)
-    z = x + (a_r @ res.unsqueeze(-1)).squeeze(-1)
+    z = x + (a_r * res.unsqueeze(-2)).sum(-1)
     tau = (tau_gain * e.unsqueeze(-1) + tau_floor).clamp_min(VARIANCE_FLOOR)
     d = (z[:, :n].unsqueeze(-1) - pts_re) ** 2 + (z[:, n:].unsqueeze(-1) - pts_im) ** 2
     metric = d / tau.unsqueeze(-1)
     p = torch.softmax(-metric, dim=-1)
-    return torch.cat([p @ pts_re, p @ pts_im], dim=-1), metric
+    # (p·points as a sum too: a MatMul of [B, n, M] by [M] is one tiny GEMV per item in onnxruntime)
+    return torch.cat([(p * pts_re).sum(-1), (p * pts_im).sum(-1)], dim=-1), metric
 
 
 def matched_filter(h_r: torch.Tensor, n: int) -> torch.Tensor:
