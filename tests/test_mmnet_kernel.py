@@ -90,9 +90,11 @@ def order_of(state):
     return [state[k] for k in ("q", "r", "theta", "tau_gain", "tau_floor", "res_floor")]
 
 
-@pytest.mark.parametrize("const_name,nu,nr,layers", [
-    ("qpsk", 6, 12, 5), ("qam16", 6, 12, 5), ("qam16", 2, 4, 5), ("bpsk", 3, 5, 2), ("qam64", 4, 6, 3)])
-def test_kernel_equals_reference(rng, const_name, nu, nr, layers):
+# The last two: more than 8 users (several SIMD blocks); their residuals (so tau) are larger.
+@pytest.mark.parametrize("const_name,nu,nr,layers,min_median_llr", [
+    ("qpsk", 6, 12, 5, 1.0), ("qam16", 6, 12, 5, 1.0), ("qam16", 2, 4, 5, 1.0), ("bpsk", 3, 5, 2, 1.0),
+    ("qam64", 4, 6, 3, 1.0), ("qam256", 9, 10, 2, 0.1), ("qpsk", 17, 20, 3, 0.1)])
+def test_kernel_equals_reference(rng, const_name, nu, nr, layers, min_median_llr):
     state, h = random_states(rng, 4, nu, nr, layers)
     y, chan = random_items(rng, h, const_name, 300)
     k = mmnet_kernel(nu, nr, layers, const_name)
@@ -105,7 +107,7 @@ def test_kernel_equals_reference(rng, const_name, nu, nr, layers):
     err = np.abs(llr - want_llr) / np.maximum(1.0, np.abs(want_llr))
     assert err.max() <= LLR_TOL, f"LLR error {err.max():.2e} of max(1, |LLR|)"
     # Not a degenerate comparison: most LLRs informative, few clipped.
-    assert np.median(np.abs(want_llr)) > 1.0 and np.mean(np.abs(want_llr) >= LLR_LIMIT) < 0.5
+    assert np.median(np.abs(want_llr)) > min_median_llr and np.mean(np.abs(want_llr) >= LLR_LIMIT) < 0.5
     # Each item alone gives the same values, bitwise (no state carried between items).
     e1, l1 = k.detect(y[7:8], chan[7:8], *order_of(state))
     assert np.array_equal(e1[0], est[7]) and np.array_equal(l1[0], llr[7])

@@ -69,11 +69,16 @@ namespace neuralmimo {
  * whose arithmetic overflows float (an estimate or LLR not finite), gets
  * estimate and LLRs 0; detect() counts these.
  *
- * Cost per item in real flops about 8 Nr Nu + T (16 Nu^2 + 10 Nu) plus
- * 2 T Nu sqrt(M) exponentials, and the LLRs of the last layer.
+ * Cost per item in real flops about 8 Nr Nu + T (16 Nu^2 + 10 Nu), plus
+ * 2 T Nu sqrt(M) exponentials, and for the LLRs of the last layer K sqrt(M)
+ * exponentials and (beyond QPSK) K logarithms per user.
  *
- * Memory: the scratch is allocated in the constructor, and a flag per channel
- * in detect() when a call has more channels than any before. Not
+ * The exponentials and logarithms are float32 polynomials (Cephes expf and
+ * logf, about 1 ulp), run 8 users side by side. Items of one channel are best
+ * passed consecutively: the kernel re-lays out a channel's state (and checks
+ * it) whenever the channel differs from the previous item's.
+ *
+ * Memory: all allocated in the constructor; detect() allocates nothing. Not
  * thread-safe: one instance per thread.
  */
 class NEURALMIMO_API mmnet_kernel
@@ -130,22 +135,25 @@ public:
                          float* llr);
 
 private:
-    // One item with a finite state; false if y is not finite (nonfinite_y)
-    // or the arithmetic overflowed (overflow): detect() then erases it.
+    // The state of one channel in the kernel's layout (below); false if it
+    // has a NaN or Inf entry.
+    bool prepare_channel(const float* q,
+                         const float* r,
+                         const float* theta,
+                         const float* tau_gain,
+                         const float* tau_floor,
+                         float res_floor);
+    // One item with the prepared channel; false if y is not finite
+    // (nonfinite_y) or the arithmetic overflowed (overflow): detect() then
+    // erases it.
     bool detect_one(const std::complex<float>* y,
-                    const float* q,
-                    const float* r,
-                    const float* theta,
-                    const float* tau_gain,
-                    const float* tau_floor,
-                    float res_floor,
                     std::complex<float>* estimate,
                     float* llr,
                     detector_status& why);
-    // The denoiser of one real dimension: the PAM posterior mean of z with
-    // the variance parameter 1 / inv_tau; with llr non-null also the dim's
-    // B LLRs (the label bits of this dimension, MSB first).
-    float denoise(float z, float inv_tau, float* llr) const;
+    // The denoiser of the real or imaginary parts z[np] with 1 / tau_u in
+    // inv_tau[np]: the PAM posterior means into x[np]; with \p llr (the item's
+    // LLRs) also the LLRs of this dimension's label bits (label bit 2j + dim).
+    void denoise(const float* z, const float* inv_tau, float* x, float* llr, int dim);
 
     int d_nu;
     int d_nr;
@@ -153,11 +161,21 @@ private:
     constellation_table d_const;
     int d_k;
     gray_pam d_pam;
+    int d_np; // Nu rounded up to a multiple of 8: the length of every vector
 
-    // Per-item scratch, float32 interleaved (re, im): ys, x, res, z [2 Nu].
-    std::vector<float> d_ys, d_x, d_res, d_z;
-    // Per-call state check of each channel: 0 unchecked, 1 finite, 2 not.
-    std::vector<uint8_t> d_state_ok;
+    /*
+     * The prepared channel, real and imaginary parts apart, each row padded
+     * with zeros to np: q [Nr x np] (row i: q[i, u]), r and every Theta^(t)
+     * transposed [Nu x np] (row v: column v), tau_gain and tau_floor [T x np]
+     * (padding: gain 0, floor 1).
+     */
+    std::vector<float> d_q_re, d_q_im, d_rt_re, d_rt_im, d_th_re, d_th_im;
+    std::vector<float> d_gain, d_floor;
+    float d_res_floor = 0.0f;
+
+    // Per-item scratch [np] each.
+    std::vector<float> d_ys_re, d_ys_im, d_x_re, d_x_im, d_res_re, d_res_im, d_z_re,
+        d_z_im, d_inv_tau;
 };
 
 } // namespace neuralmimo

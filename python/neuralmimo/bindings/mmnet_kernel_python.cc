@@ -10,7 +10,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(mmnet_kernel.h)                                            */
-/* BINDTOOL_HEADER_FILE_HASH(a8ff1bc1cb268d6449496906ed29c156)                     */
+/* BINDTOOL_HEADER_FILE_HASH(033681d0e2f7ee0dddd31b7c84789270)                     */
 /***********************************************************************************/
 
 /*
