@@ -145,25 +145,38 @@ bool mmnet_kernel::prepare_channel(const float* q,
  * s_b = sum over S_b of exp((m_b - c_g) / tau) (in [1, P/2]),
  *   LLR_j = (m_0 - m_1) / tau + log(s_1 / s_0).
  */
-void mmnet_kernel::denoise(const float* z, const float* inv_tau, float* x, float* llr, int dim)
+namespace {
+// The denoiser of mmnet_kernel::denoise with P levels known at compile time,
+// so that the level loops unroll and c_g stay in registers.
+template <int P>
+void pam_denoise(const gray_pam& pam,
+                 int np,
+                 int nu,
+                 int kb,
+                 const float* z,
+                 const float* inv_tau,
+                 float* x,
+                 float* llr,
+                 int dim)
 {
-    const int p = d_pam.levels(), b = d_pam.dim_bits(), np = d_np;
-    const float* a = d_pam.amp();
-    const float* a2 = d_pam.amp2();
-    const float* m2a = d_pam.m2amp();
+    constexpr int b = P == 2 ? 1 : P == 4 ? 2 : P == 8 ? 3 : 4;
+    static_assert(P == 2 || P == 4 || P == 8 || P == 16, "levels: 2, 4, 8 or 16");
+    const float* a = pam.amp();
+    const float* a2 = pam.amp2();
+    const float* m2a = pam.m2amp();
     const float limit = detector_floors::llr_limit;
     const v8 lim = vset1(limit), neg_lim = vset1(-limit);
-    const int kb = d_k, step = d_pam.bpsk() ? 1 : 2;
-    v8 c[16];
+    const int step = pam.bpsk() ? 1 : 2;
+    v8 c[P];
     for (int u0 = 0; u0 < np; u0 += k_lanes) {
         const v8 zz = vload(z + u0), it = vload(inv_tau + u0);
         v8 cmin = vset1(std::numeric_limits<float>::infinity());
-        for (int g = 0; g < p; ++g) {
+        for (int g = 0; g < P; ++g) {
             c[g] = vset1(a2[g]) + vset1(m2a[g]) * zz;
             cmin = vmin(cmin, c[g]);
         }
         v8 num = simd::vzero(), den = simd::vzero();
-        for (int g = 0; g < p; ++g) {
+        for (int g = 0; g < P; ++g) {
             const v8 w = vexp((cmin - c[g]) * it);
             num += w * vset1(a[g]);
             den += w;
@@ -171,17 +184,17 @@ void mmnet_kernel::denoise(const float* z, const float* inv_tau, float* x, float
         vstore(x + u0, num / den);
         if (!llr)
             continue;
-        const int n_here = std::min(k_lanes, d_nu - u0);
+        const int n_here = std::min(k_lanes, nu - u0);
         for (int j = 0; j < b; ++j) {
             const int bit = b - 1 - j; // bit j, MSB first, of the level index
             v8 m[2] = { vset1(std::numeric_limits<float>::infinity()),
                         vset1(std::numeric_limits<float>::infinity()) };
-            for (int g = 0; g < p; ++g)
+            for (int g = 0; g < P; ++g)
                 m[(g >> bit) & 1] = vmin(m[(g >> bit) & 1], c[g]);
             v8 v = (m[0] - m[1]) * it;
-            if (p > 2) { // sets of one level (BPSK, QPSK): s_0 = s_1 = 1
+            if (P > 2) { // sets of one level (BPSK, QPSK): s_0 = s_1 = 1
                 v8 s[2] = { simd::vzero(), simd::vzero() };
-                for (int g = 0; g < p; ++g) {
+                for (int g = 0; g < P; ++g) {
                     const int o = (g >> bit) & 1;
                     s[o] += vexp((m[o] - c[g]) * it);
                 }
@@ -194,6 +207,22 @@ void mmnet_kernel::denoise(const float* z, const float* inv_tau, float* x, float
             for (int l = 0; l < n_here; ++l)
                 dst[l * kb] = out[l];
         }
+    }
+}
+
+} // namespace
+
+void mmnet_kernel::denoise(const float* z, const float* inv_tau, float* x, float* llr, int dim)
+{
+    switch (d_pam.levels()) {
+    case 2:
+        return pam_denoise<2>(d_pam, d_np, d_nu, d_k, z, inv_tau, x, llr, dim);
+    case 4:
+        return pam_denoise<4>(d_pam, d_np, d_nu, d_k, z, inv_tau, x, llr, dim);
+    case 8:
+        return pam_denoise<8>(d_pam, d_np, d_nu, d_k, z, inv_tau, x, llr, dim);
+    default:
+        return pam_denoise<16>(d_pam, d_np, d_nu, d_k, z, inv_tau, x, llr, dim);
     }
 }
 

@@ -28,12 +28,14 @@ namespace simd {
 /*
  * exp(x) in float32 for finite x <= 88 (Cephes expf, about 1 ulp): x = n ln2 + r,
  * |r| <= ln2 / 2, exp(r) by a degree-7 polynomial, times 2^n from the bits.
- * exp(0) is exactly 1; x < -87 is taken as -87 (exp(-87) = 1.6e-38, about
- * FLT_MIN: a caller that needs 0 there must say so). No branch and no call.
+ * exp(0) is exactly 1; x < -80 is taken as -80 (exp(-80) = 1.8e-35: small
+ * beside any sum holding a 1, and its products with the constellation's
+ * amplitudes stay normal floats, no subnormal slow paths). No branch and no
+ * call.
  */
 inline float fexp(float x)
 {
-    x = std::max(x, -87.0f);
+    x = std::max(x, -80.0f);
     const float shift = 12582912.0f; // 1.5 * 2^23: adding it rounds to an integer
     const float fn = (x * 1.44269504088896341f + shift) - shift;
     float r = x - fn * 0.693359375f;
@@ -103,7 +105,7 @@ inline v8 as_float(const vi8& i)
 // fexp on 8 lanes: n from the bits of x log2(e) + 1.5 * 2^23 (0x4B400000 + n).
 inline v8 vexp(v8 x)
 {
-    x = vmax(x, vset1(-87.0f));
+    x = vmax(x, vset1(-80.0f));
     const v8 shift = vset1(12582912.0f);
     const v8 t = x * vset1(1.44269504088896341f) + shift;
     const v8 fn = t - shift;
