@@ -66,15 +66,16 @@ namespace neuralmimo {
  * float32.
  *
  * Erasures: an item whose y or channel state has a NaN or Inf entry, or
- * whose arithmetic overflows float (an estimate or LLR not finite), gets
- * estimate and LLRs 0; detect() counts these.
+ * whose arithmetic overflows float (e, z, the estimate or an LLR not
+ * finite), gets estimate and LLRs 0; detect() counts these.
  *
  * Cost per item in real flops about 8 Nr Nu + T (16 Nu^2 + 10 Nu), plus
- * 2 T Nu sqrt(M) exponentials, and for the LLRs of the last layer K sqrt(M)
- * exponentials and (beyond QPSK) K logarithms per user.
+ * 2 T Nu sqrt(M) exponentials (QAM), and for the LLRs of the last layer
+ * K sqrt(M) exponentials and (beyond QPSK) K logarithms per user.
  *
  * The exponentials and logarithms are float32 polynomials (Cephes expf and
- * logf, about 1 ulp), run 8 users side by side. Items of one channel are best
+ * logf, about 1 ulp; an exponent below -80 counts as -80, a weight of 2e-35
+ * beside the 1 of the nearest level), run 8 users side by side. Items of one channel are best
  * passed consecutively: the kernel re-lays out a channel's state (and checks
  * it) whenever the channel differs from the previous item's.
  *

@@ -10,7 +10,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(mmnet_kernel.h)                                            */
-/* BINDTOOL_HEADER_FILE_HASH(033681d0e2f7ee0dddd31b7c84789270)                     */
+/* BINDTOOL_HEADER_FILE_HASH(417a8e435256d58c04ab59bdaad287fc)                     */
 /***********************************************************************************/
 
 /*
