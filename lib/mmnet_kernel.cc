@@ -6,10 +6,12 @@
 
 /*
  * mmnet_kernel: the per-observation MMNet layers of HyperMIMO from a
- * per-channel state (the math is in the header). Inside, the real and
- * imaginary parts are kept apart and every vector is padded to np (a multiple
- * of 8) users, so that the loops over users run in SIMD registers: the
- * compiler vectorises them, the polynomial exp and log below included.
+ * per-channel state (the math is in the header). Up to 8 consecutive items
+ * of one channel run side by side, one per SIMD lane (v8): every vector of
+ * the recursion is an array of v8 per user (real and imaginary parts apart)
+ * and the state enters as broadcast scalars. Each lane does the same
+ * operations in the same order whatever the other lanes hold, so an item's
+ * result does not depend on how the items were grouped.
  */
 
 #include <gnuradio/neuralmimo/mmnet_kernel.h>
@@ -76,115 +78,56 @@ mmnet_kernel::mmnet_kernel(int nu, int nr, int layers, const std::string& conste
       d_layers(layers),
       d_const(checked_constellation(nu, nr, layers, constellation)),
       d_k(d_const.bits_per_symbol()),
-      d_pam(d_const, "mmnet_kernel"),
-      d_np(simd::round_up(nu, simd::k_lanes))
+      d_pam(d_const, "mmnet_kernel")
 {
-    const size_t np = d_np;
-    for (auto* v : { &d_q_re, &d_q_im })
-        v->assign(static_cast<size_t>(nr) * np, 0.0f);
-    for (auto* v : { &d_rt_re, &d_rt_im })
-        v->assign(static_cast<size_t>(nu) * np, 0.0f);
-    for (auto* v : { &d_th_re, &d_th_im })
-        v->assign(static_cast<size_t>(layers) * nu * np, 0.0f);
-    d_gain.assign(static_cast<size_t>(layers) * np, 0.0f);
-    d_floor.assign(static_cast<size_t>(layers) * np, 1.0f);
-    for (auto* v : { &d_ys_re, &d_ys_im, &d_x_re, &d_x_im, &d_res_re, &d_res_im, &d_z_re,
-                     &d_z_im, &d_inv_tau })
-        v->assign(np, 0.0f);
-}
-
-bool mmnet_kernel::prepare_channel(const float* q,
-                                   const float* r,
-                                   const float* theta,
-                                   const float* tau_gain,
-                                   const float* tau_floor,
-                                   float res_floor)
-{
-    const size_t nu = d_nu, nr = d_nr, np = d_np, tl = d_layers;
-    const float mark = nonfinite_mark(q, 2 * nr * nu) + nonfinite_mark(r, 2 * nu * nu) +
-                       nonfinite_mark(theta, 2 * tl * nu * nu) +
-                       nonfinite_mark(tau_gain, tl * nu) + nonfinite_mark(tau_floor, tl * nu) +
-                       (res_floor - res_floor);
-    if (mark != 0.0f)
-        return false;
-    for (size_t i = 0; i < nr; ++i)
-        for (size_t u = 0; u < nu; ++u) {
-            d_q_re[i * np + u] = q[2 * (i * nu + u)];
-            d_q_im[i * np + u] = q[2 * (i * nu + u) + 1];
-        }
-    // Transposed: row v holds column v (r[u, v] for every u).
-    for (size_t u = 0; u < nu; ++u)
-        for (size_t v = 0; v < nu; ++v) {
-            d_rt_re[v * np + u] = r[2 * (u * nu + v)];
-            d_rt_im[v * np + u] = r[2 * (u * nu + v) + 1];
-        }
-    for (size_t t = 0; t < tl; ++t) {
-        const float* th = theta + 2 * t * nu * nu;
-        float* dre = d_th_re.data() + t * nu * np;
-        float* dim = d_th_im.data() + t * nu * np;
-        for (size_t u = 0; u < nu; ++u)
-            for (size_t v = 0; v < nu; ++v) {
-                dre[v * np + u] = th[2 * (u * nu + v)];
-                dim[v * np + u] = th[2 * (u * nu + v) + 1];
-            }
-        std::copy(tau_gain + t * nu, tau_gain + (t + 1) * nu, d_gain.data() + t * np);
-        std::copy(tau_floor + t * nu, tau_floor + (t + 1) * nu, d_floor.data() + t * np);
-    }
-    d_res_floor = res_floor;
-    return true;
+    d_y.assign(2 * static_cast<size_t>(nr) * k_lanes, 0.0f);
+    d_vec.assign(8 * static_cast<size_t>(nu) * k_lanes, 0.0f);
 }
 
 /*
- * One real dimension (dim 0: real parts, 1: imaginary parts) of np users.
- * With c_g = a_g^2 - 2 a_g z = (z - a_g)^2 - z^2 (no large squares to cancel)
- * and c_min their minimum, the posterior weights are
- * w_g = exp((c_min - c_g) / tau) (1 at the nearest level), the mean
- * sum_g w_g a_g / sum_g w_g. LLR of dimension bit j (level g carries the bits
- * of g, MSB first; label bit 2j + dim, or j for BPSK): with S_b the levels
- * whose bit j is b, m_b = min over S_b of c_g and
+ * One real dimension (dim 0: real parts, 1: imaginary parts) of user u for
+ * the 8 items of a group, P levels known at compile time (the level loops
+ * unroll, c_g stay in registers). With c_g = a_g^2 - 2 a_g z = (z - a_g)^2 -
+ * z^2 (no large squares to cancel) and c_min their minimum, the posterior
+ * weights are w_g = exp((c_min - c_g) / tau) (1 at the nearest level), the
+ * mean sum_g w_g a_g / sum_g w_g. LLR of dimension bit j (level g carries the
+ * bits of g, MSB first; label bit 2j + dim, or j for BPSK): with S_b the
+ * levels whose bit j is b, m_b = min over S_b of c_g and
  * s_b = sum over S_b of exp((m_b - c_g) / tau) (in [1, P/2]),
- *   LLR_j = (m_0 - m_1) / tau + log(s_1 / s_0).
+ *   LLR_j = (m_0 - m_1) / tau + log(s_1 / s_0),
+ * written for the first g items at llr + q * stride (item q).
  */
 namespace {
-// The denoiser of mmnet_kernel::denoise with P levels known at compile time,
-// so that the level loops unroll and c_g stay in registers.
 template <int P>
-void pam_denoise(const gray_pam& pam,
-                 int np,
-                 int nu,
-                 int kb,
-                 const float* z,
-                 const float* inv_tau,
-                 float* x,
-                 float* llr,
-                 int dim)
+v8 pam_denoise(const gray_pam& pam,
+               const v8& z,
+               const v8& it,
+               float* llr,
+               int dim,
+               int g_items,
+               size_t stride)
 {
     constexpr int b = P == 2 ? 1 : P == 4 ? 2 : P == 8 ? 3 : 4;
     static_assert(P == 2 || P == 4 || P == 8 || P == 16, "levels: 2, 4, 8 or 16");
     const float* a = pam.amp();
     const float* a2 = pam.amp2();
     const float* m2a = pam.m2amp();
-    const float limit = detector_floors::llr_limit;
-    const v8 lim = vset1(limit), neg_lim = vset1(-limit);
-    const int step = pam.bpsk() ? 1 : 2;
     v8 c[P];
-    for (int u0 = 0; u0 < np; u0 += k_lanes) {
-        const v8 zz = vload(z + u0), it = vload(inv_tau + u0);
-        v8 cmin = vset1(std::numeric_limits<float>::infinity());
-        for (int g = 0; g < P; ++g) {
-            c[g] = vset1(a2[g]) + vset1(m2a[g]) * zz;
-            cmin = vmin(cmin, c[g]);
-        }
-        v8 num = simd::vzero(), den = simd::vzero();
-        for (int g = 0; g < P; ++g) {
-            const v8 w = vexp((cmin - c[g]) * it);
-            num += w * vset1(a[g]);
-            den += w;
-        }
-        vstore(x + u0, num / den);
-        if (!llr)
-            continue;
-        const int n_here = std::min(k_lanes, nu - u0);
+    v8 cmin = vset1(std::numeric_limits<float>::infinity());
+    for (int g = 0; g < P; ++g) {
+        c[g] = vset1(a2[g]) + vset1(m2a[g]) * z;
+        cmin = vmin(cmin, c[g]);
+    }
+    v8 num = simd::vzero(), den = simd::vzero();
+    for (int g = 0; g < P; ++g) {
+        const v8 w = vexp((cmin - c[g]) * it);
+        num += w * vset1(a[g]);
+        den += w;
+    }
+    if (llr) {
+        const float limit = detector_floors::llr_limit;
+        const v8 lim = vset1(limit), neg_lim = vset1(-limit);
+        const int step = pam.bpsk() ? 1 : 2;
         for (int j = 0; j < b; ++j) {
             const int bit = b - 1 - j; // bit j, MSB first, of the level index
             v8 m[2] = { vset1(std::numeric_limits<float>::infinity()),
@@ -203,128 +146,131 @@ void pam_denoise(const gray_pam& pam,
             v = vmin(vmax(v, neg_lim), lim); // NaN stays NaN (an overflow erasure)
             float out[k_lanes];
             vstore(out, v);
-            float* dst = llr + static_cast<size_t>(u0) * kb + step * j + dim;
-            for (int l = 0; l < n_here; ++l)
-                dst[l * kb] = out[l];
+            float* dst = llr + step * j + dim;
+            for (int q = 0; q < g_items; ++q)
+                dst[q * stride] = out[q];
         }
     }
+    return num / den;
+}
+
+template <int P>
+void run_group(const gray_pam& pam,
+               int nu,
+               int nr,
+               int layers,
+               int kb,
+               const float* yv, // [2 Nr] v8: Re y_i at 2i, Im y_i at 2i + 1
+               const float* q,
+               const float* r,
+               const float* theta,
+               const float* tau_gain,
+               const float* tau_floor,
+               float res_floor,
+               float* vec, // [8 Nu] v8 of scratch
+               int g_items,
+               float* llr, // the first item's LLRs; item q at llr + q Nu K
+               v8& mark)   // per lane: 0 if finite, else NaN
+{
+    const size_t n = nu;
+    // Eight rows of Nu values, 8 floats each, read and written with
+    // vload/vstore (no alignment or aliasing assumptions).
+    const size_t row = n * k_lanes;
+    float* ys_re = vec;
+    float* ys_im = ys_re + row;
+    float* x_re = ys_im + row;
+    float* x_im = x_re + row;
+    float* res_re = x_im + row;
+    float* res_im = res_re + row;
+    float* z_re = res_im + row;
+    float* z_im = z_re + row;
+    auto at = [](const float* a, int u) { return vload(a + static_cast<size_t>(u) * k_lanes); };
+    auto put = [](float* a, int u, const v8& v) {
+        vstore(a + static_cast<size_t>(u) * k_lanes, v);
+    };
+    const v8 zero = simd::vzero();
+    // ys = q^H y: ys_u = sum_i conj(q[i, u]) y_i.
+    for (int u = 0; u < nu; ++u) {
+        v8 sr = zero, si = zero;
+        for (int i = 0; i < nr; ++i) {
+            const v8 yr = vload(yv + (2 * i) * k_lanes), yi = vload(yv + (2 * i + 1) * k_lanes);
+            const float* qq = q + 2 * (static_cast<size_t>(i) * nu + u);
+            const v8 qr = vset1(qq[0]), qi = vset1(qq[1]);
+            sr += qr * yr + qi * yi;
+            si += qr * yi - qi * yr;
+        }
+        put(ys_re, u, sr);
+        put(ys_im, u, si);
+        put(x_re, u, zero);
+        put(x_im, u, zero);
+    }
+    const bool bpsk = pam.bpsk();
+    const size_t stride = n * kb;
+    for (int t = 0; t < layers; ++t) {
+        // res = ys - r x, e = max(||res||^2 - res_floor, 0)
+        v8 norm2 = zero;
+        for (int u = 0; u < nu; ++u) {
+            v8 rr = at(ys_re, u), ri = at(ys_im, u);
+            const float* ru = r + 2 * static_cast<size_t>(u) * nu;
+            for (int v = 0; v < nu; ++v) {
+                const v8 ar = vset1(ru[2 * v]), ai = vset1(ru[2 * v + 1]);
+                const v8 xr = at(x_re, v), xi = at(x_im, v);
+                rr -= ar * xr - ai * xi;
+                ri -= ar * xi + ai * xr;
+            }
+            put(res_re, u, rr);
+            put(res_im, u, ri);
+            norm2 += rr * rr + ri * ri;
+        }
+        const v8 e = vmax(norm2 - vset1(res_floor), zero);
+        mark += e - e;
+        // z = x + Theta^(t) res
+        const float* th = theta + 2 * static_cast<size_t>(t) * nu * nu;
+        for (int u = 0; u < nu; ++u) {
+            v8 zr = at(x_re, u), zi = at(x_im, u);
+            const float* tu = th + 2 * static_cast<size_t>(u) * nu;
+            for (int v = 0; v < nu; ++v) {
+                const v8 ar = vset1(tu[2 * v]), ai = vset1(tu[2 * v + 1]);
+                const v8 rr = at(res_re, v), ri = at(res_im, v);
+                zr += ar * rr - ai * ri;
+                zi += ar * ri + ai * rr;
+            }
+            put(z_re, u, zr);
+            put(z_im, u, zi);
+            mark += (zr - zr) + (zi - zi);
+        }
+        // The denoiser, per user; the last layer also writes the LLRs.
+        const bool last = t + 1 == layers;
+        const float* gt = tau_gain + static_cast<size_t>(t) * nu;
+        const float* ft = tau_floor + static_cast<size_t>(t) * nu;
+        for (int u = 0; u < nu; ++u) {
+            const v8 tau = vmax(vset1(gt[u]) * e + vset1(ft[u]), vset1(1e-10f));
+            const v8 it = vset1(1.0f) / tau;
+            float* l = last ? llr + static_cast<size_t>(u) * kb : nullptr;
+            put(x_re, u, pam_denoise<P>(pam, at(z_re, u), it, l, 0, g_items, stride));
+            put(x_im, u,
+                bpsk ? zero : pam_denoise<P>(pam, at(z_im, u), it, l, 1, g_items, stride));
+        }
+    }
+    for (int u = 0; u < nu; ++u)
+        mark += (at(x_re, u) - at(x_re, u)) + (at(x_im, u) - at(x_im, u));
 }
 
 } // namespace
 
-void mmnet_kernel::denoise(const float* z, const float* inv_tau, float* x, float* llr, int dim)
+bool mmnet_kernel::check_channel(const float* q,
+                                 const float* r,
+                                 const float* theta,
+                                 const float* tau_gain,
+                                 const float* tau_floor,
+                                 float res_floor) const
 {
-    switch (d_pam.levels()) {
-    case 2:
-        return pam_denoise<2>(d_pam, d_np, d_nu, d_k, z, inv_tau, x, llr, dim);
-    case 4:
-        return pam_denoise<4>(d_pam, d_np, d_nu, d_k, z, inv_tau, x, llr, dim);
-    case 8:
-        return pam_denoise<8>(d_pam, d_np, d_nu, d_k, z, inv_tau, x, llr, dim);
-    default:
-        return pam_denoise<16>(d_pam, d_np, d_nu, d_k, z, inv_tau, x, llr, dim);
-    }
-}
-
-bool mmnet_kernel::detect_one(const std::complex<float>* y,
-                              std::complex<float>* estimate,
-                              float* llr,
-                              detector_status& why)
-{
-    const int nu = d_nu, nr = d_nr, np = d_np;
-    const float* yf = reinterpret_cast<const float*>(y);
-    if (nonfinite_mark(yf, 2 * static_cast<size_t>(nr)) != 0.0f) {
-        why = detector_status::nonfinite_y;
-        return false;
-    }
-    float* x_re = d_x_re.data();
-    float* x_im = d_x_im.data();
-    float* res_re = d_res_re.data();
-    float* res_im = d_res_im.data();
-    float* z_re = d_z_re.data();
-    float* z_im = d_z_im.data();
-    float* inv_tau = d_inv_tau.data();
-    const v8 zero = simd::vzero();
-    for (int u0 = 0; u0 < np; u0 += k_lanes) {
-        // ys = q^H y: ys_u = sum_i conj(q[i, u]) y_i.
-        v8 sr = zero, si = zero;
-        for (int i = 0; i < nr; ++i) {
-            const v8 yr = vset1(yf[2 * i]), yi = vset1(yf[2 * i + 1]);
-            const v8 qr = vload(d_q_re.data() + static_cast<size_t>(i) * np + u0);
-            const v8 qi = vload(d_q_im.data() + static_cast<size_t>(i) * np + u0);
-            sr += qr * yr + qi * yi;
-            si += qr * yi - qi * yr;
-        }
-        vstore(d_ys_re.data() + u0, sr);
-        vstore(d_ys_im.data() + u0, si);
-        vstore(x_re + u0, zero);
-        vstore(x_im + u0, zero);
-    }
-    const bool bpsk = d_pam.bpsk();
-    for (int t = 0; t < d_layers; ++t) {
-        // res = ys - r x (column by column), e = max(||res||^2 - res_floor, 0)
-        v8 norm2 = zero;
-        for (int u0 = 0; u0 < np; u0 += k_lanes) {
-            v8 rr = vload(d_ys_re.data() + u0), ri = vload(d_ys_im.data() + u0);
-            for (int v = 0; v < nu; ++v) {
-                const v8 xr = vset1(x_re[v]), xi = vset1(x_im[v]);
-                const v8 ar = vload(d_rt_re.data() + static_cast<size_t>(v) * np + u0);
-                const v8 ai = vload(d_rt_im.data() + static_cast<size_t>(v) * np + u0);
-                rr -= ar * xr - ai * xi;
-                ri -= ar * xi + ai * xr;
-            }
-            vstore(res_re + u0, rr);
-            vstore(res_im + u0, ri);
-            norm2 += rr * rr + ri * ri;
-        }
-        float n2 = 0.0f;
-        for (int l = 0; l < k_lanes; ++l)
-            n2 += simd::vlane(norm2, l);
-        const float e = std::max(n2 - d_res_floor, 0.0f);
-        // z = x + Theta^(t) res; 1 / tau
-        const size_t th0 = static_cast<size_t>(t) * nu * np;
-        v8 mark = vset1(e - e);
-        const v8 ev = vset1(e);
-        for (int u0 = 0; u0 < np; u0 += k_lanes) {
-            v8 zr = vload(x_re + u0), zi = vload(x_im + u0);
-            for (int v = 0; v < nu; ++v) {
-                const v8 rr = vset1(res_re[v]), ri = vset1(res_im[v]);
-                const v8 ar = vload(d_th_re.data() + th0 + static_cast<size_t>(v) * np + u0);
-                const v8 ai = vload(d_th_im.data() + th0 + static_cast<size_t>(v) * np + u0);
-                zr += ar * rr - ai * ri;
-                zi += ar * ri + ai * rr;
-            }
-            vstore(z_re + u0, zr);
-            vstore(z_im + u0, zi);
-            mark += (zr - zr) + (zi - zi);
-            const size_t o = static_cast<size_t>(t) * np + u0;
-            const v8 tau = vmax(vload(d_gain.data() + o) * ev + vload(d_floor.data() + o),
-                                vset1(1e-10f));
-            vstore(inv_tau + u0, vset1(1.0f) / tau);
-        }
-        // Finite inputs: an Inf or NaN here is float overflow.
-        float m = 0.0f;
-        for (int l = 0; l < k_lanes; ++l)
-            m += simd::vlane(mark, l);
-        if (m != 0.0f) {
-            why = detector_status::overflow;
-            return false;
-        }
-        // The denoiser; the last layer also writes the LLRs.
-        float* l = t + 1 == d_layers ? llr : nullptr;
-        denoise(z_re, inv_tau, x_re, l, 0);
-        if (!bpsk)
-            denoise(z_im, inv_tau, x_im, l, 1);
-    }
-    for (int u = 0; u < nu; ++u)
-        estimate[u] = std::complex<float>(x_re[u], x_im[u]);
-    if (nonfinite_mark(x_re, np) + nonfinite_mark(x_im, np) +
-            nonfinite_mark(llr, static_cast<size_t>(nu) * d_k) !=
-        0.0f) {
-        why = detector_status::overflow;
-        return false;
-    }
-    return true;
+    const size_t nu = d_nu, nr = d_nr, tl = d_layers;
+    const float mark = nonfinite_mark(q, 2 * nr * nu) + nonfinite_mark(r, 2 * nu * nu) +
+                       nonfinite_mark(theta, 2 * tl * nu * nu) +
+                       nonfinite_mark(tau_gain, tl * nu) + nonfinite_mark(tau_floor, tl * nu) +
+                       (res_floor - res_floor);
+    return mark == 0.0f;
 }
 
 item_failures mmnet_kernel::detect(const std::complex<float>* y,
@@ -357,24 +303,93 @@ item_failures mmnet_kernel::detect(const std::complex<float>* y,
     const float* qf = reinterpret_cast<const float*>(q);
     const float* rf = reinterpret_cast<const float*>(r);
     const float* thf = reinterpret_cast<const float*>(theta);
-    int32_t prepared = -1; // the channel in the kernel's layout
+    const float* yf = reinterpret_cast<const float*>(y);
+    int32_t checked = -1; // the channel whose state was checked last
     bool state_ok = false;
-    for (int i = 0; i < n; ++i) {
-        const int32_t c = chan[i];
-        if (c != prepared) {
-            const size_t cs = static_cast<size_t>(c);
-            state_ok = prepare_channel(qf + cs * sq, rf + cs * sr, thf + cs * sth,
-                                       tau_gain + cs * st, tau_floor + cs * st, res_floor[c]);
-            prepared = c;
+    float* yv = d_y.data();
+    for (int i0 = 0; i0 < n;) {
+        // A group: up to 8 consecutive items of one channel.
+        const int32_t c = chan[i0];
+        int g = 1;
+        while (g < k_lanes && i0 + g < n && chan[i0 + g] == c)
+            ++g;
+        const size_t cs = static_cast<size_t>(c);
+        if (c != checked) {
+            state_ok = check_channel(qf + cs * sq, rf + cs * sr, thf + cs * sth,
+                                     tau_gain + cs * st, tau_floor + cs * st, res_floor[c]);
+            checked = c;
         }
-        std::complex<float>* est = estimate + i * nu;
-        float* l = llr + i * nu * k;
-        detector_status why = detector_status::nonfinite_channel;
-        if (state_ok && detect_one(y + i * nr, est, l, why))
-            continue;
-        std::fill(est, est + nu, std::complex<float>(0.0f, 0.0f));
-        std::fill(l, l + nu * k, 0.0f);
-        fails.note(i, why);
+        // y of the group, transposed (item q in lane q; idle lanes 0) and
+        // checked per item.
+        v8 y_mark = simd::vzero();
+        if (state_ok) {
+            for (size_t j = 0; j < 2 * nr; ++j) {
+                float lane[k_lanes] = {};
+                for (int qq = 0; qq < g; ++qq)
+                    lane[qq] = yf[(i0 + qq) * 2 * nr + j];
+                const v8 v = vload(lane);
+                vstore(yv + j * k_lanes, v);
+                y_mark += v - v;
+            }
+            v8 mark = y_mark;
+            float* l0 = llr + static_cast<size_t>(i0) * nu * k;
+            const float* qc = qf + cs * sq;
+            const float* rc = rf + cs * sr;
+            const float* thc = thf + cs * sth;
+            const float* gc = tau_gain + cs * st;
+            const float* fc = tau_floor + cs * st;
+            float* vec = d_vec.data();
+            switch (d_pam.levels()) {
+            case 2:
+                run_group<2>(d_pam, d_nu, d_nr, d_layers, d_k, yv, qc, rc, thc, gc, fc,
+                             res_floor[c], vec, g, l0, mark);
+                break;
+            case 4:
+                run_group<4>(d_pam, d_nu, d_nr, d_layers, d_k, yv, qc, rc, thc, gc, fc,
+                             res_floor[c], vec, g, l0, mark);
+                break;
+            case 8:
+                run_group<8>(d_pam, d_nu, d_nr, d_layers, d_k, yv, qc, rc, thc, gc, fc,
+                             res_floor[c], vec, g, l0, mark);
+                break;
+            default:
+                run_group<16>(d_pam, d_nu, d_nr, d_layers, d_k, yv, qc, rc, thc, gc, fc,
+                              res_floor[c], vec, g, l0, mark);
+                break;
+            }
+            // Estimates (x_re, x_im after ys_re, ys_im in the scratch).
+            const float* x_re = vec + 2 * nu * k_lanes;
+            const float* x_im = x_re + nu * k_lanes;
+            for (int qq = 0; qq < g; ++qq) {
+                std::complex<float>* est = estimate + static_cast<size_t>(i0 + qq) * nu;
+                for (size_t u = 0; u < nu; ++u)
+                    est[u] = std::complex<float>(x_re[u * k_lanes + qq], x_im[u * k_lanes + qq]);
+            }
+            float ym[k_lanes], mk[k_lanes];
+            vstore(ym, y_mark);
+            vstore(mk, mark);
+            for (int qq = 0; qq < g; ++qq) {
+                float* l = llr + static_cast<size_t>(i0 + qq) * nu * k;
+                const bool ok = mk[qq] == 0.0f && nonfinite_mark(l, nu * k) == 0.0f;
+                if (ok)
+                    continue;
+                std::complex<float>* est = estimate + static_cast<size_t>(i0 + qq) * nu;
+                std::fill(est, est + nu, std::complex<float>(0.0f, 0.0f));
+                std::fill(l, l + nu * k, 0.0f);
+                fails.note(i0 + qq,
+                           ym[qq] != 0.0f ? detector_status::nonfinite_y
+                                          : detector_status::overflow);
+            }
+        } else {
+            for (int qq = 0; qq < g; ++qq) {
+                std::complex<float>* est = estimate + static_cast<size_t>(i0 + qq) * nu;
+                float* l = llr + static_cast<size_t>(i0 + qq) * nu * k;
+                std::fill(est, est + nu, std::complex<float>(0.0f, 0.0f));
+                std::fill(l, l + nu * k, 0.0f);
+                fails.note(i0 + qq, detector_status::nonfinite_channel);
+            }
+        }
+        i0 += g;
     }
     return fails;
 }

@@ -14,7 +14,7 @@
  */
 
 #include "qa_helpers.h"
-#include "simd_explog.h" // fexp, flog only (see test 5)
+#include "simd_explog.h" // fexp, flog only (see test 6)
 #include <gnuradio/neuralmimo/mmnet_kernel.h>
 #include <boost/test/unit_test.hpp>
 
@@ -379,7 +379,48 @@ BOOST_AUTO_TEST_CASE(nonfinite_inputs_are_erased)
         BOOST_TEST((i == 3 ? erased(i) : same(i)), "item " << i);
 }
 
-// (5) The float32 exp and log of the denoiser (simd_explog.h) against the
+// (5) Items of one channel run up to 8 side by side: a NaN y and an
+// overflowing y inside such a run erase exactly those items, and every other
+// item is bitwise what it is alone.
+BOOST_AUTO_TEST_CASE(items_side_by_side_equal_items_alone)
+{
+    rng rg(5505);
+    for (const char* name : { "bpsk", "qpsk", "qam64" }) {
+        const int nu = 3, nr = 4, layers = 3, n = 19;
+        mmnet_kernel k(nu, nr, layers, name);
+        const int kb = k.bits_per_symbol();
+        states s;
+        state st = zf_state(random_h(rg, nu, nr), nu, nr, layers, 0.1f);
+        st.gain.assign(st.gain.size(), 0.2f);
+        s.add(st);
+        std::vector<cf> y(static_cast<size_t>(n) * nr);
+        for (auto& v : y)
+            v = cf(rg.cn());
+        y[9 * nr + 1] = cf(std::numeric_limits<float>::quiet_NaN(), 0.0f);
+        for (int j = 0; j < nr; ++j)
+            y[12 * nr + j] = cf(1e30f, 1e30f);
+        std::vector<cf> est, est1;
+        std::vector<float> llr, llr1;
+        const auto f = run(k, y, std::vector<int32_t>(n, 0), s, est, llr);
+        BOOST_TEST(f.count == 2u);
+        BOOST_TEST(f.first == 9);
+        BOOST_TEST((f.first_status == detector_status::nonfinite_y));
+        for (int i = 0; i < n; ++i) {
+            const std::vector<cf> yi(y.begin() + i * nr, y.begin() + (i + 1) * nr);
+            const auto f1 = run(k, yi, { 0 }, s, est1, llr1);
+            BOOST_TEST_CONTEXT(name << " item " << i)
+            {
+                BOOST_TEST(f1.count == (i == 9 || i == 12 ? 1u : 0u));
+                if (i == 12)
+                    BOOST_TEST((f1.first_status == detector_status::overflow));
+                BOOST_TEST(std::memcmp(&est[i * nu], est1.data(), nu * sizeof(cf)) == 0);
+                BOOST_TEST(std::memcmp(&llr[i * nu * kb], llr1.data(), nu * kb * 4) == 0);
+            }
+        }
+    }
+}
+
+// (6) The float32 exp and log of the denoiser (simd_explog.h) against the
 // library's double versions: exp on [-80, 1] within 2e-7 relative (exp(0)
 // exactly 1, below -80 the value at -80), log on [1/256, 256] within 2e-7 of max(1, |log x|); measured
 // 7.7e-8 for both. The scalar versions: the v8 ones are the same operations

@@ -108,9 +108,13 @@ def test_kernel_equals_reference(rng, const_name, nu, nr, layers, min_median_llr
     assert err.max() <= LLR_TOL, f"LLR error {err.max():.2e} of max(1, |LLR|)"
     # Not a degenerate comparison: most LLRs informative, few clipped.
     assert np.median(np.abs(want_llr)) > min_median_llr and np.mean(np.abs(want_llr) >= LLR_LIMIT) < 0.5
-    # Each item alone gives the same values, bitwise (no state carried between items).
+    # Up to 8 consecutive items of a channel run side by side: each item's values do not depend
+    # on its neighbours, bitwise: alone, or sorted by channel (long runs), as in the random order.
     e1, l1 = k.detect(y[7:8], chan[7:8], *order_of(state))
     assert np.array_equal(e1[0], est[7]) and np.array_equal(l1[0], llr[7])
+    order = np.argsort(chan, kind="stable")
+    e2, l2 = k.detect(y[order], chan[order], *order_of(state))
+    assert np.array_equal(e2, est[order]) and np.array_equal(l2, llr[order])
 
 
 def test_nonfinite_items_are_erased(rng):

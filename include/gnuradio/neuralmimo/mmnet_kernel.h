@@ -75,9 +75,10 @@ namespace neuralmimo {
  *
  * The exponentials and logarithms are float32 polynomials (Cephes expf and
  * logf, about 1 ulp; an exponent below -80 counts as -80, a weight of 2e-35
- * beside the 1 of the nearest level), run 8 users side by side. Items of one channel are best
- * passed consecutively: the kernel re-lays out a channel's state (and checks
- * it) whenever the channel differs from the previous item's.
+ * beside the 1 of the nearest level). Up to 8 consecutive items of one
+ * channel run side by side in the SIMD lanes, each with the same result as
+ * alone: pass the items of a channel consecutively (the state of a channel
+ * is also checked once per run of its items).
  *
  * Memory: all allocated in the constructor; detect() allocates nothing. Not
  * thread-safe: one instance per thread.
@@ -136,25 +137,13 @@ public:
                          float* llr);
 
 private:
-    // The state of one channel in the kernel's layout (below); false if it
-    // has a NaN or Inf entry.
-    bool prepare_channel(const float* q,
-                         const float* r,
-                         const float* theta,
-                         const float* tau_gain,
-                         const float* tau_floor,
-                         float res_floor);
-    // One item with the prepared channel; false if y is not finite
-    // (nonfinite_y) or the arithmetic overflowed (overflow): detect() then
-    // erases it.
-    bool detect_one(const std::complex<float>* y,
-                    std::complex<float>* estimate,
-                    float* llr,
-                    detector_status& why);
-    // The denoiser of the real or imaginary parts z[np] with 1 / tau_u in
-    // inv_tau[np]: the PAM posterior means into x[np]; with \p llr (the item's
-    // LLRs) also the LLRs of this dimension's label bits (label bit 2j + dim).
-    void denoise(const float* z, const float* inv_tau, float* x, float* llr, int dim);
+    // True when the state of one channel is finite.
+    bool check_channel(const float* q,
+                       const float* r,
+                       const float* theta,
+                       const float* tau_gain,
+                       const float* tau_floor,
+                       float res_floor) const;
 
     int d_nu;
     int d_nr;
@@ -162,21 +151,11 @@ private:
     constellation_table d_const;
     int d_k;
     gray_pam d_pam;
-    int d_np; // Nu rounded up to a multiple of 8: the length of every vector
 
-    /*
-     * The prepared channel, real and imaginary parts apart, each row padded
-     * with zeros to np: q [Nr x np] (row i: q[i, u]), r and every Theta^(t)
-     * transposed [Nu x np] (row v: column v), tau_gain and tau_floor [T x np]
-     * (padding: gain 0, floor 1).
-     */
-    std::vector<float> d_q_re, d_q_im, d_rt_re, d_rt_im, d_th_re, d_th_im;
-    std::vector<float> d_gain, d_floor;
-    float d_res_floor = 0.0f;
-
-    // Per-item scratch [np] each.
-    std::vector<float> d_ys_re, d_ys_im, d_x_re, d_x_im, d_res_re, d_res_im, d_z_re,
-        d_z_im, d_inv_tau;
+    // Scratch of a group of up to 8 items side by side (8 floats per value,
+    // item q in lane q): y [2 Nr x 8] (real and imaginary parts of y_i
+    // apart), the recursion's vectors ys, x, res, z [8 Nu x 8].
+    std::vector<float> d_y, d_vec;
 };
 
 } // namespace neuralmimo

@@ -10,7 +10,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(mmnet_kernel.h)                                            */
-/* BINDTOOL_HEADER_FILE_HASH(417a8e435256d58c04ab59bdaad287fc)                     */
+/* BINDTOOL_HEADER_FILE_HASH(0d453552f04a025f7fa3699252aec0dd)                     */
 /***********************************************************************************/
 
 /*
