@@ -95,7 +95,7 @@ mmnet_kernel::mmnet_kernel(int nu, int nr, int layers, const std::string& conste
  * levels whose bit j is b, m_b = min over S_b of c_g and
  * s_b = sum over S_b of exp((m_b - c_g) / tau) (in [1, P/2]),
  *   LLR_j = (m_0 - m_1) / tau + log(s_1 / s_0),
- * written for the first g items at llr + q * stride (item q).
+ * written for the first g_items items at llr + q * stride (item q).
  */
 namespace {
 template <int P>
@@ -154,6 +154,12 @@ v8 pam_denoise(const gray_pam& pam,
     return num / den;
 }
 
+/*
+ * The recursion of the header for a group of g_items (<= 8) items of one
+ * channel, item q in lane q (idle lanes hold y = 0): writes the LLRs of the
+ * last layer, leaves x in the scratch (rows 2 and 3 of vec) and adds to mark
+ * e - e, z - z and x - x per lane (NaN where an item overflowed).
+ */
 template <int P>
 void run_group(const gray_pam& pam,
                int nu,

@@ -198,8 +198,10 @@ void bind_mmnet_kernel(py::module& m)
              "tau_gain, tau_floor float32[C, T, Nu], res_floor float32[C] -> (estimate "
              "complex64[n, Nu], llr float32[n, Nu, K]). An item with a NaN/Inf in y or in "
              "its channel's state, or whose arithmetic overflows, is erased (all 0): see "
-             "erased. ValueError names a wrong argument's dtype or shape. The GIL is "
-             "released meanwhile.")
+             "erased. Up to 8 consecutive items of one channel run side by side (pass the "
+             "items of a channel consecutively), each with the values it has alone. "
+             "ValueError names a wrong argument's dtype or shape. The GIL is released "
+             "meanwhile.")
 
         .def_property_readonly(
             "erased",
