@@ -19,6 +19,7 @@ namespace py = pybind11;
 // BINDING_FUNCTION_PROTOTYPES(
 void bind_cg_detector(py::module& m);
 void bind_lmmse_detector(py::module& m);
+void bind_mmnet_kernel(py::module& m);
 void bind_ofdm_rx_kernel(py::module& m);
 void bind_ofdm_rx_block(py::module& m);
 // ) END BINDING_FUNCTION_PROTOTYPES
@@ -48,6 +49,7 @@ PYBIND11_MODULE(neuralmimo_python, m)
     // BINDING_FUNCTION_CALLS(
     bind_cg_detector(m);
     bind_lmmse_detector(m);
+    bind_mmnet_kernel(m);
     bind_ofdm_rx_kernel(m);
     bind_ofdm_rx_block(m);
     // ) END BINDING_FUNCTION_CALLS
