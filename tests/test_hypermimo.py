@@ -5,6 +5,7 @@
 test_family_contract.py."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -112,11 +113,13 @@ def test_split_path_equals_the_whole_graph(engine):
     """The split path (channel graph once per distinct H, observation per item) gives the whole
     graph's LLRs and estimates item for item, across calls (the remembered channel), with one
     channel stage per run of equal H; an H = 0 item is erased as by the whole graph."""
-    if engine == "cpp":
-        pytest.importorskip("neuralmimo.neuralmimo_python", reason="the compiled module (make build)")
-        from neuralmimo import neuralmimo_python as cpp
-        if not hasattr(cpp, "mmnet_kernel"):
-            pytest.skip("the compiled module has no mmnet_kernel")
+    if engine == "cpp":   # the installed package (make test runs this case without PYTHONPATH)
+        try:
+            from neuralmimo.neuralmimo_python import mmnet_kernel  # noqa: F401
+        except ImportError:
+            if os.environ.get("NEURALMIMO_REQUIRE_CPP"):
+                raise
+            pytest.skip("the compiled module is not importable from the source tree (make build)")
     whole = nm.detector(str(SHIPPED))
     split = nm.detector(f"{SHIPPED}:split={engine}")
     y, h, nv = _items(ls_channels(10, seed=7), 12)
@@ -204,7 +207,7 @@ def test_link_model_serves_the_ofdm_link_size():
 
 def test_link_model_replays_the_ofdm_recording_whole_and_split():
     """cli.replay on tests/data/ofdm_loopback_2x4 (3 frames, 20 dB): the whole graph and the split
-    path decode the same bits, with at most twice LMMSE's bit errors (measured: 26 against 25)."""
+    path decode the same bits, with at most twice LMMSE's bit errors (measured: 25 against 25)."""
     from neuralmimo.cli import replay as replay_cli
     from neuralmimo.paths import fixture_path
 

@@ -93,6 +93,9 @@ class SplitRunner:
                 *[self._as_kernel(name, s) for name, s in zip(self.state_names, states)])
             res = {"llr": llr, "estimate": np.ascontiguousarray(est).view(np.float32).reshape(b, self.nt, 2)}
             res = {k: res[k] for k in self.outputs}
+            if self._kernel.erased:   # the kernel zeroes what it erases (non-finite y or state, overflow)
+                zero = (llr == 0).reshape(b, -1).all(axis=1) & (est == 0).all(axis=1)
+                return finish_numpy(res, zero | (h_ri == 0).reshape(b, -1).all(axis=1))
         else:
             feed = {"y": y_ri, **{n: np.take(s, index, axis=0) for n, s in zip(self.state_names, states)}}
             res = dict(zip(self.outputs, self.observation_session.run(self.outputs, feed)))
