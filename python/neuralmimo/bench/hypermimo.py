@@ -82,7 +82,7 @@ def measure(path: str, hold: int, batch: int, items: int, reps: int, online_step
     feeds = (y[:batch].view(np.float32).reshape(batch, nr, 2), h[:batch].view(np.float32).reshape(batch, nr, nt, 2),
              nv[:batch])
     r = {"model": os.path.basename(path), "size": f"{nt}x{nr} {const}",
-         "params": graph_cost(path, batch=1).float_params}
+         "params": whole.manifest.get("parameters", graph_cost(path, batch=1).float_params)}
     r["ort"] = {"whole": median_rate(lambda: whole.run_raw(*feeds), batch, reps)}
     for e in engines():
         det = OnnxDetector(path, threads=threads, split=e)
@@ -113,7 +113,7 @@ def measure(path: str, hold: int, batch: int, items: int, reps: int, online_step
 
 def report(rs: list, hold: int, hold_channels: int, online_steps: int) -> str:
     lines = [f"## HyperMIMO cost (H held for {hold} items; ratios to the whole graph, same run)", "",
-             "| model | params (paper 15,224) | path | ORT det/s | × whole | block det/s | × whole |",
+             "| model | trained parameters (paper 15,224) | path | ORT det/s | × whole | block det/s | × whole |",
              "|---|---:|---|---:|---:|---:|---:|"]
     for r in rs:
         for mode, rate in r["ort"].items():

@@ -197,7 +197,7 @@ class OnlineMmNet(nn.Module):
             opt.zero_grad()
             loss.backward()
             opt.step()
-            losses.append(float(loss) / c)
+            losses.append(float(loss.detach()) / c)
         return losses
 
     @torch.no_grad()
