@@ -98,21 +98,25 @@ def test_bad_sizes_are_refused():
         HyperMimo(2, 4, "qpsk", layers=0)
 
 
-def _items(h_distinct, per_channel, seed=0):
-    """Items whose H is held for `per_channel` consecutive items (an OFDM frame's data symbols)."""
+def _items(h_distinct, per_channel, seed=0, interleaved=False):
+    """Items whose H is held for `per_channel` consecutive items (an OFDM frame's data symbols on
+    one carrier), or with the channels interleaved (the receiver's symbol-major order)."""
     rng = np.random.default_rng(seed)
-    h = np.repeat(h_distinct, per_channel, axis=0)
+    spread = (lambda a: np.tile(a, (per_channel,) + (1,) * (a.ndim - 1))) if interleaved else \
+        (lambda a: np.repeat(a, per_channel, axis=0))
+    h = spread(h_distinct)
     b, nr = h.shape[0], h.shape[1]
     y = (rng.standard_normal((b, nr)) + 1j * rng.standard_normal((b, nr))).astype(np.complex64)
-    nv = np.repeat(rng.uniform(0.02, 0.2, len(h_distinct)), per_channel).astype(np.float32)
+    nv = spread(rng.uniform(0.02, 0.2, len(h_distinct))).astype(np.float32)
     return y, h.astype(np.complex64), nv
 
 
-@pytest.mark.parametrize("engine", ["onnx", "cpp"])
-def test_split_path_equals_the_whole_graph(engine):
-    """The split path (channel graph once per distinct H, observation per item) gives the whole
-    graph's LLRs and estimates item for item, across calls (the remembered channel), with one
-    channel stage per run of equal H; an H = 0 item is erased as by the whole graph."""
+@pytest.mark.parametrize("engine, interleaved", [("onnx", False), ("onnx", True), ("cpp", False), ("cpp", True)])
+def test_split_path_equals_the_whole_graph(engine, interleaved):
+    """The split path (channel graph once per distinct H and σ², observation per item) gives the
+    whole graph's LLRs and estimates item for item, across calls (the previous call's channels are
+    remembered), with one channel stage per distinct channel whether equal channels are consecutive
+    or interleaved; an H = 0 item is erased as by the whole graph."""
     if engine == "cpp":   # the installed package (make test runs this case without PYTHONPATH)
         try:
             from neuralmimo.neuralmimo_python import mmnet_kernel  # noqa: F401
@@ -122,7 +126,7 @@ def test_split_path_equals_the_whole_graph(engine):
             pytest.skip("the compiled module is not importable from the source tree (make build)")
     whole = nm.detector(str(SHIPPED))
     split = nm.detector(f"{SHIPPED}:split={engine}")
-    y, h, nv = _items(ls_channels(10, seed=7), 12)
+    y, h, nv = _items(ls_channels(10, seed=7), 12, interleaved=interleaved)
     h[30] = 0
     ref = whole(y, h, nv)
     parts = [split(y[a:b], h[a:b], nv[a:b]) for a, b in ((0, 17), (17, 60), (60, 120))]

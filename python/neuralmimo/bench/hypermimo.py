@@ -11,10 +11,15 @@
     for `--hold` items (12: one OFDM frame's data symbols on a carrier), in bare onnxruntime
     (the detector's run_raw) and in the onnx_detector block in a flowgraph, observation stage in
     onnxruntime ("onnx") and in the C++ MMNet kernel ("cpp", when the compiled module has it);
-    the ratios to the whole graph are of the same run.
+    the ratios to the whole graph are of the same run;
+  - the OFDM link at the link model's size (2x4 16QAM, bench/ofdm.py's stream of TDL-A frames):
+    sample times/s through ofdm_rx -> detector -> frame_checker with cpp:lmmse, the whole graph
+    and the split path (the receiver emits a frame's REs symbol by symbol; one carrier's H is
+    the same for the frame's 12 data symbols).
 
     python -m neuralmimo.cli.bench hypermimo [--hold 12] [--batch 1024] [--items 120000]
         [--online-steps 500] [--reps 5] [--models models/a.onnx,models/b.onnx] [--no-flowgraph]
+        [--ofdm-samples 400000]
 """
 from __future__ import annotations
 
@@ -111,6 +116,17 @@ def measure(path: str, hold: int, batch: int, items: int, reps: int, online_step
     return r
 
 
+def ofdm_chain(model: str, samples: int) -> list:
+    """(detector, sample times/s, frames, CRC failures) through the 2x4 OFDM receiver chain."""
+    import neuralmimo as nm
+    from .ofdm import run_chain, simulated_stream
+
+    cfg = nm.ofdm_config(nt=2, nr=4, gap=32)
+    stream = simulated_stream(cfg)
+    return [(d, *run_chain(cfg, stream, samples, d)) for d in
+            ["cpp:lmmse", model] + [f"{model}:split={e}" for e in engines()]]
+
+
 def report(rs: list, hold: int, hold_channels: int, online_steps: int) -> str:
     lines = [f"## HyperMIMO cost (H held for {hold} items; ratios to the whole graph, same run)", "",
              "| model | trained parameters (paper 15,224) | path | ORT det/s | × whole | block det/s | × whole |",
@@ -143,6 +159,8 @@ def main(argv=None) -> int:
     ap.add_argument("--reps", type=cli.positive_int, default=5)
     ap.add_argument("--online-steps", type=cli.positive_int, default=500)
     ap.add_argument("--no-flowgraph", action="store_true", help="skip the block measurements (no GNU Radio)")
+    ap.add_argument("--ofdm-samples", type=cli.positive_int, default=400_000,
+                    help="sample times through the OFDM chain per detector")
     args = ap.parse_args(argv)
     os.environ.setdefault("GR_CONF_LOG_LOG_LEVEL", "warn")
     from ..paths import model_path
@@ -150,6 +168,13 @@ def main(argv=None) -> int:
     rs = [measure(model_path(m.strip()), args.hold, args.batch, args.items, args.reps, args.online_steps,
                   args.hold_channels, not args.no_flowgraph) for m in args.models.split(",")]
     print(report(rs, args.hold, args.hold_channels, args.online_steps))
+    if not args.no_flowgraph:
+        rows = ofdm_chain(model_path(MODELS[1]), args.ofdm_samples)
+        base = rows[0][1]
+        print("\n| OFDM 2x4 16QAM: ofdm_rx -> detector -> frame_checker | sample times/s | × cpp:lmmse | frames (CRC fail) |")
+        print("|---|---:|---:|---|")
+        for d, rate, frames, bad in rows:
+            print(f"| {os.path.basename(d)} | {rate:,.0f} | {rate / base:.3f} | {frames} ({bad}) |")
     return 0
 
 

@@ -22,7 +22,7 @@ import numpy as np
 from ..cli import args as cli
 
 
-def _stream(config, frames: int = 40, snr_db: float = 45.0, seed: int = 5) -> np.ndarray:
+def simulated_stream(config, frames: int = 40, snr_db: float = 45.0, seed: int = 5) -> np.ndarray:
     from ..phy.ofdm import OfdmTransmitter
     from ..phy.ofdm_bits import test_payload
     from ..phy.ofdm_channel import OfdmChannelSim
@@ -36,7 +36,7 @@ def _stream(config, frames: int = 40, snr_db: float = 45.0, seed: int = 5) -> np
     return np.concatenate(out)
 
 
-def _run(config, samples: np.ndarray, total: int, detector: str | None):
+def run_chain(config, samples: np.ndarray, total: int, detector: str | None):
     """Samples/s through source -> ofdm_rx [-> detector -> frame_checker]; returns (rate, frames, crc failures)."""
     from gnuradio import blocks, gr
 
@@ -82,7 +82,7 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         for nt in (2, 4):
             cfg = nm.ofdm_config(nt=nt, nr=nt, gap=32)   # the gap holds the channel tail of each frame
-            samples = _stream(cfg)
+            samples = simulated_stream(cfg)
             onnx = nm.model_path("lmmse_qam16_4x4.onnx") if nt == 4 else None
             if onnx is None:
                 onnx = os.path.join(tmp, f"lmmse_qam16_{nt}x{nt}.onnx")
@@ -94,13 +94,13 @@ def main(argv=None) -> int:
                 n_fr = len(rx.push(samples))
                 rows.append((f"OfdmReceiver.push, {backend} backend (no GNU Radio)",
                              len(samples) / (time.perf_counter() - t0), n_fr, 0))
-            rows.append(("ofdm_rx -> null sinks", *_run(cfg, samples, args.samples, None)))
-            rows.append(("ofdm_rx -> cpp:lmmse -> frame_checker", *_run(cfg, samples, args.samples, "cpp:lmmse")))
-            rows.append(("ofdm_rx -> onnx LMMSE -> frame_checker", *_run(cfg, samples, args.samples, onnx)))
+            rows.append(("ofdm_rx -> null sinks", *run_chain(cfg, samples, args.samples, None)))
+            rows.append(("ofdm_rx -> cpp:lmmse -> frame_checker", *run_chain(cfg, samples, args.samples, "cpp:lmmse")))
+            rows.append(("ofdm_rx -> onnx LMMSE -> frame_checker", *run_chain(cfg, samples, args.samples, onnx)))
             # Longer frames: per-frame costs (sync search, tags, the checker's CRC) amortised.
             long_cfg = nm.ofdm_config(nt=nt, nr=nt, gap=32, n_data_symbols=96)
             rows.append(("same, 96 data symbols per frame (cpp:lmmse)",
-                         *_run(long_cfg, _stream(long_cfg, frames=8), args.samples, "cpp:lmmse")))
+                         *run_chain(long_cfg, simulated_stream(long_cfg, frames=8), args.samples, "cpp:lmmse")))
             for label, r, fr, bad in rows:
                 print(f"{nt}x{nt:<5} | {label:<48} | {r / 1e6:>7.3f} | {r / args.rate:>11.3f} | {fr} ({bad})")
     print("\nMS/s: sample times per second (each carries one sample of every receive channel).")

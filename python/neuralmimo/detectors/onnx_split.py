@@ -2,12 +2,13 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The per-channel / per-observation path of a split model (export/split.py, manifest "split").
 
-The channel stage runs once per distinct (H, σ²), not per item: consecutive items whose H and σ²
-are bit-for-bit equal to the previous item's share one state (the comparison the C++ detector
-blocks make; in the OFDM link H is constant over a frame's data symbols on a carrier), and the last
-channel of a call is remembered for the next one, so a run of equal channels across work() calls
-costs one channel stage. The observation stage runs on every item, in onnxruntime ("onnx") or in
-the C++ kernel lib/mmnet_kernel.cc ("cpp", HyperMIMO's MMNet only).
+The channel stage runs once per distinct (H, σ²) of a call, not per item: items whose H and σ²
+are bit-for-bit equal share one state, wherever they are in the call (the OFDM receiver emits a
+frame's resource elements symbol by symbol, so one carrier's H recurs every 52 items, constant over
+the frame's data symbols), and the channels of the previous call are remembered for the next one,
+so a frame split over two work() calls costs one channel stage per carrier. The observation stage
+runs on every item, in onnxruntime ("onnx") or in the C++ kernel lib/mmnet_kernel.cc ("cpp",
+HyperMIMO's MMNet only).
 
 The outputs are finished as the whole graph's (erasure of H = 0 and non-finite items, LLR clip).
 """
@@ -21,19 +22,13 @@ from .base import finish_numpy
 ENGINES = ("onnx", "cpp")
 
 
-def new_channels(h_ri: np.ndarray, nv: np.ndarray, last=None) -> np.ndarray:
-    """bool[B]: the items that start a new channel, i.e. whose H or σ² differ (bit for bit) from the
-    previous item's; item 0 is compared with `last` = (h, nv) of the previous call, or is new."""
+def channel_keys(h_ri: np.ndarray, nv: np.ndarray) -> np.ndarray:
+    """One bytes-comparable row per item: the bit patterns of its H and σ² (a NaN channel repeated
+    is one channel; -0.0 and 0.0 differ) -> void[B]."""
     b = h_ri.shape[0]
-    bits = np.ascontiguousarray(h_ri).reshape(b, -1).view(np.uint32)
-    nvb = np.ascontiguousarray(nv, dtype=np.float32).view(np.uint32)
-    first = np.ones(b, dtype=bool)
-    if b > 1:   # bit patterns: a NaN channel repeated is one channel; -0.0 and 0.0 differ
-        first[1:] = (bits[1:] != bits[:-1]).any(axis=1) | (nvb[1:] != nvb[:-1])
-    if last is not None and b:
-        first[0] = not (np.array_equal(bits[0], last[0].reshape(-1).view(np.uint32))
-                        and nvb[0] == np.float32(last[1]).view(np.uint32))
-    return first
+    bits = np.concatenate([np.ascontiguousarray(h_ri, dtype=np.float32).reshape(b, -1).view(np.uint32),
+                           np.ascontiguousarray(nv, dtype=np.float32).reshape(b, 1).view(np.uint32)], axis=1)
+    return np.ascontiguousarray(bits).view(np.dtype((np.void, bits.shape[1] * 4))).ravel()
 
 
 class SplitRunner:
@@ -50,7 +45,7 @@ class SplitRunner:
         self.outputs = list(manifest["outputs"])
         self.nt, self.nr = int(manifest["nt"]), int(manifest["nr"])
         self.k = lookup(manifest["constellation"]).bits_per_symbol
-        self._last = None             # (h float32[Nr, Nt, 2], nv float32, state tuple of [1, ...] arrays)
+        self._cache = {}              # the previous call's channels: key bytes -> (state tuple of [1, ...] arrays)
         self.channel_items = 0        # channel stages run (counters for the saving measured in bench)
         self.items = 0
         self._kernel = None
@@ -63,19 +58,32 @@ class SplitRunner:
                                         manifest["constellation"])
 
     def reset(self) -> None:
-        """Forget the remembered channel (the next item runs the channel stage)."""
-        self._last = None
+        """Forget the remembered channels (the next call runs the channel stage for all of its own)."""
+        self._cache = {}
 
-    def _states(self, h_ri, nv, first):
-        """State arrays for the channels starting at `first` items, with the remembered one prepended
-        when item 0 continues it: -> list of arrays [C, ...]."""
-        new = self.channel_session.run(self.state_names, {"h": h_ri[first], "noise_var": nv[first]}) \
-            if first.any() else None
-        self.channel_items += int(first.sum())
-        if not first[0]:
-            kept = self._last[2]
-            return [np.concatenate([k, s]) for k, s in zip(kept, new)] if new is not None else list(kept)
-        return new
+    def _states(self, h_ri, nv, keys):
+        """State arrays [U, ...] for the call's U distinct channels, and each item's index into them.
+        Channels of the previous call come from the cache; the rest run the channel graph at once."""
+        uniq, first, index = np.unique(keys, return_index=True, return_inverse=True)
+        cached = [self._cache.get(k.tobytes()) for k in uniq]
+        todo = [i for i, c in enumerate(cached) if c is None]
+        if todo:
+            rows = first[todo]
+            new = self.channel_session.run(self.state_names, {"h": np.ascontiguousarray(h_ri[rows]),
+                                                              "noise_var": np.ascontiguousarray(nv[rows])})
+            self.channel_items += len(todo)
+        if len(todo) == len(uniq):
+            states = new
+        else:
+            template = new if todo else cached[0]
+            states = [np.empty((len(uniq),) + a.shape[1:], a.dtype) for a in template]
+            for s, a in zip(states, new if todo else ()):
+                s[todo] = a
+            for i, c in enumerate(cached):
+                for s, a in zip(states, c or ()):
+                    s[i] = a[0]
+        self._cache = {k.tobytes(): tuple(s[i:i + 1] for s in states) for i, k in enumerate(uniq)}
+        return states, index.reshape(-1)
 
     def run(self, y_ri: np.ndarray, h_ri: np.ndarray, nv: np.ndarray) -> dict:
         """y float32[B,Nr,2], h float32[B,Nr,Nt,2], noise_var float32[B] -> outputs + "erased"."""
@@ -83,9 +91,7 @@ class SplitRunner:
         if b == 0:
             empty = {"llr": np.zeros((0, self.nt, self.k), np.float32), "estimate": np.zeros((0, self.nt, 2), np.float32)}
             return finish_numpy({k: empty[k] for k in self.outputs}, np.zeros(0, bool))
-        first = new_channels(h_ri, nv, None if self._last is None else self._last[:2])
-        index = np.cumsum(first) - (1 if first[0] else 0)
-        states = self._states(h_ri, nv, first)
+        states, index = self._states(h_ri, nv, channel_keys(h_ri, nv))
         self.items += b
         if self.engine == "cpp":
             est, llr = self._kernel.detect(
@@ -99,7 +105,6 @@ class SplitRunner:
         else:
             feed = {"y": y_ri, **{n: np.take(s, index, axis=0) for n, s in zip(self.state_names, states)}}
             res = dict(zip(self.outputs, self.observation_session.run(self.outputs, feed)))
-        self._last = (h_ri[-1].copy(), np.float32(nv[-1]), [s[-1:].copy() for s in states])
         zero_h = (h_ri == 0).reshape(b, -1).all(axis=1)
         return finish_numpy(res, zero_h)
 
@@ -111,4 +116,4 @@ class SplitRunner:
         return np.ascontiguousarray(s, dtype=np.float32)
 
 
-__all__ = ["SplitRunner", "new_channels", "ENGINES"]
+__all__ = ["SplitRunner", "channel_keys", "ENGINES"]
