@@ -144,7 +144,7 @@ class OnlineMmNet(nn.Module):
         self.a_re = nn.Parameter(init[..., :n, :m].clone())
         self.a_im = nn.Parameter(init[..., n:, :m].clone())
         self.psi = nn.Parameter(torch.ones(c, self.layers, n))
-        pts = torch.as_tensor(constellation.points)
+        pts = torch.as_tensor(constellation.points.copy())
         self.register_buffer("pts_re", pts.real.float())
         self.register_buffer("pts_im", pts.imag.float())
         self.register_buffer("bits", torch.as_tensor(constellation.bits.astype(bool)))
@@ -163,6 +163,8 @@ class OnlineMmNet(nn.Module):
             gain, floor = tau_coefficients(a_r.unsqueeze(1), self.h_r.unsqueeze(1), self.psi[:, t].abs().unsqueeze(1),
                                            noise_var.clamp_min(NOISE_VAR_FLOOR), n)   # [C, B, n]
             a_rb = a_r.unsqueeze(1).expand(c, b, *a_r.shape[1:]).reshape(c * b, *a_r.shape[1:])
+            # gain is per channel [C, 1, n], floor per observation [C, B, n]: broadcast both to [C, B, n]
+            gain, floor = gain.expand(c, b, n), floor.expand(c, b, n)
             x, metric = mmnet_layer(x, ys, h_r, a_rb, gain.reshape(c * b, n), floor.reshape(c * b, n),
                                     self.m * sig2, self.pts_re, self.pts_im)
             out.append(x)
@@ -194,7 +196,7 @@ class OnlineMmNet(nn.Module):
             opt.zero_grad()
             loss.backward()
             opt.step()
-            losses.append(float(loss) / c)
+            losses.append(float(loss.detach()) / c)
         return losses
 
     @torch.no_grad()
