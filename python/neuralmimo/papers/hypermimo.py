@@ -56,8 +56,8 @@ SER_LABELS = {"hypermimo": ("HyperMIMO (T = 5, trained per drop)", "drawn only (
 
 
 @study("hypermimo-ser", "hypermimo", trains=True)
-def hypermimo_ser(out: Path, progress: bool, retrain: bool = False, drops: int = 10, channels: int = 16,
-                  vectors: int = 1000, online_steps: int = 500, online_batch: int = 500, online_lr: float = 1e-2,
+def hypermimo_ser(out: Path, progress: bool, retrain: bool = False, drops: int = 10, channels: int = 32,
+                  vectors: int = 500, online_steps: int = 500, online_batch: int = 500, online_lr: float = 1e-2,
                   train_steps: int | None = None, snrs=None) -> list[Row]:
     """HyperMIMO Fig. 5 and claim H1: 12x6 QPSK, local scattering σφ = 10°, SER against SNR ("hypermimo",
     σ² = 1/SNR, per-user gain 1/Nu) averaged over ``drops`` user drops (seeds 0..drops−1). Per drop D:
