@@ -75,4 +75,5 @@ def test_studies_end_to_end_tiny(tmp_path, monkeypatch):
     with open(out / "hypermimo_mobility.csv") as f:
         mob = list(csv.DictReader(f))
     assert len(mob) == 4 * 3 and (out / "hypermimo_mobility.png").is_file()
-    assert rows[-2][0] == "points where HyperMIMO is worse than LMMSE"
+    assert rows[-3][0] == "points where HyperMIMO is worse than LMMSE"
+    assert rows[-2][0] == "points where HyperMIMO is worse than OAMPNet"
