@@ -25,6 +25,7 @@ None), otherwise kept as text.
 """
 from __future__ import annotations
 
+import inspect
 import sys
 
 from . import args as cli
@@ -44,6 +45,11 @@ def main(argv=None) -> int:
                     help="a keyword argument of the study function (repeatable)")
     args = ap.parse_args(argv)
     params = dict(_param(p) for p in args.param)
+    accepted = inspect.signature(STUDIES[args.task].run).parameters
+    unknown = [k for k in params if k not in accepted or k in ("out", "progress", "retrain")]
+    if unknown:
+        options = ", ".join(k for k in accepted if k not in ("out", "progress", "retrain")) or "none"
+        raise SystemExit(f"reproduce: {args.task} takes no parameter {', '.join(unknown)} (it takes: {options})")
     # the study's files appear in --out only when it has finished (a failed run leaves none)
     with cli.staged(args.out) as stage:
         table = STUDIES[args.task].run(stage, not args.quiet, args.retrain, **params)
