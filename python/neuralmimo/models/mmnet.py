@@ -166,7 +166,9 @@ class OnlineMmNet(nn.Module):
             gain, floor = tau_coefficients(a_r.unsqueeze(1), self.h_r.unsqueeze(1), self.psi[:, t].abs().unsqueeze(1),
                                            noise_var.clamp_min(NOISE_VAR_FLOOR), n)   # [C, B, n]
             a_rb = a_r.unsqueeze(1).expand(c, b, *a_r.shape[1:]).reshape(c * b, *a_r.shape[1:])
-            x, metric = mmnet_layer(x, ys, h_r, a_rb, gain.expand(c, b, n).reshape(c * b, n), floor.reshape(c * b, n),
+            # gain is per channel [C, 1, n], floor per observation [C, B, n]: broadcast both to [C, B, n]
+            gain, floor = gain.expand(c, b, n), floor.expand(c, b, n)
+            x, metric = mmnet_layer(x, ys, h_r, a_rb, gain.reshape(c * b, n), floor.reshape(c * b, n),
                                     self.m * sig2, self.pts_re, self.pts_im)
             out.append(x)
         return out, metric

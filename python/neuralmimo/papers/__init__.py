@@ -7,7 +7,8 @@ One module per paper; a study registers itself with ``@study(name, paper)`` and 
 listed in ``STUDIES`` and accepted by the CLI:
 
     detnet.py      the WeSNet paper's DetNet setting (classical baselines)
-    hypermimo.py   HyperMIMO's local scattering setting (classical baselines)
+    hypermimo.py   HyperMIMO's local scattering setting: baselines, SER over drops, mobility
+                   (hypermimo_runs.py: the per-drop runs, per-channel MMNet, fixed-channel SER)
     lcgnet.py      LcgNet's 32x64 setting: NMSE versus iterations and layers
     lcgnet_ber.py  LcgNet: BER and step-size quantisation
     remimo.py      RE-MIMO: SER on i.i.d./correlated/imperfect-CSI channels, interpolation in Nt
