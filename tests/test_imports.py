@@ -37,6 +37,9 @@ ALLOWED = {
     ("neuralmimo.phy.ofdm_rx_cpp", "neuralmimo.neuralmimo_python"):
         "the C++ receiver kernel, imported only when the backend decision picks it "
         "(test_algorithm_packages_import_without_gnuradio proves importing phy does not load it)",
+    ("neuralmimo.detectors.onnx_split", "neuralmimo.neuralmimo_python"):
+        "the C++ MMNet kernel of a split model's observation stage, imported only for split='cpp' "
+        "(importing detectors does not load it)",
 }
 
 
