@@ -33,12 +33,16 @@ NOT_EQUIVARIANT = {
     "checkpoint": "the toy model's first layer has a learned scale per stream",
     "wesnet_": "DetNet's layers are dense layers over the stacked real unknowns: each stream has its own weights",
     "detnet_": "the same (DetNet, family wesnet)",
+    "hypermimo_": "HyperMIMO's hypernetwork maps R_A's entries, position by position, to MMNet's weights: "
+                  "the QR of H depends on the column order, and user u's weights on its place",
 }
 #: Case id prefix -> negating a column does not negate the sign bits exactly, with the reason.
 NOT_ODD = {
     "wesnet_": "DetNet's layers are ReLU layers with biases, not odd functions of Hᵀy, HᵀHs and s",
     "detnet_": "the same (DetNet, family wesnet)",
     "remimo_": "RE-MIMO's embedding and predictor are ReLU layers with biases over [Re h_i; Im h_i], δy and σ",
+    "hypermimo_": "negating column k of H negates row k of R_A right of its diagonal (the unique QR keeps the "
+                  "diagonal positive): another input to the hypernetwork's ELU layers, other weights",
 }
 #: Case id prefix -> the scale property holds for no c ≠ 1, not even a phase, with the reason.
 NOT_SCALE_INVARIANT = {

@@ -153,10 +153,12 @@ def test_paper_studies_registry_and_training_configs(tmp_path):
     from neuralmimo.papers.lcgnet_ber import BER_LAYERS, QUANT_STAGES, quant_overrides
 
     names = {"detnet-baselines", "hypermimo-baselines", "lcgnet-lmmse-nmse", "lcgnet-nmse-layers",
-             "lcgnet-ber", "lcgnet-quant", "wesnet-ber", "remimo-ser", "remimo-ser-corr", "remimo-nt"}
+             "lcgnet-ber", "lcgnet-quant", "wesnet-ber", "remimo-ser", "remimo-ser-corr", "remimo-nt",
+             "hypermimo-ser", "hypermimo-mobility"}
     assert set(STUDIES) == names
     assert {n for n, s in STUDIES.items() if s.trains} == {"lcgnet-nmse-layers", "lcgnet-ber", "lcgnet-quant",
-                                                           "wesnet-ber", "remimo-ser", "remimo-ser-corr", "remimo-nt"}
+                                                           "wesnet-ber", "remimo-ser", "remimo-ser-corr", "remimo-nt",
+                                                           "hypermimo-ser", "hypermimo-mobility"}
     assert reproduce.main(["no-such-study"]) == 2
     cfg = training_config(CONFIG, layer_study_overrides("S", 10.0, 7), tmp_path / "layers")
     assert cfg.model["variant"] == "S" and cfg.model["layers"] == 7 and cfg.train.out == str(tmp_path / "layers")
