@@ -114,15 +114,21 @@ def compare_with_torch(module, path, seed: int = 1234, batch: int = 512,
         ref = ContractOutputs(module)(y, h, nv)   # what the exported graph computes
     sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     got = sess.run(list(module.outputs), {"y": y.numpy(), "h": h.numpy(), "noise_var": nv.numpy()})
+    return agreement(module.outputs, ref, got, atol, rtol, f"onnxruntime and torch disagree on '{{}}' at Nt={nt}")
+
+
+def agreement(names, ref, got, atol: float, rtol: float, what: str) -> dict:
+    """{name: max |got − ref|} of torch outputs `ref` and onnxruntime outputs `got`; ExportValidationError
+    (`what` formatted with the name) where |got − ref| > atol + rtol·|ref| anywhere."""
     report = {}
-    for name, r, g in zip(module.outputs, ref, got):
+    for name, r, g in zip(names, ref, got):
         r = r.numpy()
         err = np.abs(g - r)
         report[name] = float(err.max())
         bad = err > atol + rtol * np.abs(r)
         if bad.any():
             raise ExportValidationError(
-                f"export: onnxruntime and torch disagree on '{name}' at Nt={nt} for {int(bad.sum())} values "
+                f"export: {what.format(name)} for {int(bad.sum())} values "
                 f"(max abs error {err.max():.3g}, tolerance {atol:g} + {rtol:g}·|torch|)")
     return report
 

@@ -79,7 +79,7 @@ def export_split(module, path, inputs, opset: int, atol: float, rtol: float) -> 
     inputs: (y, h, noise_var) float32 torch tensors to compare on."""
     import onnxruntime as ort
 
-    from .onnx_export import ExportValidationError
+    from .onnx_export import ExportValidationError, agreement
 
     logging.getLogger("torch.onnx").setLevel(logging.ERROR)
     state_names = [name for name, _ in module.split_state]
@@ -98,18 +98,13 @@ def export_split(module, path, inputs, opset: int, atol: float, rtol: float) -> 
         state_names, {"h": h.numpy(), "noise_var": nv.numpy()})
     got = ort.InferenceSession(str(obs_path), providers=opts).run(
         list(module.outputs), {"y": y.numpy(), **dict(zip(state_names, got_state))})
-    report = {}
-    for name, r, g in zip(module.outputs, ref, got):
-        r = r.numpy()
-        err = np.abs(g - r)
-        report[name] = float(err.max())
-        bad = err > atol + rtol * np.abs(r)
-        if bad.any():
-            for p in (chan_path, obs_path):
-                p.unlink()
-            raise ExportValidationError(
-                f"export: the split graphs (onnxruntime) and the module (torch) disagree on '{name}' for "
-                f"{int(bad.sum())} values (max abs error {err.max():.3g}, tolerance {atol:g} + {rtol:g}·|torch|)")
+    try:
+        report = agreement(module.outputs, ref, got, atol, rtol,
+                           "the split graphs (onnxruntime) and the module (torch) disagree on '{}'")
+    except ExportValidationError:
+        for p in (chan_path, obs_path):
+            p.unlink()
+        raise
     rel = lambda p: f"{p.parent.name}/{p.name}"
     return {"channel": rel(chan_path), "observation": rel(obs_path), "state": state_names,
             "max_abs_error": report}
