@@ -166,6 +166,29 @@ def strip_debug_metadata(model) -> None:
             del node.metadata_props[:]
 
 
+def export_graph(wrapper, args, path: Path, input_names, output_names, dynamic_shapes, opset: int) -> None:
+    """torch.onnx.export (dynamo, one file) of `wrapper` on `args` to `path`, at `opset` or refused
+    (ValueError, nothing left): every graph the project writes goes through here."""
+    import onnx
+
+    # The exporter logs optional-package notices (torchvision ops) at warning level.
+    logging.getLogger("torch.onnx").setLevel(logging.ERROR)
+    # A failed down-conversion is logged with its traceback; it is refused below in one line.
+    logging.getLogger("onnxscript.version_converter").setLevel(logging.ERROR)
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(wrapper, args, str(path), dynamo=True, opset_version=opset, input_names=input_names,
+                          output_names=output_names, dynamic_shapes=dynamic_shapes, external_data=False,
+                          verbose=False)
+    # torch.onnx writes its own opset and converts down with onnx's version converter; where that
+    # fails it keeps the graph at its opset (and only logs), so the opset is read back here.
+    written = next(o.version for o in onnx.load(str(path)).opset_import if o.domain in ("", "ai.onnx"))
+    if written != opset:
+        path.unlink()
+        raise ValueError(f"--opset {opset}: the graph could not be converted to opset {opset} "
+                         f"(torch.onnx left it at {written}); nothing written")
+
+
 def export_detector(module, path, manifest_extra: dict | None = None, opset: int = DEFAULT_OPSET,
                     atol: float = DEFAULT_ATOL, rtol: float = DEFAULT_RTOL, seed: int = 1234,
                     domain: dict | None = None) -> dict:
@@ -184,25 +207,9 @@ def export_detector(module, path, manifest_extra: dict | None = None, opset: int
     h_dims = {0: batch}
     if lo < hi:   # one graph for every Nt in the range (RE-MIMO): Nt is a dynamic axis of h
         h_dims[2] = torch.export.Dim("nt", min=lo, max=hi)
-    # The exporter logs optional-package notices (torchvision ops) at warning level.
-    logging.getLogger("torch.onnx").setLevel(logging.ERROR)
-    # A failed down-conversion is logged with its traceback; it is refused below in one line.
-    logging.getLogger("onnxscript.version_converter").setLevel(logging.ERROR)
     wrapped = ContractOutputs(module).eval()
-    with warnings.catch_warnings(), torch.no_grad():
-        warnings.simplefilter("ignore")
-        torch.onnx.export(
-            wrapped, (y, h, nv), str(path), dynamo=True, opset_version=opset,
-            input_names=["y", "h", "noise_var"], output_names=list(wrapped.outputs),
-            dynamic_shapes={"y": {0: batch}, "h": h_dims, "noise_var": {0: batch}},
-            external_data=False, verbose=False)
-    # torch.onnx writes its own opset and converts down with onnx's version converter; where that
-    # fails it keeps the graph at its opset (and only logs), so the opset is read back here.
-    written = next(o.version for o in onnx.load(str(path)).opset_import if o.domain in ("", "ai.onnx"))
-    if written != opset:
-        path.unlink()
-        raise ValueError(f"--opset {opset}: the graph could not be converted to opset {opset} "
-                         f"(torch.onnx left it at {written}); nothing written")
+    export_graph(wrapped, (y, h, nv), path, ["y", "h", "noise_var"], list(wrapped.outputs),
+                 {"y": {0: batch}, "h": h_dims, "noise_var": {0: batch}}, opset)
     report = {}
     for n in checked_nt(lo, hi):
         at_n = compare_with_torch(module, path, seed=seed + 1, atol=atol, rtol=rtol, domain=domain, nt=n)

@@ -20,8 +20,6 @@ in the split graphs: the runtime applies them (detectors/onnx_split.py).
 """
 from __future__ import annotations
 
-import logging
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -59,16 +57,13 @@ def split_paths(path) -> tuple[Path, Path]:
 def _export(wrapper, args, path, input_names, output_names, opset, varargs: bool = False):
     import onnx
 
-    from .onnx_export import strip_debug_metadata
+    from .onnx_export import export_graph, strip_debug_metadata
 
     batch = torch.export.Dim("batch", min=1)
     dyn = tuple({0: batch} for _ in args)
     if varargs:   # forward(y, *state): torch.export sees (y, state)
         dyn = (dyn[0], dyn[1:])
-    with warnings.catch_warnings(), torch.no_grad():
-        warnings.simplefilter("ignore")
-        torch.onnx.export(wrapper, args, str(path), dynamo=True, opset_version=opset, input_names=input_names,
-                          output_names=output_names, dynamic_shapes=dyn, external_data=False, verbose=False)
+    export_graph(wrapper, args, path, input_names, output_names, dyn, opset)
     model = onnx.load(str(path))
     strip_debug_metadata(model)
     onnx.save(model, str(path))
@@ -81,7 +76,6 @@ def export_split(module, path, inputs, opset: int, atol: float, rtol: float) -> 
 
     from .onnx_export import ExportValidationError, agreement
 
-    logging.getLogger("torch.onnx").setLevel(logging.ERROR)
     state_names = [name for name, _ in module.split_state]
     chan_path, obs_path = split_paths(path)
     chan_path.parent.mkdir(parents=True, exist_ok=True)
