@@ -69,3 +69,16 @@ def train_or_reuse(name: str, config: str, overrides: dict, progress: bool, retr
     if not result.finished:
         raise RuntimeError(f"training {name} stopped before the end of its schedule")
     return result.final
+
+
+def torch_detector(path: Path, widen_to: int | None = None):
+    """A checkpoint as a detector in torch, as trained (not the export form: OAMPNet's export form
+    unrolls its inverse, which is exact but slow in torch). widen_to: accept Nt up to this, beyond
+    the trained range, to measure extrapolation (a deployed detector refuses an Nt outside it)."""
+    from ..detectors.torch_model import TorchModelDetector
+    from ..models.checkpoint import model_from_checkpoint
+
+    module, _ = model_from_checkpoint(path)
+    if widen_to is not None:
+        module.nt = max(module.nt, int(widen_to))
+    return TorchModelDetector(module)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .common import crossing_rows, eval_named
+from .common import crossing_rows, eval_named, torch_detector
 from .study import Row, study
 
 
@@ -82,7 +82,7 @@ def hypermimo_ser(out: Path, progress: bool, retrain: bool = False, drops: int =
     snrs = list(snrs or SER_SNRS)
     per_drop, cpu = [], []
     for drop in range(drops):
-        dets = {kind: hr.torch_detector(hr.checkpoint(kind, drop, progress, retrain, train_steps))
+        dets = {kind: torch_detector(hr.checkpoint(kind, drop, progress, retrain, train_steps))
                 for kind in ("hypermimo", "oampnet", "mmnet")}
         dets["lmmse"] = nm_detector("lmmse")
         gen = torch_generator(1000 + drop)
@@ -155,7 +155,7 @@ def hypermimo_mobility(out: Path, progress: bool, retrain: bool = False, drops: 
 
     acc: dict = {}
     for drop in range(drops):
-        dets = {kind: hr.torch_detector(hr.checkpoint(kind, drop, progress, retrain, train_steps))
+        dets = {kind: torch_detector(hr.checkpoint(kind, drop, progress, retrain, train_steps))
                 for kind in ("hypermimo", "oampnet")}
         dets["lmmse"] = nm_detector("lmmse")
         ch = make_channel(hr.channel_spec(drop), hr.NR, hr.NT)

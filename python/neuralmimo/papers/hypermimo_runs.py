@@ -61,15 +61,6 @@ def checkpoint(kind: str, drop: int, progress: bool, retrain: bool = False, trai
                           progress, retrain)
 
 
-def torch_detector(path: Path):
-    """A checkpoint as a detector in torch, as trained (remimo._torch: not the export form)."""
-    from ..detectors.torch_model import TorchModelDetector
-    from ..models.checkpoint import model_from_checkpoint
-
-    module, _ = model_from_checkpoint(path)
-    return TorchModelDetector(module)
-
-
 def _candidates(pts: torch.Tensor, n: int) -> torch.Tensor:
     """Every vector of ``n`` constellation points: index [M^n, n] (first user most significant)."""
     m = len(pts)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .common import RUNS, train_or_reuse, write_table
+from .common import RUNS, torch_detector, train_or_reuse, write_table
 from .study import Row, study
 
 NR, CONST, CONV = 64, "qam16", "remimo"
@@ -57,21 +57,8 @@ def remimo_checkpoint(name: str, progress: bool, retrain: bool = False) -> Path:
     return train_or_reuse(f"remimo_64/{name}", CONFIG, MODELS[name], progress, retrain)
 
 
-def _torch(path: Path, widen_to: int | None = None):
-    """A checkpoint as a detector in torch, as trained (not the export form: OAMPNet's export form
-    unrolls its Cholesky, which is exact but slow in torch). widen_to: accept Nt up to this, beyond
-    the trained range, to measure extrapolation (a deployed detector refuses an Nt outside it)."""
-    from ..detectors.torch_model import TorchModelDetector
-    from ..models.checkpoint import model_from_checkpoint
-
-    module, _ = model_from_checkpoint(path)
-    if widen_to is not None:
-        module.nt = max(module.nt, int(widen_to))
-    return TorchModelDetector(module)
-
-
 def _remimo(name: str, progress: bool, retrain: bool, widen_to: int | None = None):
-    return _torch(remimo_checkpoint(name, progress, retrain), widen_to)
+    return torch_detector(remimo_checkpoint(name, progress, retrain), widen_to)
 
 
 def _classical(const: str) -> dict:
@@ -112,8 +99,8 @@ def _ser(scenarios: tuple, out: Path, progress: bool, retrain: bool) -> list[Row
         for nt in (16, 32):
             dets = {"remimo": remimo[model]}
             if tag == "iid":
-                dets["oampnet"] = _torch(variant_checkpoint(f"oampnet_iid_{nt}", progress, retrain))
-            dets["oampnet2"] = _torch(variant_checkpoint(f"oampnet2_{tag}_{nt}", progress, retrain))
+                dets["oampnet"] = torch_detector(variant_checkpoint(f"oampnet_iid_{nt}", progress, retrain))
+            dets["oampnet2"] = torch_detector(variant_checkpoint(f"oampnet2_{tag}_{nt}", progress, retrain))
             dets.update(_classical(CONST))
             snrs = (SNRS_CORRELATED if tag != "iid" else SNRS)[nt]
             rows = _eval(dets, spec, nt, snrs, csi_db, progress, seed=40 + nt)
