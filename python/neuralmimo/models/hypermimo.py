@@ -151,7 +151,7 @@ class HyperMimo(TrainableDetector):
         return (torch.stack([q_re, q_im], -1), torch.stack([r_re, r_im], -1), torch.stack([th_re, th_im], -1),
                 gain, floor, n * sig2)
 
-    def observation_stage(self, y, q, r, theta, tau_gain, tau_floor, res_floor, all_layers: bool = False):
+    def observation_stage(self, y, q, r, theta, tau_gain, tau_floor, res_floor):
         """y [B, Nr, 2] and the state -> (llr [B, Nt, K], estimate [B, Nt, 2])."""
         n = self.nt
         yr, yi = y[..., 0].unsqueeze(-1), y[..., 1].unsqueeze(-1)
@@ -159,14 +159,13 @@ class HyperMimo(TrainableDetector):
         ys = torch.cat([(qr * yr + qi * yi).sum(-2), (qr * yi - qi * yr).sum(-2)], -1)   # Q_Aᴴ y [B, 2n]
         r_r = real_form(r[..., 0], r[..., 1])
         x = torch.zeros_like(ys)
-        metric, layers = None, []
+        metric = None
         for t in range(self.n_layers):
             a_r = real_form(theta[:, t, ..., 0], theta[:, t, ..., 1])
             x, metric = mmnet_layer(x, ys, r_r, a_r, tau_gain[:, t], tau_floor[:, t], res_floor,
                                     self.pts_re, self.pts_im)
-            layers.append(torch.stack([x[:, :n], x[:, n:]], -1))
         llr = bit_llr(metric.unsqueeze(-1), self.bits.to(metric.dtype), -2, "app")
-        return (llr, layers[-1], layers) if all_layers else (llr, layers[-1])
+        return llr, torch.stack([x[:, :n], x[:, n:]], -1)
 
     def forward(self, y, h, noise_var):
         return self.observation_stage(y, *self.channel_stage(h, noise_var))

@@ -106,24 +106,19 @@ class MmNet(TrainableDetector):
         raise NotImplementedError("mmnet: the per-layer scalars live in two tensors; train 'all'")
 
     def forward(self, y, h, noise_var):
-        llr, est, _ = self._run(y, h, noise_var)
-        return llr, est
-
-    def _run(self, y, h, noise_var):
         n, m = self.nt, self.nr
         y_r, h_r = real_system(y, h)
         sig2 = noise_var.clamp_min(NOISE_VAR_FLOOR)
         mf = matched_filter(h_r, n)
         x = torch.zeros_like(y_r[:, :2 * n])
         res_floor = m * sig2
-        layers, metric = [], None
+        metric = None
         for t in range(self.active_layers):
             a_r = self.step[t] * mf
             gain, floor = tau_coefficients(a_r, h_r, self.psi[t].abs(), sig2, n)
             x, metric = mmnet_layer(x, y_r, h_r, a_r, gain, floor, res_floor, self.pts_re, self.pts_im)
-            layers.append(torch.stack([x[:, :n], x[:, n:]], -1))
         llr = bit_llr(metric.unsqueeze(-1), self.bits.to(metric.dtype), -2, "app")
-        return llr, layers[-1], layers
+        return llr, torch.stack([x[:, :n], x[:, n:]], -1)
 
 
 class OnlineMmNet(nn.Module):
