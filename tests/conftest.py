@@ -1,7 +1,25 @@
 # Copyright 2026 gr-neuralmimo contributors
 # SPDX-License-Identifier: GPL-3.0-or-later
+import os
+
 import numpy as np
 import pytest
+
+
+def compiled(*names):
+    """The named members of the compiled module neuralmimo.neuralmimo_python (one, or a tuple).
+    Where it does not import (no GNU Radio, no build, or the source tree on sys.path) the caller is
+    skipped, or fails under NEURALMIMO_REQUIRE_CPP (make test's installed-package run). Called at
+    module level it skips the module, in a test the test."""
+    try:
+        from neuralmimo import neuralmimo_python as cpp
+        found = tuple(getattr(cpp, n) for n in names)
+    except (ImportError, AttributeError) as exc:
+        if os.environ.get("NEURALMIMO_REQUIRE_CPP"):     # make test: a missing module is a failure
+            raise
+        pytest.skip(f"compiled module not importable ({exc}): run after `make build` without PYTHONPATH=python",
+                    allow_module_level=True)
+    return found[0] if len(found) == 1 else found
 
 
 def random_system(rng, batch, nr, nt, const, noise_var, dtype=np.complex128):

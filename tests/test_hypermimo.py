@@ -5,7 +5,6 @@
 test_family_contract.py."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -118,12 +117,8 @@ def test_split_path_equals_the_whole_graph(engine, interleaved):
     remembered), with one channel stage per distinct channel whether equal channels are consecutive
     or interleaved; an H = 0 item is erased as by the whole graph."""
     if engine == "cpp":   # the installed package (make test runs this case without PYTHONPATH)
-        try:
-            from neuralmimo.neuralmimo_python import mmnet_kernel  # noqa: F401
-        except ImportError:
-            if os.environ.get("NEURALMIMO_REQUIRE_CPP"):
-                raise
-            pytest.skip("the compiled module is not importable from the source tree (make build)")
+        from conftest import compiled
+        compiled("mmnet_kernel")
     whole = nm.detector(str(SHIPPED))
     split = nm.detector(f"{SHIPPED}:split={engine}")
     y, h, nv = _items(ls_channels(10, seed=7), 12, interleaved=interleaved)

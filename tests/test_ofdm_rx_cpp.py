@@ -16,7 +16,6 @@ and CPUs (FMA).
 """
 import inspect
 import itertools
-import os
 
 import numpy as np
 import pytest
@@ -26,13 +25,9 @@ from neuralmimo.phy.ofdm import ofdm_config
 from neuralmimo.phy.ofdm_channel import OfdmChannelSim
 from neuralmimo.phy.ofdm_rx import OfdmReceiver
 
-try:
-    from neuralmimo.neuralmimo_python import ofdm_frame_spec, ofdm_rx_kernel, ofdm_rx_params
-except ImportError as exc:  # no GNU Radio, no build, or the source tree on sys.path
-    if os.environ.get("NEURALMIMO_REQUIRE_CPP"):     # make test: a missing module is a failure
-        raise
-    pytest.skip(f"compiled module not importable ({exc}): run after `make build` without PYTHONPATH=python",
-                allow_module_level=True)
+from conftest import compiled  # tests/ is on sys.path under pytest
+
+ofdm_frame_spec, ofdm_rx_kernel, ofdm_rx_params = compiled("ofdm_frame_spec", "ofdm_rx_kernel", "ofdm_rx_params")
 
 import test_ofdm  # noqa: E402  (tests/ is on sys.path under pytest)
 from test_ofdm import FS, transmit  # noqa: E402
