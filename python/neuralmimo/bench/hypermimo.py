@@ -96,8 +96,8 @@ def measure(path: str, hold: int, batch: int, items: int, reps: int, online_step
             d.split.reset()                                          # every rep pays its channel stages
             d.run_raw(*feeds)
         r["ort"][e] = median_rate(run, batch, reps)
-    # one hypernetwork pass (the channel graph) per channel, at batch 1 and hold_channels
-    chan = OnnxDetector(path, threads=threads, split="onnx").split.channel_session
+    # one hypernetwork pass (the channel graph, the same in every engine) per channel, at batch 1 and hold_channels
+    chan = det.split.channel_session
     for b in (1, hold_channels):
         hb = np.ascontiguousarray(feeds[1][:1].repeat(b, 0))
         nb = np.ascontiguousarray(feeds[2][:1].repeat(b, 0))
