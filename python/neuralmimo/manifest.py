@@ -17,7 +17,8 @@ MANIFEST_VERSION = 1
 
 #: Keys every manifest has. outputs: list of graph outputs ("llr", "estimate"). Optional: nt_range
 #: [nt_min, nt] for a model with a dynamic Nt axis (nt is then the largest Nt it serves); split
-#: {channel, observation, state} for a model exported also as two graphs (export/split.py).
+#: {channel, observation, state} for a model exported also as two graphs (export/split.py); codec
+#: {encoder, decoder, latent} and quantizer[_<bits>] for a soft-bit codec (export/codec.py).
 REQUIRED_KEYS = ("manifest_version", "family", "paper", "nt", "nr", "constellation", "outputs",
                  "snr_convention", "training_config_hash", "training_snr_db", "opset", "export_date")
 
@@ -72,6 +73,14 @@ def validate_manifest(manifest: dict, where: str) -> dict:
                 or any(not isinstance(v, str) for v in sp["state"])):
             raise ValueError(f"{where}: manifest split must be {{channel: file.onnx, observation: file.onnx, "
                              f"state: [names]}} with paths inside the model's folder, got {sp!r}")
+    if "codec" in manifest:
+        cd = manifest["codec"]
+        if (not isinstance(cd, dict) or any(not isinstance(cd.get(k), str) or not cd[k].endswith(".onnx")
+                                            or cd[k].startswith("/") or ".." in cd[k] or "\\" in cd[k]
+                                            for k in ("encoder", "decoder"))
+                or isinstance(cd.get("latent"), bool) or not isinstance(cd.get("latent"), int) or cd["latent"] < 1):
+            raise ValueError(f"{where}: manifest codec must be {{encoder: file.onnx, decoder: file.onnx, "
+                             f"latent: int >= 1}} with paths inside the model's folder, got {cd!r}")
     outs = manifest["outputs"]
     if not isinstance(outs, list) or not outs or any(not isinstance(o, str) or o not in ("llr", "estimate")
                                                      for o in outs) or len(set(outs)) != len(outs):

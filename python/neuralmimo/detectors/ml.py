@@ -15,7 +15,7 @@ import itertools
 import numpy as np
 import torch
 
-from ..phy.demap import NOISE_VAR_FLOOR, bit_llr
+from ..phy.demap import NOISE_VAR_FLOOR, candidate_llr
 from .base import Detector, DetectorOutput, constellation_tensors
 
 #: Default refusal limit on M^Nt: 65536 candidates (e.g. 16QAM with 4 streams,
@@ -66,7 +66,7 @@ class MaximumLikelihood(Detector):
         k = self.constellation.bits_per_symbol
         cand, cbits = self._candidates(nt, nv.dtype, nv.device)
         c = cand.shape[0]
-        one = cbits.T.to(nv.dtype)                                  # [Nt·K, C]
+        one = cbits.to(nv.dtype)                                    # [C, Nt·K]
         inv_nv = 1.0 / nv.clamp_min(NOISE_VAR_FLOOR)
         chunk = max(1, _CHUNK_ELEMENTS // (nr * c))
         llrs, syms, ests = [], [], []
@@ -75,7 +75,7 @@ class MaximumLikelihood(Detector):
             hc, yc = h[s:s + chunk], y[s:s + chunk]
             r = yc.unsqueeze(-1) - hc @ cand.T                        # [b, Nr, C]
             metric = (r.real ** 2 + r.imag ** 2).sum(1) * inv_nv[s:s + chunk, None]   # [b, C]
-            llrs.append(bit_llr(metric.unsqueeze(1), one, -1, "maxlog" if self.maxlog else "app"))   # [b, Nt·K]
+            llrs.append(candidate_llr(metric, one, "maxlog" if self.maxlog else "app"))   # [b, Nt·K]
             syms.append(cand[torch.argmin(metric, dim=-1)])
             post = torch.softmax(-metric, dim=-1).to(cand.dtype)
             ests.append(post @ cand)

@@ -26,6 +26,7 @@ import torch
 
 from ..manifest import MANIFEST_VERSION, metadata_props, write_manifest
 from ..phy.demap import LLR_LIMIT
+from .codec import can_codec, export_codec
 from .split import can_split, export_split
 
 DEFAULT_OPSET = 18
@@ -239,6 +240,8 @@ def export_detector(module, path, manifest_extra: dict | None = None, opset: int
     if can_split(module):   # the per-channel / per-observation graphs beside the whole one (export/split.py)
         inputs = random_inputs(module.nt, module.nr, module.constellation, 512, seed + 1, domain)
         manifest["split"] = export_split(module, path, inputs, opset, atol, rtol)
+    if can_codec(module):   # the soft-bit encoder / decoder graphs and codebooks (export/codec.py)
+        manifest.update(export_codec(module, path, opset, atol, rtol, seed + 2))
     manifest.update(manifest_extra or {})
     model = onnx.load(str(path))
     strip_debug_metadata(model)

@@ -66,6 +66,26 @@ def bit_llr(metric: torch.Tensor, one: torch.Tensor, dim: int, method: str = "ma
     return l1 - l0
 
 
+def candidate_llr(metric: torch.Tensor, one: torch.Tensor, method: str = "app") -> torch.Tensor:
+    """bit_llr over a candidate list, as matrix products: metric [B, C], one [C, J] (1.0 where
+    candidate c has bit j = 1) -> LLRs [B, J].
+
+    app: with m = min metric per item, S_b(j) = Σ_{c: bit j = b} exp(m − metric_c) in float64 is
+    two matrix products instead of a log-sum-exp per bit over every candidate (about 20 times
+    faster for 2x2 64-QAM's 4096 candidates); exact but for float64 rounding. One of the two sums
+    holds the best candidate's 1, so only the other can underflow, to 0, when the LLR's magnitude
+    exceeds ~745: the ±inf that gives becomes ±LLR_LIMIT, which is what every detector's output
+    clips it to anyway. NaN metrics stay NaN. max-log: bit_llr's.
+    """
+    if check_demapping(method) == "maxlog":
+        return bit_llr(metric.unsqueeze(1), one.T, -1, "maxlog")
+    m64 = metric.double()
+    p = torch.exp(m64.amin(dim=-1, keepdim=True) - m64)                     # [B, C], max 1
+    one64 = one.double()
+    llr = torch.log(p @ one64) - torch.log(p @ (1.0 - one64))               # [B, J]
+    return torch.clamp(llr, -LLR_LIMIT, LLR_LIMIT).to(metric.dtype)
+
+
 def gaussian_llr(z_re, z_im, nu, pts_re, pts_im, bits, method: str = "maxlog") -> torch.Tensor:
     """LLRs of unbiased estimates z with circular error variance nu.
 

@@ -60,7 +60,7 @@ from .checks import Keys, boolean, choice, integer, number, snr_range, string
 from .schedules import Stage, build_stages
 
 SECTIONS = ("model", "data", "train", "schedule")
-LOSS_NAMES = ("mse", "nmse", "bce", "detnet", "ce")
+LOSS_NAMES = ("mse", "nmse", "bce", "detnet", "ce", "eqnet")
 OPTIMIZERS = ("adam",)
 #: Keys that do not change what is learned: left out of the config hash, and free to
 #: change on --resume (e.g. resume a CPU run on a GPU, or from a moved directory).

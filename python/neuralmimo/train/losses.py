@@ -19,6 +19,10 @@ ce    RE-MIMO's loss (its Section IV-D): the cross-entropy of every block's clas
       the transmitted symbol, averaged over blocks (ω_t = 1/T), users and vectors. Needs
       forward_train to give block_logits [T, B, Nt, M] and points [M, 2], the classes' symbols
       (models/remimo.py); the target class is the point nearest x (x is a point).
+eqnet EQ-Net's objective of the stage the model is in (models/eqnet.py): with latent and
+      latent_ref (stage 2) the ℓ1 loss (19), mean |z − z_ref| over features and vectors;
+      otherwise the weighted distortion (15), (1/B) Σ_b Σ_{i,k} (Λ̃ − Λ)² / (|Λ| + ε) of
+      softbits against softbits_ref, ε = models.eqnet.LOSS_EPS.
 """
 from __future__ import annotations
 
@@ -86,8 +90,22 @@ def ce_loss(out: dict, x: torch.Tensor, bits: torch.Tensor) -> torch.Tensor:
     return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), target.repeat(t, 1, 1).reshape(-1))
 
 
+def eqnet_loss(out: dict, x: torch.Tensor, bits: torch.Tensor) -> torch.Tensor:
+    from ..models.eqnet import LOSS_EPS
+
+    if "softbits" not in out or "softbits_ref" not in out:
+        raise ValueError("train.loss = 'eqnet' needs a model whose forward_train gives softbits and "
+                         "softbits_ref (family eqnet)")
+    if "latent_ref" in out:
+        return (out["latent"] - out["latent_ref"]).abs().mean()
+    ref = out["softbits_ref"]
+    w = 1.0 / (ref.abs() + LOSS_EPS)
+    return ((out["softbits"] - ref).pow(2) * w).sum(dim=(-2, -1)).mean()
+
+
 #: name -> loss(forward_train dict, x [B,Nt,2], bits [B,Nt,K]) -> scalar
-LOSSES = {"mse": mse_loss, "nmse": nmse_loss, "bce": bce_loss, "detnet": detnet_loss, "ce": ce_loss}
+LOSSES = {"mse": mse_loss, "nmse": nmse_loss, "bce": bce_loss, "detnet": detnet_loss, "ce": ce_loss,
+          "eqnet": eqnet_loss}
 
 
 def metric_sums(out: dict, x: torch.Tensor, bits: torch.Tensor) -> torch.Tensor:

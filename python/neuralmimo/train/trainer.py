@@ -341,6 +341,14 @@ class Trainer:
                 ctx.barrier()
                 return TrainResult(self.out, last_path, None, csv_path, png_path, False, history)
 
+        # A family may fit parts that no gradient trains once the stages end (EQ-Net's k-means
+        # codebooks), on fresh batches of the data source; every rank draws the same ones, so the
+        # ranks keep equal weights.
+        fit_after = getattr(model, "fit_after_training", None)
+        if fit_after is not None:
+            snr = tr.validation_snr_db or stages[-1].snr_db
+            fit_after(lambda n, g: data.sample(n, snr, g).to(dev),
+                      torch.Generator(device=dev).manual_seed(derive_seed(tr.seed, "after-training")))
         digests = ctx.gather_objects(ddp.state_digest(model))
         if len(set(digests)) > 1:
             raise RuntimeError(f"DDP ranks ended with different weights (digests {digests})")
