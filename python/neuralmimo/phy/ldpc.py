@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
+import threading
 
 import numpy as np
 
@@ -124,6 +125,9 @@ class Ldpc80211n:
         self.H = _parity_check()
         self.P = _parity_map()
         self._decoder = None
+        # The library's decoder object keeps the channel probabilities between calls: one caller
+        # at a time (GNU Radio blocks run in threads and may share the cached ldpc_code()).
+        self._lock = threading.Lock()
 
     # ----------------------------------------------------------------- encoding
     def encode(self, info) -> np.ndarray:
@@ -192,14 +196,15 @@ class Ldpc80211n:
         hard = (x > 0).astype(np.uint8)
         p_wrong = 1.0 / (1.0 + np.exp(np.abs(x)))
 
-        dec = self._bp()
         B = x.shape[0]
         cw = np.empty((B, self.n), dtype=np.uint8)
         iters = np.empty(B, dtype=np.int32)
-        for b in range(B):
-            dec.update_channel_probs(p_wrong[b])
-            cw[b] = dec.decode(hard[b])
-            iters[b] = dec.iter
+        with self._lock:
+            dec = self._bp()
+            for b in range(B):
+                dec.update_channel_probs(p_wrong[b])
+                cw[b] = dec.decode(hard[b])
+                iters[b] = dec.iter
         ok = ~self.syndrome(cw).any(axis=1)
         res = LdpcResult(info=cw[:, :self.k].copy(), codeword=cw, ok=ok, iterations=iters,
                          nan_llrs=nan.sum(axis=1).astype(np.int32))
@@ -263,5 +268,6 @@ def _parity_map() -> np.ndarray:
 
 @functools.lru_cache(maxsize=None)
 def ldpc_code(max_iter: int = 50, method: str = "product_sum") -> Ldpc80211n:
-    """A cached Ldpc80211n(max_iter, method): H, the generator and the decoder are built once."""
+    """A cached Ldpc80211n(max_iter, method): H, the generator and the decoder are built once.
+    Thread-safe (decode calls on it run one at a time); a thread that decodes much makes its own."""
     return Ldpc80211n(max_iter=max_iter, method=method)
