@@ -25,3 +25,11 @@ def test_classical_detector_block_offers_every_detector_name():
 def test_detector_select_default_is_a_spec():
     param = _parameter("neuralmimo_detector_select", "spec")
     assert nm.DetectorSpec.parse(param["default"]).kind == "cpp"
+
+
+def test_ofdm_config_block_offers_every_coding():
+    from neuralmimo.phy.ofdm_coding import CODINGS
+    param = _parameter("neuralmimo_ofdm_config", "coding")
+    assert tuple(param["options"]) == CODINGS and param["default"] == "none"
+    # A string (not an enum), so that a flowgraph parameter can set it.
+    assert param["dtype"] == "string"

@@ -104,7 +104,7 @@ def check_meta_ranges(meta: dict, where: str) -> None:
                              f"carriers, got {_short(pilots)}")
         for i, v in enumerate(pilots):
             _int_in(where, f"{_OFDM_KEY}.pilots[{i}]", v, -MAX_FFT_LEN // 2, MAX_FFT_LEN // 2)
-    for key in ("constellation", "training"):
+    for key in ("constellation", "training", "coding"):
         if key in ofdm and not isinstance(ofdm[key], str):
             raise ValueError(f"{where}: {_OFDM_KEY}.{key} must be a string, got {_short(ofdm[key])}")
     if "constellation" in ofdm:

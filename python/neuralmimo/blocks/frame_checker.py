@@ -7,6 +7,9 @@ config.n_re items per frame, as ofdm_rx emits them and a detector block maps the
 one. The "frame_info" tag of ofdm_rx (passed on by the detector) gives each frame's start
 sample, SNR, EVM and CFO. Counters: frames(), crc_failures(), fer(), bit_errors(),
 bits(), ber(), missed() (frames whose numbers were skipped), summary(), records().
+A coded frame (config.coding "ldpc648") is LDPC-decoded first: crc/fer/ber() then concern the
+decoded information bits, channel_ber() the detector's hard decisions (uncoded BER), and
+codewords(), codeword_errors(), codeword_failures(), bler() the codewords (phy/ofdm_bits.py).
 Bit errors are counted against the numbered test payload (ofdm_payload_source); set
 test_payload=False for user data (CRC only). first_frame >= 0: the first detected frame
 has this number (a loopback that starts at frame 0), used only when no frame at all passes
@@ -79,6 +82,12 @@ class frame_checker(gr.sync_block):  # noqa: N801
     bit_errors = _counter("bit_errors", "bit errors against the numbered test payload")
     bits = _counter("bits", "bits compared against the test payload")
     ber = _counter("ber", "bit error rate (NaN before the first compared bit)")
+    channel_bit_errors = _counter("channel_bit_errors", "hard-decision errors of all channel bits (uncoded)")
+    channel_ber = _counter("channel_ber", "uncoded bit error rate of the channel bits (= ber() uncoded)")
+    codewords = _counter("codewords", "LDPC codewords checked (0 uncoded)")
+    codeword_errors = _counter("codeword_errors", "codewords whose decoded information differs from what was sent")
+    codeword_failures = _counter("codeword_failures", "codewords where BP did not reach a codeword")
+    bler = _counter("bler", "codeword error rate (NaN uncoded)")
     missed = _counter("missed", "frame numbers skipped (frames never detected)")
     records = _counter("records", "one dict per frame: number, crc_ok and the frame_info fields")
     decoded = _counter("decoded", "packed bits (payload + CRC) of every frame, in order")
@@ -87,6 +96,8 @@ class frame_checker(gr.sync_block):  # noqa: N801
     def stop(self):
         self.checker.finish()
         s = self.summary()
-        self._log.info(f"{s['frames']} frames, {s['crc_failures']} CRC failures, BER {s['ber']:.3e}, "
+        coded = (f" ({s['coding']}: BLER {s['bler']:.3e}, {s['codeword_errors']}/{s['codewords']} codewords; "
+                 f"uncoded BER {s['channel_ber']:.3e})" if s["codewords"] else "")
+        self._log.info(f"{s['frames']} frames, {s['crc_failures']} CRC failures, BER {s['ber']:.3e}{coded}, "
                        f"EVM {s['evm_db']:.1f} dB, SNR {s['snr_db']:.1f} dB")
         return True

@@ -7,7 +7,8 @@ ofdm_payload_source(config, num_frames=0, first_frame=0)
     test payload of phy/ofdm_bits.py (frame_checker regenerates it for BER). num_frames = 0:
     forever.
 ofdm_tx(config, amplitude=1.0)
-    in: byte (payload bits, config.payload_bits per frame; the block appends the CRC);
+    in: byte (payload bits, config.payload_bits per frame; the block appends the CRC and, with
+    config.coding "ldpc648", LDPC-encodes payload and CRC into the frame: phy/ofdm_coding.py);
     out: complex[Nt], one vector per sample time (antenna t at index t), config.frame_len
     items per frame (gap included). A flowgraph feeds a channel simulator or, through
     usrp_mimo_sink, the Nt channels of one or more USRPs.

@@ -10,6 +10,11 @@ refused with the reason. Every detector sees the same (y, Ĥ, σ̂²) of every f
 table shows per frame the receiver's CFO, SNR and EVM (detector independent) and per
 detector the CRC result and bit errors, then the frame error rate and BER of each.
 
+A coded recording (its configuration's coding, e.g. "ldpc648") is LDPC-decoded per frame: the
+summary then adds per detector the codeword errors, BLER and the uncoded BER of the detector's hard
+decisions beside the decoded BER. --coding overrides the recording's coding (a trace recorded by
+a receiver whose configuration did not say the transmitter coded its frames).
+
 Detectors: any name of nm.detector_names(), a .onnx model (its manifest must match the
 recording's Nr and constellation, and its Nt or Nt range the recording's Nt), or cpp:lmmse / cpp:cg[:N] (the C++ blocks, run in a
 small GNU Radio flowgraph; needs GNU Radio). Without GNU Radio everything else works.
@@ -17,6 +22,7 @@ small GNU Radio flowgraph; needs GNU Radio). Without GNU Radio everything else w
 from __future__ import annotations
 
 import csv
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -24,6 +30,7 @@ import numpy as np
 
 from ..phy.ofdm import OfdmConfig
 from ..phy.ofdm_bits import FrameChecker
+from ..phy.ofdm_coding import CODINGS
 from ..phy.ofdm_rx import OfdmReceiver
 from ..recording import Recording
 from ..registry import DetectorSpec, detector
@@ -79,16 +86,19 @@ class _Detector:
 
 def replay(path, detectors, threshold: float = 0.3, max_frames: int | None = None,
            chunk: int = 1 << 16, threads: int = 1, progress: bool = False, backend: str = "auto",
-           first_frame: int | None = None) -> dict:
+           first_frame: int | None = None, coding: str | None = None) -> dict:
     """Runs the receiver over a recording; returns {"recording", "config", "frames": [info dicts],
     "checkers": {spec: FrameChecker}, "receiver": OfdmReceiver, "erased": {spec: frames}} (each
     checker's records hold CRC and bit errors per frame; the receiver counts the frames it dropped
     and the NaN/Inf samples it zeroed; backend: the receiver's, "auto", "numpy" or "cpp"; first_frame:
     the number of the first frame detected when it is known, as in a loopback recording (0): failed
     frames before the first CRC-good one are then numbered from it rather than from their headers,
-    which a frame with many bit errors misreads, counting its bits against another frame's)."""
+    which a frame with many bit errors misreads, counting its bits against another frame's; coding:
+    None keeps the recording's frame coding, "none" or "ldpc648" replaces it)."""
     rec = Recording.open(path)
     config = rec.config(OfdmConfig.from_dict)
+    if coding is not None and coding != config.coding:
+        config = dataclasses.replace(config, coding=coding)       # validated like any config
     if not detectors:
         raise ValueError("replay: give at least one detector")
     dets = {spec: _Detector(spec, config, threads) for spec in detectors}
@@ -127,7 +137,9 @@ def _print_report(res: dict, show_frames: int, out=sys.stdout) -> None:
     print(f"{rec.meta_path.name}: {len(rec)} samples x {rec.num_channels} channels at {fs / 1e6:g} MS/s, "
           f"centre {(rec.center_freq or 0) / 1e6:g} MHz, hw '{rec.hw}'", file=out)
     print(f"frame: {c.nt}x{c.nr} {c.constellation}, FFT {c.fft_len}, CP {c.cp_len}, {c.n_used} used carriers, "
-          f"{c.n_data_symbols} data symbols, {c.training} training; {len(infos)} frames detected\n", file=out)
+          f"{c.n_data_symbols} data symbols, {c.training} training, coding {c.coding}"
+          + (f" ({c.n_codewords} codewords + {c.pad_bits} pad bits)" if c.n_codewords else "")
+          + f"; {len(infos)} frames detected\n", file=out)
     specs = list(checkers)
     if show_frames and infos:
         head = f"{'#':>4} {'frame':>6} {'start':>9} {'CFO kHz':>8} {'SNR dB':>7} {'EVM dB':>7} | " + \
@@ -151,6 +163,14 @@ def _print_report(res: dict, show_frames: int, out=sys.stdout) -> None:
         k = checkers[s]
         print(f"{s[-28:]:>28} {k.frames:>7} {k.crc_failures:>8} {k.fer():>9.3e} {k.bit_errors:>11} "
               f"{k.ber():>10.3e} {k.missed:>6}", file=out)
+    if c.n_codewords:
+        print(f"\n{'detector (LDPC decoded)':>28} {'codewords':>9} {'errors':>7} {'BLER':>9} {'no conv.':>8} "
+              f"{'uncoded BER':>11}", file=out)
+        for s in specs:
+            k = checkers[s]
+            print(f"{s[-28:]:>28} {k.codewords:>9} {k.codeword_errors:>7} {k.bler():>9.3e} "
+                  f"{k.codeword_failures:>8} {k.channel_ber():>11.3e}", file=out)
+        print("   BER above: decoded information bits; uncoded BER: the detector's hard decisions.", file=out)
     rx = res.get("receiver")
     if rx is not None and (rx.frames_dropped or rx.samples_invalid):
         print(f"receiver: {rx.frames_dropped} frames dropped (non-finite estimates), "
@@ -168,14 +188,17 @@ def _print_report(res: dict, show_frames: int, out=sys.stdout) -> None:
 
 def _write_csv(res: dict, path: Path) -> None:
     specs = list(res["checkers"])
+    keys = ("crc_ok", "bit_errors") + (("channel_bit_errors", "codeword_errors", "codeword_failures")
+                                       if res["config"].n_codewords else ())
     with open(path, "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["index", "frame", "start", "cfo_subcarriers", "snr_db", "evm", "noise_var"]
-                   + [f"{s}:{k}" for s in specs for k in ("crc_ok", "bit_errors")])
+                   + [f"{s}:{k}" for s in specs for k in keys])
         for i, info in enumerate(res["frames"]):
             recs = [res["checkers"][s].records[i] for s in specs]
             w.writerow([i, recs[0]["frame"], info["start"], info["cfo"], info["snr_db"], info["evm"],
-                        info["noise_var"]] + [v for r in recs for v in (int(r["crc_ok"]), r.get("bit_errors", ""))])
+                        info["noise_var"]]
+                       + [int(r[k]) if k == "crc_ok" else r.get(k, "") for r in recs for k in keys])
 
 
 @cli.command("replay")
@@ -191,6 +214,8 @@ def main(argv=None) -> int:
     ap.add_argument("--first-frame", type=cli.nonnegative_int, default=None,
                     help="number of the first frame detected, when known (0 for a record_loopback "
                          "recording): numbers failed frames before the first good one")
+    ap.add_argument("--coding", choices=CODINGS, default=None,
+                    help="frame coding of the transmitter (default: the recording's)")
     ap.add_argument("--csv", type=cli.output_file, default=None,
                     help="write the per-frame table here (the directory must exist)")
     args = ap.parse_args(argv)
@@ -199,7 +224,7 @@ def main(argv=None) -> int:
     try:
         res = replay(args.recording, args.detector, threshold=args.threshold, max_frames=args.max_frames,
                      threads=args.threads, progress=sys.stderr.isatty(),
-                     first_frame=args.first_frame)
+                     first_frame=args.first_frame, coding=args.coding)
     except ImportError as exc:      # cpp: detectors without GNU Radio
         raise cli.CommandError(str(exc)) from None
     _print_report(res, args.show_frames)

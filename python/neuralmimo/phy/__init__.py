@@ -4,6 +4,7 @@
 from .constellation import Constellation, constellation, constellation_names
 from .snr import (CONVENTION_CHANNEL_VARIANCE, CONVENTION_RATIO, channel_variance_for,
                   noise_var_from_snr, snr_conventions)
+from .ldpc import Ldpc80211n, LdpcResult, ldpc_code
 from . import channels
 from .channels import (TDL_PROFILES, ChannelModel, KroneckerChannel, LocalScatteringChannel, RayleighChannel,
                        RemimoCorrelatedChannel, TdlChannel, channel_spec_forms, csi_error_var, draw_user_angles,
@@ -12,6 +13,7 @@ from .channels import (TDL_PROFILES, ChannelModel, KroneckerChannel, LocalScatte
 
 __all__ = ["Constellation", "constellation", "constellation_names",
            "noise_var_from_snr", "snr_conventions", "channels",
+           "Ldpc80211n", "LdpcResult", "ldpc_code",
            "CONVENTION_CHANNEL_VARIANCE", "CONVENTION_RATIO", "channel_variance_for",
            "ChannelModel", "RayleighChannel", "KroneckerChannel", "RemimoCorrelatedChannel",
            "LocalScatteringChannel", "TdlChannel", "TDL_PROFILES", "tdl_profile",

@@ -25,9 +25,11 @@ Frequency domain: carriers are signed indices k (DC = 0 unused); n_used carriers
 so with time-domain noise variance σ² every resource element (RE) sees y = H x + n,
 n ~ CN(0, σ²) (SNR convention "rx": SNR = Nt/σ² per RE, docs/conventions.md).
 
-Bits: a frame holds bits_per_frame = n_re·Nt·K bits: the payload (payload_bits) then
-its CRC-32 (MSB first). RE i (data symbols in order, data carriers ascending within a
-symbol) carries bits [(i·Nt + t)·K, (i·Nt + t + 1)·K) on antenna t, i.e. exactly the
+Bits: a frame holds bits_per_frame = n_re·Nt·K bits. Uncoded (coding "none"): the payload
+(payload_bits) then its CRC-32 (MSB first). Coded (coding "ldpc648"): the information bits
+(payload then CRC-32) are LDPC-encoded into whole codewords that fill the frame, the rest is
+known pad bits (the layout: ofdm_coding.py). RE i (data symbols in order, data carriers
+ascending within a symbol) carries bits [(i·Nt + t)·K, (i·Nt + t + 1)·K) on antenna t, i.e. exactly the
 user-major LLR layout of the detectors (docs/conventions.md, "GNU Radio stream
 contract"), so a frame's LLRs flattened are its bits in order.
 
@@ -42,6 +44,7 @@ import numpy as np
 
 from .constellation import constellation as _constellation
 from .ofdm_bits import CRC_BITS, HEADER_BITS, append_crc
+from .ofdm_coding import CODINGS, LDPC_K, LDPC_N, encode_frame
 
 __all__ = ["OfdmConfig", "ofdm_config", "OfdmTransmitter"]
 
@@ -65,7 +68,8 @@ class OfdmConfig:
 
     fft_len: even, >= 8; cp_len: 1 .. fft_len/2; n_used: even, carriers ±1 .. ±n_used/2;
     pilots: signed phase-pilot carriers; training: "time" or "comb", ltf_repeats R >= 2
-    (module docstring); gap: zero samples after a frame; seed: of the test payload.
+    (module docstring); gap: zero samples after a frame; seed: of the test payload;
+    coding: "none" or "ldpc648" (the 802.11n (648, 324) LDPC code, ofdm_coding.py).
     ValueError naming the field for an inconsistent configuration.
     """
 
@@ -81,6 +85,7 @@ class OfdmConfig:
     ltf_repeats: int = 2
     gap: int = 0
     seed: int = 0
+    coding: str = "none"
     _cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self):
@@ -115,8 +120,13 @@ class OfdmConfig:
             raise ValueError(f"ofdm_config: training '{self.training}' is not one of {', '.join(TRAINING_KINDS)}")
         if self.training == "comb" and self.n_used < 2 * self.nt:
             raise ValueError(f"ofdm_config: comb training needs n_used >= 2·nt, got {self.n_used} for nt={self.nt}")
+        if self.coding not in CODINGS:
+            raise ValueError(f"ofdm_config: coding '{self.coding}' is not one of {', '.join(CODINGS)}")
+        if self.coding != "none" and self.n_codewords == 0:
+            raise ValueError(f"ofdm_config: coding '{self.coding}' needs at least {LDPC_N} bits per frame, "
+                             f"the frame holds {self.bits_per_frame}; add data symbols")
         if self.payload_bits < HEADER_BITS:
-            raise ValueError(f"ofdm_config: a frame holds {self.bits_per_frame} bits, fewer than the "
+            raise ValueError(f"ofdm_config: a frame holds {self.info_bits} information bits, fewer than the "
                              f"{HEADER_BITS + CRC_BITS} of header and CRC; add data symbols")
 
     # --- derived sizes ---------------------------------------------------------------
@@ -174,8 +184,23 @@ class OfdmConfig:
         return self.n_re * self.nt * self.bits_per_symbol
 
     @property
+    def n_codewords(self) -> int:
+        """LDPC codewords per frame (0 uncoded): as many whole ones as the frame's bits hold."""
+        return 0 if self.coding == "none" else self.bits_per_frame // LDPC_N
+
+    @property
+    def pad_bits(self) -> int:
+        """Known pad bits at the end of a coded frame (bits_per_frame − n_codewords·648; 0 uncoded)."""
+        return 0 if self.coding == "none" else self.bits_per_frame - self.n_codewords * LDPC_N
+
+    @property
+    def info_bits(self) -> int:
+        """Information bits per frame: payload + CRC (all the frame's bits when uncoded)."""
+        return self.bits_per_frame if self.coding == "none" else self.n_codewords * LDPC_K
+
+    @property
     def payload_bits(self) -> int:
-        return self.bits_per_frame - CRC_BITS
+        return self.info_bits - CRC_BITS
 
     def fft_bins(self, carriers) -> np.ndarray:
         """Signed carrier indices -> FFT bin indices (numpy FFT order)."""
@@ -218,6 +243,9 @@ class OfdmConfig:
         d = asdict(self)
         d.pop("_cache")
         d["pilots"] = list(self.pilots)
+        if d["coding"] == "none":
+            # Uncoded frames are stored as before the field existed, so older readers still take them.
+            d.pop("coding")
         return d
 
     @classmethod
@@ -236,11 +264,12 @@ class OfdmConfig:
 
 def ofdm_config(nt: int = 2, nr: int = 2, constellation: str = "qam16", fft_len: int = 64,
                 cp_len: int = 16, n_used: int = 52, pilots=(-21, -7, 7, 21), n_data_symbols: int = 12,
-                training: str = "time", ltf_repeats: int = 2, gap: int = 0, seed: int = 0) -> OfdmConfig:
+                training: str = "time", ltf_repeats: int = 2, gap: int = 0, seed: int = 0,
+                coding: str = "none") -> OfdmConfig:
     """The frame configuration shared by every OFDM block (GRC: the 'OFDM Config' variable)."""
     return OfdmConfig(nt=nt, nr=nr, constellation=constellation, fft_len=fft_len, cp_len=cp_len,
                       n_used=n_used, pilots=tuple(pilots), n_data_symbols=n_data_symbols,
-                      training=training, ltf_repeats=ltf_repeats, gap=gap, seed=seed)
+                      training=training, ltf_repeats=ltf_repeats, gap=gap, seed=seed, coding=coding)
 
 
 # --- transmitter --------------------------------------------------------------------
@@ -280,7 +309,7 @@ class OfdmTransmitter:
             raise ValueError(f"ofdm_tx: payload must have shape ({c.payload_bits},), got {payload.shape}")
         if payload.size and (payload.min() < 0 or payload.max() > 1):
             raise ValueError("ofdm_tx: payload bits must be 0 or 1")
-        bits = append_crc(payload.astype(np.uint8))
+        bits = encode_frame(c, append_crc(payload.astype(np.uint8)))
         sym = c.const.map(bits.reshape(c.n_data_symbols, len(c.data_carriers), c.nt * c.bits_per_symbol))
         grid = np.zeros((c.n_data_symbols, c.fft_len, c.nt), np.complex128)
         grid[:, self._data_bins, :] = sym

@@ -3,7 +3,8 @@
 """The bits of a MIMO-OFDM frame (phy/ofdm.py): CRC-32, the numbered test payload, and the
 receiver side's frame checker.
 
-A frame carries payload_bits of payload, then its CRC-32 (MSB first). The numbered test
+A frame's information is payload_bits of payload, then its CRC-32 (MSB first); uncoded they are
+the frame's bits, with coding "ldpc648" they are LDPC-encoded (ofdm_coding.py). The numbered test
 payload (for BER over the air): a 16-bit frame number, then PRBS bits drawn from (seed, frame
 number), so a receiver regenerates what was sent.
 """
@@ -13,6 +14,8 @@ import zlib
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from .ofdm_coding import DecodedFrame, FrameDecoder, encode_frame
 
 if TYPE_CHECKING:
     from .ofdm import OfdmConfig
@@ -80,7 +83,14 @@ class FrameChecker:
 
     check(detected, info) takes one frame's detector output, float32 LLRs [n_re, Nt·K]
     (bit = LLR > 0, docs/conventions.md) or uint8 bits of the same shape, and `info`
-    (RxFrame.info(): start sample, SNR, EVM, CFO …). The frame number comes from the
+    (RxFrame.info(): start sample, SNR, EVM, CFO …). A coded frame (config.coding) is decoded
+    first (ofdm_coding.FrameDecoder; hard bits enter as LLRs ±HARD_BIT_LLR); the CRC, header
+    and `bit_errors` / ber() then concern the decoded information bits, `channel_bit_errors` /
+    channel_ber() the hard decisions of all the frame's channel bits (the uncoded BER; the same
+    as ber() when uncoded), and per codeword: `codewords`, `codeword_errors` (decoded
+    information differs from what was sent; test payload only), `codeword_failures` (BP did
+    not reach a codeword) and bler() (errors per codeword, or failures without the test
+    payload). The frame number comes from the
     header when the CRC passes; otherwise from the nearest good frame and the distance
     between frame starts (frame_len samples apart), so the bit errors of a failed frame
     are counted against what was sent. Failed frames before the first good one wait for
@@ -109,12 +119,15 @@ class FrameChecker:
         self.records: list[dict] = []
         self.decoded: list[np.ndarray] = []     # packed frame bits (payload + CRC) per frame
         self.bit_errors = self.bits = self.crc_failures = 0
+        self.channel_bit_errors = self.channel_bits = 0
+        self.codewords = self.codeword_errors = self.codeword_failures = 0
+        self._decode = FrameDecoder(config)
         self._frames = 0
         self._means = {"evm": [0.0, 0], "snr_db": [0.0, 0]}   # running [sum, count] over all frames
         self._missed_dropped = 0                # missed() of the records dropped from the history
         self._last_dropped_number = None        # frame number of the last of them
         self._last_good = None                  # (frame number, start sample)
-        self._waiting = []                      # (record, bits) of failed frames before any good one
+        self._waiting = []                      # (record, decoded) of failed frames before any good one
 
     def check(self, detected, info: dict | None = None) -> dict:
         c = self.config
@@ -122,7 +135,8 @@ class FrameChecker:
         if det.shape != (c.n_re, c.nt * c.bits_per_symbol):
             raise ValueError(f"frame_checker: a frame is [{c.n_re}, {c.nt * c.bits_per_symbol}] "
                              f"(n_re, Nt·K), got {det.shape}")
-        bits = (det > 0).astype(np.uint8).ravel() if det.dtype.kind == "f" else (det & 1).astype(np.uint8).ravel()
+        dec = self._decode(det)
+        bits = dec.info
         info = dict(info or {})
         ok = check_crc(bits)
         rec = {"frame": None, "crc_ok": ok, **info}
@@ -139,7 +153,7 @@ class FrameChecker:
         if ok:
             rec["frame"] = header_number(bits)
             self._last_good = (rec["frame"], start)
-            self._count(rec, bits)
+            self._count(rec, dec)
             if self._waiting and start is not None:
                 for r, b in self._waiting:
                     r["frame"] = (rec["frame"] - int(round((start - r["start"]) / c.frame_len))) % (1 << HEADER_BITS)
@@ -147,16 +161,16 @@ class FrameChecker:
                 self._waiting = []
         elif self._last_good is not None and start is not None and self._last_good[1] is not None:
             rec["frame"] = (self._last_good[0] + int(round((start - self._last_good[1]) / c.frame_len))) % (1 << HEADER_BITS)
-            self._count(rec, bits)
+            self._count(rec, dec)
         elif start is not None:
-            self._waiting.append((rec, bits))
+            self._waiting.append((rec, dec))
             if len(self._waiting) > self.MAX_WAITING:
-                old, old_bits = self._waiting.pop(0)
-                old["frame"], old["number_from_header"] = header_number(old_bits), True
-                self._count(old, old_bits)
+                old, old_dec = self._waiting.pop(0)
+                old["frame"], old["number_from_header"] = header_number(old_dec.info), True
+                self._count(old, old_dec)
         else:
             rec["frame"], rec["number_from_header"] = header_number(bits), True
-            self._count(rec, bits)
+            self._count(rec, dec)
         if self.history is not None and len(self.records) > 2 * self.history:
             self._drop_history(len(self.records) - self.history)
         return rec
@@ -182,16 +196,30 @@ class FrameChecker:
                 r["frame"] = (self.first_frame + int(round((r["start"] - first) / self.config.frame_len))) \
                     % (1 << HEADER_BITS)
             else:
-                r["frame"], r["number_from_header"] = header_number(b), True
+                r["frame"], r["number_from_header"] = header_number(b.info), True
             self._count(r, b)
         self._waiting = []
 
-    def _count(self, rec: dict, bits: np.ndarray) -> None:
+    def _count(self, rec: dict, dec: DecodedFrame) -> None:
+        c = self.config
+        coded = c.coding != "none"
+        if coded:
+            rec["codeword_failures"] = int(np.count_nonzero(~dec.codeword_ok))
+            self.codewords += c.n_codewords
+            self.codeword_failures += rec["codeword_failures"]
         if self.test_payload:
-            sent = append_crc(test_payload(self.config, rec["frame"]))
-            rec["bit_errors"] = int(np.count_nonzero(sent != bits))
+            sent = append_crc(test_payload(c, rec["frame"]))
+            rec["bit_errors"] = int(np.count_nonzero(sent != dec.info))
             self.bit_errors += rec["bit_errors"]
-            self.bits += bits.size
+            self.bits += dec.info.size
+            sent_channel = encode_frame(c, sent) if coded else sent
+            rec["channel_bit_errors"] = int(np.count_nonzero(sent_channel != dec.channel))
+            self.channel_bit_errors += rec["channel_bit_errors"]
+            self.channel_bits += dec.channel.size
+            if coded:
+                wrong = (sent != dec.info).reshape(c.n_codewords, -1).any(axis=1)
+                rec["codeword_errors"] = int(np.count_nonzero(wrong))
+                self.codeword_errors += rec["codeword_errors"]
 
     @property
     def frames(self) -> int:
@@ -209,11 +237,27 @@ class FrameChecker:
         return self.crc_failures / self.frames if self.frames else float("nan")
 
     def ber(self) -> float:
+        """Information-bit error rate (after decoding when coded; NaN before the first bit)."""
         return self.bit_errors / self.bits if self.bits else float("nan")
+
+    def channel_ber(self) -> float:
+        """Uncoded bit error rate: hard decisions of all the frame's channel bits."""
+        return self.channel_bit_errors / self.channel_bits if self.channel_bits else float("nan")
+
+    def bler(self) -> float:
+        """Codeword error rate: codeword_errors / codewords with the test payload, else
+        codeword_failures / codewords (NaN uncoded or before the first codeword)."""
+        if not self.codewords:
+            return float("nan")
+        return (self.codeword_errors if self.test_payload else self.codeword_failures) / self.codewords
 
     def summary(self) -> dict:
         mean = {k: total / count if count else float("nan") for k, (total, count) in self._means.items()}
         return {"frames": self.frames, "crc_failures": self.crc_failures, "fer": self.fer(),
                 "missed": self.missed, "bit_errors": self.bit_errors, "bits": self.bits, "ber": self.ber(),
+                "coding": self.config.coding, "channel_bit_errors": self.channel_bit_errors,
+                "channel_bits": self.channel_bits, "channel_ber": self.channel_ber(),
+                "codewords": self.codewords, "codeword_errors": self.codeword_errors,
+                "codeword_failures": self.codeword_failures, "bler": self.bler(),
                 "evm_db": 20 * np.log10(mean["evm"]) if mean["evm"] > 0 else float("nan"),
                 "snr_db": mean["snr_db"]}
