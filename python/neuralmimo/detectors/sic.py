@@ -101,8 +101,9 @@ QR_SCALAR_MODELS = ("unbiased", "paper")
 
 
 class _QrSic(Detector):
-    """SIC by back-substitution on a QR decomposition (Wübben et al., "MMSE extension of V-BLAST
-    based on sorted QR decomposition", VTC 2003), with EQ-Net's random order (eqnet.txt §2.1.2).
+    """SIC by back-substitution on a QR decomposition with EQ-Net's random order (EQ-Net §2.1.2,
+    eqs. 8-12; the paper cites its QR-based MMSE-SIC as ref. [39]; the augmented-QR form is that
+    of Wübben et al., "MMSE extension of V-BLAST based on sorted QR decomposition", VTC 2003).
 
     Per item: permute the columns of H (detection order), factor H̄ = Q̄R̄ with
     H̄ = [H; σ I_Nt] (MMSE) or H̄ = H (ZF), ỹ = Q̄₁ᴴ y with Q̄₁ the first Nr rows of Q̄, then for
