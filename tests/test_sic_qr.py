@@ -30,8 +30,8 @@ def test_noise_free_square_and_tall_systems_are_exact(rng, name, order, nr):
 @pytest.mark.parametrize("name", NAMES)
 @pytest.mark.parametrize("const", ["qpsk", "qam16", "qam64"])
 def test_single_stream_llrs_equal_exact_ml(rng, name, const):
-    """Nt = 1: ŷ = ‖h‖²x/r + noise of variance σ²‖h‖²/r² (MMSE, r² = ‖h‖² + σ²) or ‖h‖x + CN(0, σ²)
-    (ZF); bias-corrected, both are the matched filter's sufficient statistic, so exact marginalisation
+    """Nt = 1: ŷ = ‖h‖²x/r + noise of variance σ²‖h‖²/r² (MMSE, r² = ‖h‖² + σ²) or
+    ‖h‖x + CN(0, σ²) (ZF); bias-corrected, both are the matched filter's sufficient statistic, so exact marginalisation
     gives the exact posterior: ML's LLRs to float64 rounding, at low and high SNR."""
     c = nm.constellation(const)
     for nv in (2.0, 0.05):

@@ -298,5 +298,5 @@ def design_uniform_clip(llr, bits: int, bit_values=None, grid: int = 200) -> tup
     return uniform_quantizer(best_uniform_clip(llr, bits, bit_values, grid), bits)
 
 
-__all__ = ["DEFAULT_BINS", "MAX_BITS", "best_uniform_clip", "design_max_mi", "design_uniform_clip", "llr_mutual_information",
-           "mutual_information", "quantize", "uniform_quantizer"]
+__all__ = ["DEFAULT_BINS", "MAX_BITS", "best_uniform_clip", "design_max_mi", "design_uniform_clip",
+           "llr_mutual_information",           "mutual_information", "quantize", "uniform_quantizer"]
