@@ -299,4 +299,4 @@ def design_uniform_clip(llr, bits: int, bit_values=None, grid: int = 200) -> tup
 
 
 __all__ = ["DEFAULT_BINS", "MAX_BITS", "best_uniform_clip", "design_max_mi", "design_uniform_clip",
-           "llr_mutual_information",           "mutual_information", "quantize", "uniform_quantizer"]
+           "llr_mutual_information", "mutual_information", "quantize", "uniform_quantizer"]
