@@ -78,3 +78,13 @@ def system_of(case: Case, const="qpsk", nt=3, nr=6):
     if case.fixed is not None:
         nt, nr, const = case.fixed
     return case.make(const), nm.constellation(const), nt, nr
+
+
+def redraw(case: Case, det):
+    """The detector for one of several calls whose answers a test compares: det itself, or for a
+    detector that draws random numbers (Detector.deterministic False: SIC with a random order) a
+    new one built as det was, whose first call draws what det's first call drew (same seed). Only
+    calls with the same batch size then see the same draws."""
+    if getattr(det, "deterministic", True):
+        return det
+    return case.make(det.constellation.name)

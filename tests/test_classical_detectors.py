@@ -91,7 +91,7 @@ def test_sic_equals_independent_reference(rng, name):
         np.testing.assert_allclose(out.symbols[i], s_ref, atol=1e-6)
 
 
-@pytest.mark.parametrize("name", ["wl-lmmse", "cg", "mmse-sic", "vblast"])
+@pytest.mark.parametrize("name", ["wl-lmmse", "cg", "mmse-sic", "vblast", "mmse-sic-qr", "zf-sic-qr"])
 def test_zero_noise_is_exact(rng, name):
     c = nm.constellation("qam16")
     y, h, idx = random_system(rng, 50, 6, 4, c, 0.0)

@@ -14,7 +14,7 @@ import logging
 import numpy as np
 import pytest
 from conftest import random_system
-from detector_cases import _params, case, system_of  # noqa: F401 (case: a fixture)
+from detector_cases import _params, case, redraw, system_of  # noqa: F401 (case: a fixture)
 
 import neuralmimo as nm
 from neuralmimo.phy.demap import LLR_LIMIT
@@ -113,11 +113,13 @@ def test_hostile_inputs_give_the_output_contract(case, hostile, caplog):
         for i in (0, 1, 4):   # the good items equal their result when run alone
             one = det(y[i:i + 1], h[i:i + 1], nv[i:i + 1])
             assert not one.erased[0] and not erased[i]
+            if not det.deterministic:      # a random-order item's answer depends on its place
+                continue
             for field in ("symbols",) + case.outputs:
                 np.testing.assert_allclose(getattr(one, field)[0], getattr(out, field)[i], rtol=1e-5, atol=1e-5)
     if hostile.startswith("H~") and det.scale_invariant:
         # Power-of-two scaling is exact: the same answer as the unscaled system, bit for bit.
-        base = det(*_good(np.random.default_rng(7), nr, nt, c))
+        base = redraw(case, det)(*_good(np.random.default_rng(7), nr, nt, c))
         for field in ("symbols", "erased") + case.outputs:
             np.testing.assert_array_equal(getattr(out, field), getattr(base, field), err_msg=field)
 

@@ -100,6 +100,10 @@ def tc_check_against_api(tc, det, block, y, h, nv, got, tol, msg):
     for i in np.flatnonzero(erased):
         np.testing.assert_array_equal(got[i], 0, err_msg=f"{msg}: item {i} has no API answer but is not erased")
     tc.assertEqual(block.invalid_items(), int(erased.sum()), f"{msg}: erased items counted")
+    if not getattr(det, "deterministic", True):
+        # A random-order SIC answers an item according to its place in the call's batch (its
+        # draw): the block's batches are not the API's single items, so only erasures compare.
+        return erased
     for i in np.flatnonzero(~erased):
         np.testing.assert_allclose(got[i], answers[i], rtol=tol[0], atol=tol[1], err_msg=f"{msg}: item {i}")
     return erased

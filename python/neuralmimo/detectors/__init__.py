@@ -12,12 +12,12 @@ from .cg import ConjugateGradient
 from .kbest import KBest
 from .linear import Lmmse, WidelyLinearLmmse, ZeroForcing
 from .ml import MaximumLikelihood, MaximumLikelihoodMaxlog
-from .sic import MmseSic, Vblast
+from .sic import MmseSic, MmseSicQr, Vblast, ZfSicQr
 
 #: Classical detector name -> class: what nm.detector(name) builds.
 CLASSICAL = {cls.name: cls for cls in (ZeroForcing, Lmmse, WidelyLinearLmmse, MaximumLikelihood,
                                         MaximumLikelihoodMaxlog, ConjugateGradient, MmseSic, Vblast,
-                                        KBest, Amp, Oamp)}
+                                        MmseSicQr, ZfSicQr, KBest, Amp, Oamp)}
 
 
 def detector_names() -> list[str]:

@@ -169,6 +169,11 @@ class Detector:
     #: normalises every item by a power of two (power_of_two_scale). Learned models are not
     #: (LcgNet's step sizes are tuned to the training channel's scale).
     scale_invariant = True
+    #: Whether the answer is a function of the call's inputs alone. False for a detector that draws
+    #: random numbers (SIC with a random detection order): two calls on the same inputs then differ,
+    #: and an item's answer depends on its place in the batch; a new detector built with the same
+    #: seed repeats the draws of the first one's calls.
+    deterministic = True
 
     def __init__(self, constellation: str | Constellation | None = None, demapping: str | None = None):
         """demapping: "maxlog" or "app" for the detectors that demap a per-stream Gaussian estimate
