@@ -23,7 +23,8 @@ def write_csv(rows: list[dict], path: str | Path) -> Path:
 
 
 def plot_rows(rows: list[dict], path: str | Path, title: str = "") -> Path:
-    """2×2 figure: SER, BER (log), NMSE (dB), bitwise mutual information, against SNR."""
+    """Figure of the panels with data among BLER (coded rows, eval/coded.py), SER, BER (log), NMSE (dB)
+    and bitwise mutual information, against SNR."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -37,7 +38,7 @@ def plot_rows(rows: list[dict], path: str | Path, title: str = "") -> Path:
                 and isinstance(r.get(key), float) and not math.isnan(r[key]) and (not log or r[key] > 0)]
 
     panels = [(key, label, log) for key, label, log in
-              (("ser", "SER", True), ("ber", "BER", True), ("nmse_db", "NMSE (dB)", False),
+              (("bler", "BLER (coded)", True), ("ser", "SER", True), ("ber", "BER", True), ("nmse_db", "NMSE (dB)", False),
                ("bmi", "bitwise MI (bit/bit)", False))
               if any(points(n, key, log) for n in names)] or [("ser", "SER", True)]
     # Only panels with data: a harness run without LLRs or estimates has no BER / NMSE / MI curves.
