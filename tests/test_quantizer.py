@@ -90,6 +90,14 @@ def test_codebook_is_searchsorted_per_row_and_nan_is_the_cell_of_zero():
         q.encode(np.zeros((2, 4), F32))
 
 
+def test_codebook_midpoints_of_levels_an_ulp_apart_stay_increasing():
+    a = np.float32(1.0)
+    lv = [a, np.nextafter(a, F32(2)), np.nextafter(np.nextafter(a, F32(2)), F32(2)), F32(5)]
+    q = ScalarQuantizer.from_codebook(lv)
+    assert np.all(np.diff(q.thresholds[0]) > 0)
+    assert q.thresholds[0, 0] >= lv[0] and q.thresholds[0, 1] <= lv[2]
+
+
 def test_codebook_mode_exact_at_thresholds_and_edges():
     q = ScalarQuantizer(np.array([[-1.0, 0.0, 2.5]]), np.array([[-2, -0.5, 1, 3]]), 2)
     x = np.concatenate([around(q.thresholds), [0.0, -0.0, 1e-45, -1e-45, 3e38, -3e38]]).astype(F32)
@@ -161,6 +169,7 @@ def test_block_args():
     (lambda: ScalarQuantizer([[0.0, 1.0, 2.0]], [[0, 1, 2, 3]], 2, mode="uniform"), r"clip is required in uniform mode"),
     (lambda: ScalarQuantizer.from_codebook([0.0, 1.0, 2.0]), r"L = 2\*\*bits entries per row .* got L = 3"),
     (lambda: ScalarQuantizer.from_codebook([0.0, np.nan]), r"levels must be finite"),
+    (lambda: ScalarQuantizer.from_codebook([[0.0, 1.0], [2.0, 2.0]]), r"levels must be distinct per row .* levels\[1\] holding 2.0 twice"),
     (lambda: ScalarQuantizer.uniform(2, 1.0).decode(np.array([[4]])), r"codes must lie in \[0, L = 4\), got 4"),
     (lambda: ScalarQuantizer.uniform(2, 1.0).decode(np.array([[0.5]])), r"codes must be integers"),
     (lambda: pack(np.array([8]), 3), r"codes must lie in \[0, 2\*\*bits = 8\), got 8"),

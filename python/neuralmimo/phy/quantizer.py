@@ -171,8 +171,8 @@ class ScalarQuantizer:
     @classmethod
     def from_codebook(cls, levels, input: str = "") -> "ScalarQuantizer":
         """Nearest-neighbour quantiser of a codebook: levels float[G, L] (or [L]), L a power of two
-        in 2..2**16; each row is sorted, thresholds are the midpoints of neighbouring levels
-        (computed in float64, rounded to float32)."""
+        in 2..2**16, distinct per row once rounded to float32; each row is sorted, thresholds are
+        the midpoints of neighbouring levels (computed in float64, rounded to float32)."""
         lv = np.array(levels, dtype=np.float64, ndmin=2)
         if lv.ndim != 2:
             raise ValueError(f"levels must have shape [G, L] or [L], got {np.shape(levels)}")
@@ -182,7 +182,15 @@ class ScalarQuantizer:
         if not np.all(np.isfinite(lv)):
             raise ValueError("levels must be finite, got a NaN or Inf")
         lv = np.sort(lv, axis=1).astype(np.float32)
+        same = np.argwhere(~(np.diff(lv, axis=1) > 0))
+        if len(same):
+            g, j = same[0]
+            raise ValueError(f"levels must be distinct per row (as float32), got levels[{g}] holding {lv[g, j]} twice")
         t = ((lv[:, 1:].astype(np.float64) + lv[:, :-1]) / 2).astype(np.float32)
+        # Levels one or two ulps apart can round neighbouring midpoints to the same float32: such a
+        # threshold moves up by one ulp, so that the rows stay strictly increasing.
+        for g, j in np.argwhere(~(np.diff(t, axis=1) > 0)):
+            t[g, j + 1] = np.nextafter(t[g, j], np.float32(np.inf))
         return cls(t, lv, n_levels.bit_length() - 1, mode="codebook", input=input)
 
     # --- coding ---------------------------------------------------------------------------------
