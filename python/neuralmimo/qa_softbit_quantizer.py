@@ -65,10 +65,11 @@ class qa_softbit_quantizer(gr_unittest.TestCase):
         self.assertTrue(np.array_equal(unpack(got, bits, n), codes))
         self.assertTrue(np.array_equal(got, pack(codes, bits)))
         self.assertEqual((blk.erased(), blk.clamped()), (erased, clamped))
-        self.assertEqual(clamped, 10)                         # +-Inf only: 2 of each 8 specials
+        self.assertEqual(clamped, np.count_nonzero(np.isinf(x)))   # +-Inf only, not +-3e38
+        self.assertGreater(clamped, 0)
 
         deq = nm.softbit_dequantizer_from(q)
-        back = run_chain(got.astype(np.float32) * 0 + x, nm.softbit_quantizer_from(q), deq, out_vlen=n,
+        back = run_chain(x, nm.softbit_quantizer_from(q), deq, out_vlen=n,
                          sink=blocks.vector_sink_f, dtype=np.float32)
         self.assertTrue(np.array_equal(back, q.decode(codes)))
 
