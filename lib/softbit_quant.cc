@@ -206,8 +206,8 @@ softbit_quant::softbit_quant(int n,
             const float* t = d_thresh.data() + g * tl;
             d_zero_code[g] = static_cast<uint16_t>(std::upper_bound(t, t + tl, 0.0f) - t);
         }
-        // The lookup grid: about 4 cells per code, 64..16384 cells per row.
-        d_grid = std::min(std::max(4 * L, 64), 16384);
+        // The lookup grid: about 16 cells per code, 64..16384 cells per row.
+        d_grid = std::min(std::max(16 * L, 64), 16384);
         const int M = d_grid;
         d_lo.resize(G);
         d_inv_w.resize(G);
@@ -285,18 +285,20 @@ void softbit_quant::encode_codebook(const float* in,
                 code = static_cast<uint16_t>(L - 1);
                 inf += std::isinf(x);
             } else {
-                // t[0] <= x < t[L-2]: the grid cell brackets the code; the
-                // comparisons widen the bracket where rounding put x in a
-                // neighbouring cell, so the count is exact.
+                // t[0] <= x < t[L-2]: the grid cell's lower edge gives a first
+                // code c (thresholds <= the edge); two branch-free steps move it
+                // over the thresholds inside the cell (grids of about 16 cells
+                // per code: rarely more than one). Where that is not enough, or
+                // rounding put x in the cell above its own, the bracket check
+                // fails and a binary search over the row decides: exact either way.
                 const float f = (x - d_lo[g]) * d_inv_w[g];
                 const int i = f < static_cast<float>(M) ? static_cast<int>(f) : M - 1;
-                const uint16_t* lut = d_lut.data() + static_cast<size_t>(g) * (M + 1);
-                size_t a = lut[i], b = lut[i + 1];
-                while (a > 0 && t[a - 1] > x)
-                    --a;
-                while (b < tl && t[b] <= x)
-                    ++b;
-                code = static_cast<uint16_t>(std::upper_bound(t + a, t + b, x) - t);
+                size_t c = d_lut[static_cast<size_t>(g) * (M + 1) + i];
+                c += c < tl && t[c] <= x;
+                c += c < tl && t[c] <= x;
+                if ((c < tl && t[c] <= x) || (c > 0 && t[c - 1] > x))
+                    c = static_cast<size_t>(std::upper_bound(t, t + tl, x) - t);
+                code = static_cast<uint16_t>(c);
             }
             codes[v * n + j] = code;
         }

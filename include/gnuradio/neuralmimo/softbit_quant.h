@@ -40,8 +40,10 @@ struct softbit_counts {
  *    levels float[G * L] (row-major, G = 1 or N); code = number of
  *    thresholds <= x (numpy's searchsorted(t, x, side="right")). Evaluated
  *    with a lookup table over a uniform grid between the outer thresholds
- *    that brackets the code, then comparisons against the thresholds
- *    themselves, so the result is exact whatever the rounding of the grid.
+ *    whose cell gives a first guess of the code, then comparisons against
+ *    the thresholds
+ *    themselves (a binary search where they disagree), so the result is
+ *    exact whatever the rounding of the grid.
  *
  * Non-finite inputs never fail: NaN -> the code of the cell holding 0.0
  * (an erasure: 0 carries no information), counted as erased; +-Inf and
@@ -121,7 +123,7 @@ private:
     std::vector<float> d_thresh, d_levels;
     std::vector<uint16_t> d_zero_code; // [G] the erasure code of each row
     // Codebook lookup: per row, lut[g * (M + 1) + i] = number of thresholds
-    // <= the grid's edge i (lo + i * (hi - lo) / M), a bracket of the code.
+    // <= the grid's edge i (lo + i * (hi - lo) / M), the first guess of the code.
     int d_grid;                      // M
     std::vector<float> d_lo, d_inv_w; // [G] lo and M / (hi - lo)
     std::vector<uint16_t> d_lut;

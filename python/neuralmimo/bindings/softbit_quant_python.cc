@@ -10,7 +10,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(softbit_quant.h)                                           */
-/* BINDTOOL_HEADER_FILE_HASH(fe2c1a9f2c4407ccaf0988c195c66182)                     */
+/* BINDTOOL_HEADER_FILE_HASH(c79e269693c7201e28fc0ef6f7d364fa)                     */
 /***********************************************************************************/
 
 /*
