@@ -280,12 +280,13 @@ class ScalarQuantizer:
         if mode == "uniform":
             if "clip" not in d:
                 raise ValueError(f"uniform quantiser dict is missing key 'clip' (has {sorted(d)})")
-            rows = len(d["thresholds"]) if isinstance(d.get("thresholds"), list) else 1
+            t = d.get("thresholds")
+            rows = len(t) if isinstance(t, list) and t and isinstance(t[0], list) else 1
             q = cls.uniform(d["bits"], d["clip"], n_groups=max(rows, 1), input=inp)
             for key in ("thresholds", "levels"):
                 if key in d:
                     try:
-                        same = np.array_equal(np.asarray(d[key], np.float32), getattr(q, key))
+                        same = np.array_equal(np.array(d[key], np.float32, ndmin=2), getattr(q, key))
                     except (TypeError, ValueError):
                         same = False
                     if not same:
