@@ -106,6 +106,8 @@ class ScalarQuantizer:
 
     thresholds: float32[G, L-1] strictly increasing per row; levels: float32[G, L];
     bits: 1..16 with L = 2**bits; G = 1 (every position) or G = N (row j for position j).
+    Built directly it is a codebook quantiser; mode="uniform" (with clip) is what uniform() builds,
+    whose thresholds and levels are the derived ones (from_dict checks them).
     """
 
     def __init__(self, thresholds, levels, bits, *, mode: str = "codebook", clip: float | None = None,
