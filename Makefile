@@ -79,13 +79,15 @@ test-cpp:
 	cd $(BUILD) && ctest --output-on-failure
 
 # The algorithm tests run on the source tree; the C++ receiver's comparison and the C++ MMNet
-# kernel's need the installed package (the source tree has no compiled module), so they run
+# and soft-bit kernels' need the installed package (the source tree has no compiled module), so they run
 # without PYTHONPATH.
 test-py:
 	PYTHONPATH=$(CURDIR)/python $(PY) -m pytest -q tests --ignore=tests/test_ofdm_rx_cpp.py \
-	  --ignore=tests/test_mmnet_kernel.py -k "not test_split_path_equals_the_whole_graph or not cpp"
+	  --ignore=tests/test_mmnet_kernel.py --ignore=tests/test_softbit_kernel.py \
+	  -k "not test_split_path_equals_the_whole_graph or not cpp"
 	NEURALMIMO_REQUIRE_CPP=1 $(PY) -m pytest -q -p no:cacheprovider tests/test_ofdm_rx_cpp.py tests/test_mmnet_kernel.py \
-	  tests/test_hypermimo.py -k "test_mmnet_kernel or test_ofdm_rx_cpp or (test_split_path_equals_the_whole_graph and cpp)"
+	  tests/test_softbit_kernel.py tests/test_hypermimo.py \
+	  -k "test_mmnet_kernel or test_ofdm_rx_cpp or test_softbit_kernel or (test_split_path_equals_the_whole_graph and cpp)"
 
 # --- extras -----------------------------------------------------------------
 # The benchmarks are python/neuralmimo/bench/ (and bench/ for the C++ kernels, built by `make build`).

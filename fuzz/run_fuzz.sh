@@ -13,7 +13,7 @@ CXX=${FUZZ_CXX:-clang++}
 HARNESSES=${FUZZ_HARNESSES:-$(cd "$ROOT/fuzz" && ls fuzz_*.cc | sed 's/^fuzz_//; s/\.cc$//')}
 LIB_SOURCES="constellation_table detector_core lmmse_kernel cg_kernel cg_kernel_setup
              cg_kernel_detect ofdm_fft ofdm_frame_spec ofdm_rx_kernel ofdm_rx_sync
-             ofdm_rx_estimate ofdm_rx_evm"
+             ofdm_rx_estimate ofdm_rx_evm softbit_quant"
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
 # -march=native as the library's own build (the same SIMD and FMA code paths).
 FLAGS="-std=c++17 -O1 -g -march=native -Wno-psabi -I$ROOT/include -I$ROOT/lib"

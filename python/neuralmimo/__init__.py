@@ -39,6 +39,10 @@ __version__ = "0.1.0"
 _BLOCKS = {
     "lmmse_detector": ".neuralmimo_python",
     "cg_detector": ".neuralmimo_python",
+    "softbit_quantizer": ".neuralmimo_python",
+    "softbit_dequantizer": ".neuralmimo_python",
+    "softbit_quantizer_from": ".blocks.softbit",
+    "softbit_dequantizer_from": ".blocks.softbit",
     "onnx_detector": ".blocks.onnx_detector",
     "classical_detector": ".blocks.classical_detector",
     "qam_mapper": ".blocks.qam_mapper",

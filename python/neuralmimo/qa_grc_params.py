@@ -32,7 +32,9 @@ os.environ.setdefault("GR_CONF_LOG_LOG_LEVEL", "info")
 #: Parameters every GRC block has (GRC's own, not the block's).
 GRC_BASE = {"id", "alias", "affinity", "minoutbuf", "maxoutbuf", "comment"}
 #: Parameters that only matter with another one set (block id -> {param: {other: value}}).
-CONTEXT = {"neuralmimo_cg_detector": {"steps_file": {"steps": "file"}}}
+CONTEXT = {"neuralmimo_cg_detector": {"steps_file": {"steps": "file"}},
+           "neuralmimo_softbit_quantizer": {"key": {"manifest": "m.json"}},
+           "neuralmimo_softbit_dequantizer": {"key": {"manifest": "m.json"}}}
 #: Parameters that choose a branch of the template instead of being passed: the call they must add.
 SELECTS = {("neuralmimo_cg_detector", "steps"): "load_cg_steps"}
 

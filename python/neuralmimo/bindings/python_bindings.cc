@@ -22,6 +22,9 @@ void bind_lmmse_detector(py::module& m);
 void bind_mmnet_kernel(py::module& m);
 void bind_ofdm_rx_kernel(py::module& m);
 void bind_ofdm_rx_block(py::module& m);
+void bind_softbit_quant(py::module& m);
+void bind_softbit_quantizer(py::module& m);
+void bind_softbit_dequantizer(py::module& m);
 // ) END BINDING_FUNCTION_PROTOTYPES
 
 
@@ -52,5 +55,8 @@ PYBIND11_MODULE(neuralmimo_python, m)
     bind_mmnet_kernel(m);
     bind_ofdm_rx_kernel(m);
     bind_ofdm_rx_block(m);
+    bind_softbit_quant(m);
+    bind_softbit_quantizer(m);
+    bind_softbit_dequantizer(m);
     // ) END BINDING_FUNCTION_CALLS
 }

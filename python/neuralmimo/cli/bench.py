@@ -9,6 +9,7 @@
     python -m neuralmimo.cli.bench wesnet [--threads 1]               DetNet / WeSNet variants, 30x60
     python -m neuralmimo.cli.bench remimo [--batch 256]               RE-MIMO against OAMPNet-2, Nr = 64
     python -m neuralmimo.cli.bench hypermimo [--hold 12]              HyperMIMO: split path, online MMNet
+    python -m neuralmimo.cli.bench softbit [--n 48]                   soft-bit quantiser kernel and blocks
 
 `make bench` runs the first four (wesnet trains its variants first when they are missing).
 """
@@ -20,7 +21,7 @@ import sys
 from . import args as cli
 
 #: modules of neuralmimo.bench named by the first argument (none: "blocks", the detector blocks)
-BENCHMARKS = ("detectors", "cg", "ofdm", "wesnet", "remimo", "hypermimo")
+BENCHMARKS = ("detectors", "cg", "ofdm", "wesnet", "remimo", "hypermimo", "softbit")
 
 
 @cli.command("bench")
