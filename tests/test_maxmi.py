@@ -13,7 +13,8 @@ import pytest
 
 from neuralmimo.phy.demap import LLR_LIMIT
 from neuralmimo.phy.maxmi import (best_uniform_clip, design_max_mi, design_uniform_clip, llr_mutual_information,
-                                  mutual_information, quantize, uniform_quantizer)
+                                  mutual_information)
+from neuralmimo.phy.quantizer import ScalarQuantizer
 
 SIGMA = 1.0            # MI ≈ 0.49 bit unquantised, 0.37 bit hard: the quantiser matters
 SAMPLES = 200_000
@@ -39,8 +40,8 @@ def awgn_mi_integral(sigma=SIGMA):
     return 1.0 - integral / math.log(2.0)
 
 
-def mi_of(llr, thresholds, levels, bits):
-    codes, _ = quantize(llr, thresholds, levels)
+def mi_of(llr, q, bits):
+    codes = q.encode(llr)
     return mutual_information(codes, 1 << bits, llr=llr)
 
 
@@ -51,9 +52,9 @@ def awgn():
 
 @pytest.fixture(scope="module")
 def designs(awgn):
-    """bits -> (max-MI thresholds, levels, uniform thresholds, levels) on the AWGN LLRs."""
+    """bits -> (max-MI quantiser, uniform quantiser) on the AWGN LLRs."""
     llr, _ = awgn
-    return {b: design_max_mi(llr, b) + design_uniform_clip(llr, b) for b in range(1, 7)}
+    return {b: (design_max_mi(llr, b), design_uniform_clip(llr, b)) for b in range(1, 7)}
 
 
 @pytest.mark.parametrize("labelled", [False, True])
@@ -62,12 +63,14 @@ def test_one_bit_max_mi_is_the_hard_decision_bsc(awgn, labelled):
     (the information density log2 p(b,q)/(p(b)p(q)) of the BSC has a known spread)."""
     llr, bits = awgn
     bv = bits if labelled else None
-    t, v = design_max_mi(llr, 1, bit_values=bv)
+    q = design_max_mi(llr, 1, bit_values=bv)
+    t, v = q.thresholds, q.levels
     p = 0.5 * math.erfc(1 / SIGMA / math.sqrt(2))
     ref = 1 - h2(p)
     dens = np.array([math.log2(2 * (1 - p)), math.log2(2 * p)])
     se = math.sqrt(np.average((dens - ref) ** 2, weights=[1 - p, p]) / llr.size)
-    codes, values = quantize(llr, t, v)
+    codes = q.encode(llr)
+    values = q.decode(codes)
     got = mutual_information(codes, 2, bit_values=bv, llr=None if labelled else llr)
     assert abs(got - ref) < 4 * se, (got, ref, se)
     # The single threshold is the sign (within a fine bin of 0), the levels the cells' LLRs: by
@@ -82,7 +85,7 @@ def test_mi_grows_with_bits_towards_the_unquantised_mi(awgn, designs):
     estimate (Jensen: a deterministic inequality, no tolerance), which matches the integral within
     sampling error; 6 bits lose < 0.002 bit."""
     llr, _ = awgn
-    mi = [mi_of(llr, *designs[b][:2], b) for b in range(1, 7)]
+    mi = [mi_of(llr, designs[b][0], b) for b in range(1, 7)]
     unq = llr_mutual_information(llr)
     exact = awgn_mi_integral()
     assert abs(unq - exact) < 0.005, (unq, exact)
@@ -99,8 +102,8 @@ def test_max_mi_beats_the_best_uniform_quantiser(awgn, designs):
     are within 3e-4 bit of the unquantised MI)."""
     llr, _ = awgn
     for b in range(1, 7):
-        tm, vm, tu, vu = designs[b]
-        mm, mu = mi_of(llr, tm, vm, b), mi_of(llr, tu, vu, b)
+        qm, qu = designs[b]
+        mm, mu = mi_of(llr, qm, b), mi_of(llr, qu, b)
         assert mm >= mu - 1e-4, (b, mm, mu)
         if b in (3, 4):
             assert mm > mu + 1e-4, (b, mm, mu)
@@ -111,7 +114,7 @@ def test_levels_are_increasing_cell_llrs(awgn, designs):
     sigmoid-weighted LLRs of that cell), and each equals the empirical LLR of its cell."""
     llr, bits = awgn
     for b in range(1, 7):
-        t, v = designs[b][:2]
+        t, v = designs[b][0].thresholds, designs[b][0].levels
         assert t.shape == (1, (1 << b) - 1) and v.shape == (1, 1 << b)
         assert t.dtype == np.float32 and v.dtype == np.float32
         assert np.all(np.diff(t[0]) > 0) and np.all(np.diff(v[0]) > 0)
@@ -119,8 +122,9 @@ def test_levels_are_increasing_cell_llrs(awgn, designs):
         inner = v[0][1:-1]
         assert np.all(inner > t[0][:-1]) and np.all(inner < t[0][1:])
     # Labelled design: level = ln(#ones/#zeros) in the cell.
-    t, v = design_max_mi(llr, 2, bit_values=bits)
-    codes, _ = quantize(llr, t, v)
+    q = design_max_mi(llr, 2, bit_values=bits)
+    v = q.levels
+    codes = q.encode(llr)
     for c in range(4):
         ones = int(bits[codes == c].sum())
         zeros = int((codes == c).sum()) - ones
@@ -128,13 +132,13 @@ def test_levels_are_increasing_cell_llrs(awgn, designs):
 
 
 def test_uniform_quantizer_levels_are_cell_centres():
-    t, v = uniform_quantizer(4.0, 2)
-    np.testing.assert_array_equal(t, [[-2.0, 0.0, 2.0]])
-    np.testing.assert_array_equal(v, [[-3.0, -1.0, 1.0, 3.0]])
+    q = ScalarQuantizer.uniform(2, 4.0)
+    np.testing.assert_allclose(q.thresholds, [[-2.0, 0.0, 2.0]], atol=1e-6)
+    np.testing.assert_array_equal(q.levels, [[-3.0, -1.0, 1.0, 3.0]])
     llr, _ = bpsk_awgn_llrs(n=20_000)
     c = best_uniform_clip(llr, 3)
     assert 0 < c <= np.abs(llr).max()
-    np.testing.assert_array_equal(design_uniform_clip(llr, 3)[1], uniform_quantizer(c, 3)[1])
+    np.testing.assert_array_equal(design_uniform_clip(llr, 3).levels, ScalarQuantizer.uniform(3, c).levels)
 
 
 def test_bad_input_raises_value_error_naming_the_argument():
@@ -158,10 +162,6 @@ def test_bad_input_raises_value_error_naming_the_argument():
         design_max_mi(np.array([1.0, 1.0, -1.0, -1.0]), 2)
     with pytest.raises(ValueError, match="llr: all zero"):
         design_uniform_clip(np.zeros(10), 2)
-    with pytest.raises(ValueError, match="clip: expected"):
-        uniform_quantizer(0.0, 2)
-    with pytest.raises(ValueError, match="levels: expected 4 levels"):
-        quantize(llr, [[0.0, 1.0, 2.0]], [[0.0, 1.0]])
     with pytest.raises(ValueError, match="bit_values: give exactly one"):
         mutual_information(np.zeros(3, np.int64), 2)
     with pytest.raises(ValueError, match="codes: expected integers in 0..1"):

@@ -97,13 +97,12 @@ def scalar_quantizers(bits_list, vectors: int = 50_000, seed: int = 77) -> dict:
     """{"maxmi-<b>": ScalarQuantizer, "uniform-<b>": ScalarQuantizer} for b in bits_list, designed
     on design_llrs (module docstring)."""
     from ..phy.maxmi import design_max_mi, design_uniform_clip
-    from ..phy.quantizer import ScalarQuantizer
 
     llr, bits = design_llrs(vectors, seed)
     out = {}
     for b in bits_list:
-        out[f"maxmi-{b}"] = ScalarQuantizer(*design_max_mi(llr, b, bit_values=bits), b)
-        out[f"uniform-{b}"] = ScalarQuantizer(*design_uniform_clip(llr, b, bit_values=bits), b)
+        out[f"maxmi-{b}"] = design_max_mi(llr, b, bit_values=bits)
+        out[f"uniform-{b}"] = design_uniform_clip(llr, b, bit_values=bits)
     return out
 
 

@@ -30,15 +30,16 @@ with the clip c chosen by a grid search to maximise the same MI on the training 
 reconstructs cell centres, not cell LLRs: its levels are not the LLRs of the quantised channel
 (a decoder sees mis-scaled LLRs), which is part of why it loses to max-MI at equal bits.
 
-Thresholds and levels are returned as float32[1, L−1] and float32[1, L] (one group), the layout
-of a scalar quantiser with G groups; code = searchsorted(thresholds[g], x, side="right"), i.e.
-x equal to a threshold goes to the upper cell. MI is in bits throughout.
+Both return a one-group phy.quantizer.ScalarQuantizer (thresholds float32[1, L−1], levels
+float32[1, L]; code = searchsorted(thresholds, x, side="right"), x on a threshold goes to the
+upper cell), which the soft-bit blocks take as they are. MI is in bits throughout.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from .demap import LLR_LIMIT
+from .quantizer import ScalarQuantizer
 
 #: Most bits a scalar quantiser may have here (4096 cells): far beyond any use, and it bounds the
 #: DP's work (cells · bins²).
@@ -116,22 +117,10 @@ def _mi_from_joint(joint: np.ndarray) -> float:
     return float(np.sum(_xlogy(joint, joint)) - np.sum(_xlogy(pb, pb)) - np.sum(_xlogy(pq, pq)))
 
 
-def quantize(llr, thresholds, levels) -> tuple[np.ndarray, np.ndarray]:
-    """Apply a one-group scalar quantiser: llr float[S], thresholds float[1, L−1] or [L−1],
-    levels float[1, L] or [L] -> (codes int64[S] in 0..L−1, values float32[S] = levels[codes]).
-    code = searchsorted(thresholds, llr, side="right")."""
-    t = np.asarray(thresholds, dtype=np.float64).reshape(-1)
-    v = np.asarray(levels, dtype=np.float32).reshape(-1)
-    if v.size != t.size + 1:
-        raise ValueError(f"levels: expected {t.size + 1} levels for {t.size} thresholds, got {v.size}")
-    codes = np.searchsorted(t, np.asarray(llr, dtype=np.float64), side="right")
-    return codes, v[codes]
-
-
 def mutual_information(codes, n_cells: int, bit_values=None, llr=None) -> float:
     """I(B; cell) in bits from cell indices.
 
-    codes: int[S] in 0..n_cells−1 (e.g. quantize(...)[0]); either bit_values int/bool[S] (the
+    codes: int[S] in 0..n_cells−1 (e.g. ScalarQuantizer.encode); either bit_values int/bool[S] (the
     plug-in estimate from the empirical joint distribution) or llr float[S] (the consistent-LLR
     estimate, P(b=1 | L) = sigmoid(L) summed per cell; lower variance, and never above
     llr_mutual_information(llr) on the same samples, by concavity of the binary entropy).
@@ -224,14 +213,14 @@ def _cell_llr(joint: np.ndarray) -> np.ndarray:
     return np.clip(lv, -LLR_LIMIT, LLR_LIMIT)
 
 
-def design_max_mi(llr, bits: int, bit_values=None, bins: int = DEFAULT_BINS) -> tuple[np.ndarray, np.ndarray]:
+def design_max_mi(llr, bits: int, bit_values=None, bins: int = DEFAULT_BINS) -> ScalarQuantizer:
     """Max-MI scalar quantiser of LLRs (module docstring: fine histogram + Kurkoski–Yagi DP).
 
     llr: float[S] training LLRs (LLR = ln P(b=1)/P(b=0)); bits: 1..MAX_BITS (2**bits cells);
     bit_values: int/bool[S] of the known bits, or None to assume consistent LLRs
     (P(b=1 | L) = sigmoid(L)); bins: fine histogram bins (>= 2**bits; DP work ∝ 2**bits·bins²).
-    -> (thresholds float32[1, 2**bits − 1] increasing, levels float32[1, 2**bits]: each cell's
-    LLR, clipped to ±LLR_LIMIT). ValueError naming the argument for bad input, or when the
+    -> ScalarQuantizer (thresholds float32[1, 2**bits − 1] increasing, levels float32[1, 2**bits]:
+    each cell's LLR, clipped to ±LLR_LIMIT). ValueError naming the argument for bad input, or when the
     training LLRs have fewer distinct values than cells.
     """
     a = _check_llr(llr)
@@ -249,23 +238,12 @@ def design_max_mi(llr, bits: int, bit_values=None, bins: int = DEFAULT_BINS) -> 
     thresholds = edges[cuts - 1]                      # fine bin k starts at edges[k − 1]
     cells = np.searchsorted(thresholds, a, side="right")
     levels = _cell_llr(_joint_masses(a, cells, n_cells, bv))
-    return thresholds.astype(np.float32)[None, :], levels.astype(np.float32)[None, :]
-
-
-def uniform_quantizer(clip: float, bits: int) -> tuple[np.ndarray, np.ndarray]:
-    """Uniform quantiser of 2**bits equal cells over [−clip, clip] (outer cells open):
-    -> (thresholds float32[1, L−1], levels float32[1, L] = cell centres)."""
-    n_cells = 1 << _check_bits(bits)
-    if not np.isfinite(clip) or clip <= 0:
-        raise ValueError(f"clip: expected a finite value > 0, got {clip!r}")
-    step = 2.0 * clip / n_cells
-    k = np.arange(n_cells, dtype=np.float64)
-    return ((-clip + step * k[1:]).astype(np.float32)[None, :],
-            (-clip + step * (k + 0.5)).astype(np.float32)[None, :])
+    return ScalarQuantizer(thresholds.astype(np.float32)[None, :], levels.astype(np.float32)[None, :], bits,
+                           input="llr")
 
 
 def best_uniform_clip(llr, bits: int, bit_values=None, grid: int = 200) -> float:
-    """The clip c of uniform_quantizer(c, bits) maximising I(B; Q(L)) on the training LLRs
+    """The clip c of ScalarQuantizer.uniform(bits, c) maximising I(B; Q(L)) on the training LLRs
     (the mutual_information estimate with bit_values, or the consistent one without), by a grid
     search over `grid` values of c in (0, max|L|]; ties keep the smaller c.
 
@@ -283,20 +261,19 @@ def best_uniform_clip(llr, bits: int, bit_values=None, grid: int = 200) -> float
     n_cells = 1 << bits
     best_mi, best_c = -np.inf, top
     for c in top * np.arange(1, grid + 1) / grid:
-        t, _ = uniform_quantizer(c, bits)
-        codes = np.searchsorted(t[0].astype(np.float64), a, side="right")
+        codes = ScalarQuantizer.uniform(bits, float(c)).encode(a.astype(np.float32))
         mi = _mi_from_joint(_joint_masses(a, codes, n_cells, bv))
         if mi > best_mi + 1e-12:
             best_mi, best_c = mi, float(c)
     return best_c
 
 
-def design_uniform_clip(llr, bits: int, bit_values=None, grid: int = 200) -> tuple[np.ndarray, np.ndarray]:
-    """Uniform LLR quantiser baseline: uniform_quantizer(best_uniform_clip(llr, bits, bit_values,
-    grid), bits) -> (thresholds float32[1, L−1], levels float32[1, L]). The levels are cell
+def design_uniform_clip(llr, bits: int, bit_values=None, grid: int = 200) -> ScalarQuantizer:
+    """Uniform LLR quantiser baseline: ScalarQuantizer.uniform(bits, best_uniform_clip(llr, bits,
+    bit_values, grid)), 2**bits equal cells over [−c, c]. The levels are cell
     centres, not the cells' LLRs (module docstring): a decoder fed them sees mis-scaled LLRs."""
-    return uniform_quantizer(best_uniform_clip(llr, bits, bit_values, grid), bits)
+    return ScalarQuantizer.uniform(bits, best_uniform_clip(llr, bits, bit_values, grid), input="llr")
 
 
 __all__ = ["DEFAULT_BINS", "MAX_BITS", "best_uniform_clip", "design_max_mi", "design_uniform_clip",
-           "llr_mutual_information", "mutual_information", "quantize", "uniform_quantizer"]
+           "llr_mutual_information", "mutual_information"]
