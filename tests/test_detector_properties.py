@@ -38,6 +38,8 @@ NOT_EQUIVARIANT = {
     "mmse-sic-qr": "SIC detects the permuted columns in the order of its (random) draw, not the users' order: "
                    "a permutation of H changes which user is detected first",
     "zf-sic-qr": "the same (SIC order follows the columns)",
+    "eqnet_": "EQ-Net's estimation encoder takes y and H flattened into dense ReLU layers, and its decoder has "
+              "one branch per soft bit: every stream has its own weights",
 }
 #: Case id prefix -> negating a column does not negate the sign bits exactly, with the reason.
 NOT_ODD = {
@@ -46,11 +48,13 @@ NOT_ODD = {
     "remimo_": "RE-MIMO's embedding and predictor are ReLU layers with biases over [Re h_i; Im h_i], δy and σ",
     "hypermimo_": "negating column k of H negates row k of R_A right of its diagonal (the unique QR keeps the "
                   "diagonal positive): another input to the hypernetwork's ELU layers, other weights",
+    "eqnet_": "EQ-Net's layers are ReLU layers with biases over the raw [Re; Im] of y, H and σ",
 }
 #: Case id prefix -> the scale property holds for no c ≠ 1, not even a phase, with the reason.
 NOT_SCALE_INVARIANT = {
     "remimo_": "RE-MIMO takes y, h_i and σ as raw real features [Re; Im] (no normalisation) into ReLU "
                "layers: a phase mixes Re and Im, a magnitude moves every pre-activation",
+    "eqnet_": "the same (EQ-Net's estimation encoder: raw [Re; Im] of y, H and σ into ReLU layers)",
 }
 #: Case id prefix -> the scale property holds only for |c| = 1 (a phase), with the reason.
 PHASE_ONLY = {

@@ -14,7 +14,7 @@ position, as EQ-Net's per-latent k-means) at 3, 4, 6 and 8 bits:
   - a flowgraph: vector source (repeating random floats) -> softbit_quantizer ->
     softbit_dequantizer -> head -> null sink, in items (vectors) per second and LLRs per second.
 
-    python -m neuralmimo.cli.bench softbit [--n 48] [--items 400000] [--min-time 0.5]
+    python -m neuralmimo.cli.bench softbit [--n 48] [--items 2000000] [--min-time 0.5]
 """
 from __future__ import annotations
 
@@ -74,8 +74,8 @@ def numpy_bare(q: ScalarQuantizer, x: np.ndarray):
     return lambda: [np.searchsorted(t[j], x[:, j], side="right") for j in range(x.shape[1])]
 
 
-def flowgraph_rate(q: ScalarQuantizer, n: int, x: np.ndarray, items: int) -> float:
-    """Vectors/s of vector source -> quantizer -> dequantizer -> head(items) -> null sink,
+def flowgraph_rate(q: ScalarQuantizer, n: int, x: np.ndarray, items: int, dequantize: bool = True) -> float:
+    """Vectors/s of vector source -> quantizer [-> dequantizer] -> head(items) -> null sink,
     start-up included."""
     from gnuradio import blocks, gr
 
@@ -83,9 +83,14 @@ def flowgraph_rate(q: ScalarQuantizer, n: int, x: np.ndarray, items: int) -> flo
 
     tb = gr.top_block()
     src = blocks.vector_source_f(x[:4096].ravel(), True, n)
-    qb, db = softbit_quantizer_from(q, n=n), softbit_dequantizer_from(q, n=n)
-    head = blocks.head(4 * n, items)
-    tb.connect(src, qb, db, head, blocks.null_sink(4 * n))
+    qb = softbit_quantizer_from(q, n=n)
+    if dequantize:
+        head = blocks.head(4 * n, items)
+        tb.connect(src, qb, softbit_dequantizer_from(q, n=n), head, blocks.null_sink(4 * n))
+    else:   # the quantiser alone: its packed bytes into the sink
+        width = q.bytes_per_vector(n)
+        head = blocks.head(width, items)
+        tb.connect(src, qb, head, blocks.null_sink(width))
     t0 = time.perf_counter()
     tb.run()
     return items / (time.perf_counter() - t0)
@@ -94,7 +99,7 @@ def flowgraph_rate(q: ScalarQuantizer, n: int, x: np.ndarray, items: int) -> flo
 def main(argv=None) -> int:
     ap = cli.parser("bench softbit", __doc__)
     ap.add_argument("--n", type=cli.positive_int, default=48, help="values per vector (N)")
-    ap.add_argument("--items", type=cli.positive_int, default=400_000, help="vectors through each flowgraph")
+    ap.add_argument("--items", type=cli.positive_int, default=2_000_000, help="vectors through each flowgraph")
     ap.add_argument("--min-time", type=cli.positive_float, default=0.5, help="seconds per measurement")
     args = ap.parse_args(argv)
     os.environ.setdefault("GR_CONF_LOG_LOG_LEVEL", "warn")
@@ -122,7 +127,8 @@ def main(argv=None) -> int:
     flows = []
     for mode, bits in (("uniform", 4), ("uniform", 8), ("codebook", 4), ("codebook", 8)):
         q = ScalarQuantizer.uniform(bits, CLIP) if mode == "uniform" else codebook(n, bits)
-        flows.append((mode, bits, flowgraph_rate(q, n, x, args.items)))
+        flows.append((mode, bits, flowgraph_rate(q, n, x, args.items, dequantize=False),
+                      flowgraph_rate(q, n, x, args.items)))
 
     print(f"soft-bit quantiser, N = {n}, LLRs ~ N(0, 16), one thread, {os.cpu_count()} CPU(s), 1-minute load "
           f"average {load_before:.2f} before / {os.getloadavg()[0]:.2f} after (other processes share the CPUs "
@@ -136,12 +142,12 @@ def main(argv=None) -> int:
         kds = "" if kd is None else f"{kd / 1e6:,.0f}"
         print(f"| {mode} | {bits} | {kqs} | {kds} | {rq / 1e6:,.0f} | {rd / 1e6:,.0f} | {ref / 1e6:,.1f} | "
               f"{bare / 1e6:,.1f} | {rq / ref:,.0f}x | {rq / bare:,.1f}x |")
-    print(f"\nflowgraph: vector source -> softbit_quantizer -> softbit_dequantizer -> head({args.items}) "
+    print(f"\nflowgraph: vector source -> softbit_quantizer [-> softbit_dequantizer] -> head({args.items}) "
           "-> null sink, start-up included\n")
-    print("| mode | bits | items (vectors)/s | LLRs/s |")
-    print("|---|---:|---:|---:|")
-    for mode, bits, r in flows:
-        print(f"| {mode} | {bits} | {r:,.0f} | {r * n / 1e6:,.1f} M |")
+    print("| mode | bits | quantiser alone: vectors/s | LLRs/s | quantiser + dequantiser: vectors/s | LLRs/s |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for mode, bits, r1, r2 in flows:
+        print(f"| {mode} | {bits} | {r1:,.0f} | {r1 * n / 1e6:,.1f} M | {r2:,.0f} | {r2 * n / 1e6:,.1f} M |")
     if exe is None:
         print("\n(kernel alone: bench_softbit not found; build with `make build`)")
     return 0

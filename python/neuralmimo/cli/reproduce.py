@@ -3,6 +3,8 @@
 """Baseline curves and claims of the papers, measured next to what the papers' text states.
 
     python -m neuralmimo.cli.reproduce detnet-baselines    [--out docs/figures]
+    python -m neuralmimo.cli.reproduce eqnet-bler          [--retrain]   (trains; see papers/eqnet.py)
+    python -m neuralmimo.cli.reproduce eqnet-stages        [--retrain]
     python -m neuralmimo.cli.reproduce hypermimo-baselines [--out docs/figures]
     python -m neuralmimo.cli.reproduce hypermimo-ser       [--retrain]   (trains; see papers/hypermimo.py)
     python -m neuralmimo.cli.reproduce hypermimo-mobility  [--retrain]
