@@ -43,6 +43,7 @@ _BLOCKS = {
     "softbit_dequantizer": ".neuralmimo_python",
     "softbit_quantizer_from": ".blocks.softbit",
     "softbit_dequantizer_from": ".blocks.softbit",
+    "softbit_codec": ".blocks.softbit_codec",
     "onnx_detector": ".blocks.onnx_detector",
     "classical_detector": ".blocks.classical_detector",
     "qam_mapper": ".blocks.qam_mapper",

@@ -38,6 +38,29 @@ def resolve_provider(provider: str) -> str:
     return name
 
 
+def open_session(path: Path, threads: int, provider: str):
+    """One onnxruntime session on `path` with `threads` intra-op threads (>= 1) and exactly
+    `provider` (resolve_provider's name) -> (session, SessionOptions). ValueError when the file is
+    missing or unreadable or onnxruntime would run another provider."""
+    import onnxruntime as ort
+
+    if not Path(path).is_file():
+        raise ValueError(f"model: file {path} not found")
+    if int(threads) < 1:
+        raise ValueError(f"threads: must be >= 1, got {threads}")
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = int(threads)
+    opts.inter_op_num_threads = 1
+    try:
+        session = ort.InferenceSession(str(path), sess_options=opts, providers=[provider])
+    except Exception as exc:  # onnxruntime raises its own exception types
+        raise ValueError(f"model: onnxruntime cannot load {path}: {exc}") from exc
+    used = session.get_providers()[0]
+    if used != provider:
+        raise ValueError(f"provider: asked for {provider} but onnxruntime runs {used}")
+    return session, opts
+
+
 def _dim(d):
     return d if isinstance(d, int) else None
 
@@ -65,22 +88,9 @@ class OnnxDetector(Detector):
         import onnxruntime as ort
 
         self.path = Path(path)
-        if not self.path.is_file():
-            raise ValueError(f"model: file {self.path} not found")
-        if int(threads) < 1:
-            raise ValueError(f"threads: must be >= 1, got {threads}")
-        self.threads = int(threads)
         self.provider = resolve_provider(provider)
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = self.threads
-        opts.inter_op_num_threads = 1
-        try:
-            self.session = ort.InferenceSession(str(self.path), sess_options=opts, providers=[self.provider])
-        except Exception as exc:  # onnxruntime raises its own exception types
-            raise ValueError(f"model: onnxruntime cannot load {self.path}: {exc}") from exc
-        used = self.session.get_providers()[0]
-        if used != self.provider:
-            raise ValueError(f"provider: asked for {self.provider} but onnxruntime runs {used}")
+        self.session, opts = open_session(self.path, threads, self.provider)
+        self.threads = int(threads)
         self.manifest = read_manifest(self.path, self.session.get_modelmeta().custom_metadata_map)
         super().__init__(self.manifest["constellation"])
         self.nt, self.nr = self.manifest["nt"], self.manifest["nr"]
