@@ -142,12 +142,13 @@ class FronthaulLink:
         return b.gate.data_items() if b.gate is not None else int(b.checker.nitems_read(0))
 
     def run(self, timeout: float = 60.0) -> list[dict]:
-        """Runs the link; returns per branch (in the order given) a dict: label, bits (None for
-        float), bytes_per_item, items_sent / items_received (resource elements on the wire),
+        """Runs the link; returns per branch (in the order given) a dict: the checker's summary()
+        (frames, crc_failures, bler, ber, bits (information bits compared), channel_ber, codewords,
+        codeword_errors ...), then label, llr_bits (bits per LLR; None for float), bytes_per_item,
+        items_sent / items_received (resource elements on the wire),
         wire_bytes_sent / wire_bytes_received, bytes_per_frame, realtime_bytes_per_s (the wire
         rate at the link's sample rate, LOOPBACK["samp_rate"]), ratio_to_float (bytes over those
-        of float32 LLRs), elapsed_s, and the checker's summary() (frames, crc_failures, bler,
-        ber, channel_ber, codewords, codeword_errors ...)."""
+        of float32 LLRs) and elapsed_s."""
         t0 = time.perf_counter()
         if self.rx is not None:
             self.rx.start()
@@ -168,13 +169,13 @@ class FronthaulLink:
         c = self.config
         float_bytes = wire_bytes_per_item(None, b.n)
         sent, got = self._sent_items(b), int(b.checker.nitems_read(0))
-        return {"label": b.label, "bits": None if b.q is None else b.q.bits, "mode": None if b.q is None else b.q.mode,
+        return {**b.checker.summary(), "label": b.label, "llr_bits": None if b.q is None else b.q.bits,
+                "mode": None if b.q is None else b.q.mode,
                 "bytes_per_item": b.item_bytes, "items_sent": sent, "items_received": got,
                 "wire_bytes_sent": sent * b.item_bytes, "wire_bytes_received": got * b.item_bytes,
                 "bytes_per_frame": c.n_re * b.item_bytes,
                 "realtime_bytes_per_s": c.n_re * b.item_bytes * LOOPBACK["samp_rate"] / c.frame_len,
-                "ratio_to_float": b.item_bytes / float_bytes, "elapsed_s": elapsed,
-                **b.checker.summary()}
+                "ratio_to_float": b.item_bytes / float_bytes, "elapsed_s": elapsed}
 
 
 __all__ = ["FronthaulLink", "LOOPBACK", "TRANSPORTS", "wire_bytes_per_item"]

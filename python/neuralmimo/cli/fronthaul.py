@@ -68,7 +68,7 @@ def print_table(rows_by_snr: dict) -> bool:
         for r in rows:
             ok = r["items_received"] == r["items_sent"]
             whole &= ok
-            bits = "32" if r["bits"] is None else str(r["bits"])
+            bits = "32" if r["llr_bits"] is None else str(r["llr_bits"])
             bler = f"{r['bler']:.3f}" if r["codewords"] else "-"
             cw = f"{r['codeword_errors']}/{r['codewords']}" if r["codewords"] else "-"
             print(f"{snr:>6.1f} {r['label']:<20} {bits:>4} {r['bytes_per_frame']:>8} "
