@@ -39,17 +39,13 @@ def quantizer_sources(specs) -> dict:
 
     out = {}
     for spec in specs:
-        if spec == FLOAT:
-            out[FLOAT] = None
-            continue
-        try:
-            q = ScalarQuantizer.from_manifest(spec)
-        except ValueError as exc:
-            raise ValueError(f"--quantizers {spec!r}: {exc}") from None
-        label = os.path.splitext(os.path.basename(spec))[0].removeprefix("quantizer_")
+        label = FLOAT if spec == FLOAT else os.path.splitext(os.path.basename(spec))[0].removeprefix("quantizer_")
         if label in out:
             raise ValueError(f"--quantizers: {label!r} given twice")
-        out[label] = q
+        try:
+            out[label] = None if spec == FLOAT else ScalarQuantizer.from_manifest(spec)
+        except ValueError as exc:
+            raise ValueError(f"--quantizers {spec!r}: {exc}") from None
     return out
 
 

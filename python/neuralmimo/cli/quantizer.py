@@ -42,7 +42,10 @@ def draw_llrs(detector: str, nt: int, nr: int, constellation: str, snr_db, conve
     from ..train.config import DataConfig
     from ..train.data import DataSource, derive_seed
 
-    det = nm.detector(detector, constellation=constellation)
+    try:
+        det = nm.detector(detector, constellation=constellation)
+    except ValueError as exc:
+        raise ValueError(f"--detector {detector!r}: {exc}") from None
     src = DataSource(DataConfig(nt=nt, nr=nr, constellation=constellation, channel=channel,
                                 snr_convention=convention, batch=CHUNK))
     gen = torch.Generator().manual_seed(derive_seed(seed, "quantizer-design"))
@@ -117,11 +120,8 @@ def main(argv=None) -> int:
         nm.constellation(args.constellation)
     except ValueError as exc:
         raise ValueError(f"--constellation: {exc}") from None
-    try:
-        llr, sent = draw_llrs(args.detector, args.nt, args.nr, args.constellation, args.snr_db,
-                              args.snr_convention, args.channel, args.vectors, args.seed)
-    except ValueError as exc:
-        raise ValueError(f"--detector {args.detector!r}: {exc}") from None
+    llr, sent = draw_llrs(args.detector, args.nt, args.nr, args.constellation, args.snr_db,
+                          args.snr_convention, args.channel, args.vectors, args.seed)
     q, mi, mi_q = design(args.kind, llr, sent, args.bits)
     manifest = {"quantizer": q.to_dict(),
                 "design": {"kind": args.kind, "detector": args.detector, "nt": args.nt, "nr": args.nr,
