@@ -29,7 +29,7 @@ import threading
 import time
 
 import numpy as np
-from gnuradio import gr, zeromq
+from gnuradio import blocks, gr, zeromq
 
 from ..phy.ofdm import ofdm_config
 from ..phy.quantizer import ScalarQuantizer
@@ -178,4 +178,26 @@ class FronthaulLink:
                 "ratio_to_float": b.item_bytes / float_bytes, "elapsed_s": elapsed}
 
 
-__all__ = ["FronthaulLink", "LOOPBACK", "TRANSPORTS", "wire_bytes_per_item"]
+def capture_llrs(snr_db: float, frames: int, nt: int = 2, nr: int = 4, constellation: str = "qam16",
+                 detector: str = "cpp:lmmse", coding: str = "ldpc648", seed: int = 1):
+    """The link's own detector LLRs and the channel bits they stand for, to design a quantiser on:
+    (llr float32[F·bits_per_frame], bits uint8[same]) over the F frames the receiver detected
+    (frame order, LLR order of the frame checker). ValueError when the receiver detected none."""
+    from ..phy.ofdm_bits import append_crc, test_payload
+    from ..phy.ofdm_coding import encode_frame
+
+    link = FronthaulLink({"float": None}, snr_db, frames, nt=nt, nr=nr, constellation=constellation,
+                         detector=detector, coding=coding, seed=seed, transport="direct")
+    sink = blocks.vector_sink_f(nt * link.config.bits_per_symbol)
+    link.tx.connect(link.detector, sink)
+    link.run()
+    c, records = link.config, link.branches[0].checker.records()
+    llr = np.asarray(sink.data(), np.float32)
+    if not records:
+        raise ValueError(f"capture_llrs: the receiver detected no frame at {snr_db:g} dB")
+    # A frame's number comes from the checker (CRC, or frame starts when it failed): its bits are known.
+    bits = np.concatenate([encode_frame(c, append_crc(test_payload(c, r["frame"]))) for r in records])
+    return llr[:bits.size], bits
+
+
+__all__ = ["FronthaulLink", "LOOPBACK", "TRANSPORTS", "capture_llrs", "wire_bytes_per_item"]

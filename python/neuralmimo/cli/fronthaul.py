@@ -3,7 +3,8 @@
 """Soft-bit fronthaul: the coded MIMO-OFDM loopback with the detector's LLRs sent quantised.
 
     python -m neuralmimo.cli.fronthaul [--snr 8 9 10] [--frames 30] [--transport zmq|direct]
-        [--quantizers float models/quantizer_uniform3_qam16_2x4.json models/quantizer_maxmi3_qam16_2x4.json]
+        [--quantizers float models/quantizer_uniform3_qam16_2x4.json models/quantizer_maxmi3_qam16_2x4.json
+                      models/quantizer_maxmi3_qam16_2x4_link.json]
 
 The chain of examples/softbit_fronthaul.grc, built in Python (blocks/fronthaul.py): numbered
 frames, LDPC (648, 324) coded (--coding) -> 2-antenna OFDM transmitter -> TDL-A channel with
@@ -28,7 +29,9 @@ from ..paths import model_path
 from ..phy.ofdm_coding import CODINGS
 from . import args as cli
 
-SHIPPED = ("quantizer_uniform3_qam16_2x4.json", "quantizer_maxmi3_qam16_2x4.json")
+#: designed on flat Rayleigh data (uniform, max-MI) and on the OFDM link's own LLRs (max-MI, "_link")
+SHIPPED = ("quantizer_uniform3_qam16_2x4.json", "quantizer_maxmi3_qam16_2x4.json",
+           "quantizer_maxmi3_qam16_2x4_link.json")
 FLOAT = "float"
 
 
@@ -55,7 +58,7 @@ def default_quantizers() -> list[str]:
 
 def print_table(rows_by_snr: dict) -> bool:
     """Prints the table; True when every branch received every item it sent."""
-    head = (f"{'SNR dB':>6} {'quantiser':<20} {'bits':>4} {'B/frame':>8} {'B/s real time':>13} "
+    head = (f"{'SNR dB':>6} {'quantiser':<25} {'bits':>4} {'B/frame':>8} {'B/s real time':>13} "
             f"{'ratio':>6} | {'BLER':>8} {'cw err':>8} {'BER':>9} {'uncoded':>8} {'frames ok':>9} | wire")
     print(head)
     print("-" * len(head))
@@ -67,7 +70,7 @@ def print_table(rows_by_snr: dict) -> bool:
             bits = "32" if r["llr_bits"] is None else str(r["llr_bits"])
             bler = f"{r['bler']:.3f}" if r["codewords"] else "-"
             cw = f"{r['codeword_errors']}/{r['codewords']}" if r["codewords"] else "-"
-            print(f"{snr:>6.1f} {r['label']:<20} {bits:>4} {r['bytes_per_frame']:>8} "
+            print(f"{snr:>6.1f} {r['label']:<25} {bits:>4} {r['bytes_per_frame']:>8} "
                   f"{r['realtime_bytes_per_s']:>13,.0f} {r['ratio_to_float']:>6.3f} | {bler:>8} {cw:>8} "
                   f"{r['ber']:>9.2e} {r['channel_ber']:>8.2e} "
                   f"{r['frames'] - r['crc_failures']:>4}/{r['frames']:<4} | "
@@ -83,7 +86,7 @@ def main(argv=None) -> int:
     ap.add_argument("--frames", type=cli.positive_int, default=30, help="frames per SNR point")
     ap.add_argument("--quantizers", nargs="+", default=None,
                     help="'float' and/or quantiser manifests (JSON with a \"quantizer\" key); "
-                         "default: float and the shipped uniform and max-MI 3-bit ones")
+                         "default: float and the shipped 3-bit ones (uniform, max-MI, max-MI of the link)")
     ap.add_argument("--transport", choices=("zmq", "direct"), default="zmq")
     ap.add_argument("--detector", default="cpp:lmmse", help="detector_select spec")
     ap.add_argument("--nr", type=cli.positive_int, default=4, help="receive antennas (Nt = 2)")

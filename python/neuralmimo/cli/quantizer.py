@@ -7,16 +7,25 @@ softbit_quantizer / softbit_dequantizer blocks load (nm.softbit_quantizer_from(p
         --snr-db 5 25 --snr-convention rx --channel rayleigh --bits 3 --kind maxmi \\
         --vectors 50000 --seed 1 --out models/quantizer_maxmi3_qam16_2x4.json
 
-Draws --vectors channel uses y = Hx + n (the trainer's data source, train/data.py: H from
---channel, SNR uniform in [lo, hi] dB under --snr-convention), runs the detector
-(nm.detector(spec, constellation=...)), and designs a scalar quantiser of all its LLRs with their
-true bits: --kind maxmi (phy/maxmi.design_max_mi: max I(B; Q(L)), levels = the cells' LLRs) or
+--source data (default) draws --vectors channel uses y = Hx + n (the trainer's data source,
+train/data.py: H from --channel, SNR uniform in [lo, hi] dB under --snr-convention) and runs the
+detector (nm.detector(spec, constellation=...)). --source ofdm runs the coded MIMO-OFDM loopback
+instead (blocks/fronthaul.py, needs GNU Radio: TDL-A, CFO, phase noise, estimated channel and
+noise) for --frames frames at each whole dB from lo to hi, with --seed as its channel seed and
+--detector a detector_select spec (e.g. cpp:lmmse), and takes the LLRs the link's detector gives:
+their levels then are the link's own cell LLRs (docs/results.md: the link's LLRs are
+over-confident, which a quantiser designed on ideal data copies). Either way it designs a scalar
+quantiser of all the LLRs with their true bits: --kind maxmi (phy/maxmi.design_max_mi: max I(B; Q(L)), levels = the cells' LLRs) or
 uniform (design_uniform_clip: 2**bits equal cells, clip chosen for the largest MI). Prints the
 mutual information per bit before and after quantisation and writes
 
     {"quantizer": ScalarQuantizer.to_dict(),
-     "design": {"kind", "detector", "nt", "nr", "constellation", "snr_db" [lo, hi],
-                "snr_convention", "channel", "vectors", "seed", "mi_unquantised", "mi_quantised"}}
+     "design": {"kind", "source", "detector", "nt", "nr", "constellation", "snr_db" [lo, hi],
+                "snr_convention", "channel", "vectors" (ofdm: "frames" per SNR and "llrs"), "seed",
+                "mi_unquantised", "mi_quantised"}}
+
+MI is the usual estimate H(B) − E log2(1 + e^−(2b−1)L), which assumes consistent LLRs: for
+over-confident LLRs (the OFDM link's) the unquantised figure can be below the quantised one.
 """
 from __future__ import annotations
 
@@ -28,6 +37,9 @@ import numpy as np
 from . import args as cli
 
 KINDS = ("maxmi", "uniform")
+SOURCES = ("data", "ofdm")
+#: The channel of --source ofdm (blocks/fronthaul.py LOOPBACK), as the manifest records it.
+OFDM_CHANNEL = "ofdm_loopback: TDL-A 300 ns, CFO 10 kHz, phase noise 100 Hz, estimated H and noise"
 #: Vectors per detector call: bounds the memory of one batch (LLRs float32[B, Nt, K]).
 CHUNK = 8192
 
@@ -60,6 +72,17 @@ def draw_llrs(detector: str, nt: int, nr: int, constellation: str, snr_db, conve
     return np.concatenate(llrs), np.concatenate(bits)
 
 
+def draw_link_llrs(detector: str, nt: int, nr: int, constellation: str, snr_db, frames: int, seed: int):
+    """(llr float32[S], bits uint8[S]) of the OFDM loopback at each whole dB in [lo, hi]."""
+    from ..blocks.fronthaul import capture_llrs
+
+    lo, hi = snr_db
+    points = [lo + k for k in range(int(np.floor(hi - lo + 1e-9)) + 1)]
+    parts = [capture_llrs(s, frames, nt=nt, nr=nr, constellation=constellation, detector=detector, seed=seed)
+             for s in points]
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+
 def design(kind: str, llr, bits_sent, bits: int):
     """(ScalarQuantizer, mi_unquantised, mi_quantised): the quantiser of `kind` designed on llr
     float32[S] with their true bits uint8[S], and I(B; L), I(B; Q(L)) in bits per bit."""
@@ -86,8 +109,14 @@ def _check(args) -> None:
     if args.snr_convention not in snr_conventions():
         raise ValueError(f"--snr-convention must be one of {', '.join(snr_conventions())}, "
                          f"got {args.snr_convention!r}")
+    if args.source == "ofdm":
+        if args.channel is not None:
+            raise ValueError(f"--channel applies to --source data (the OFDM loopback has its own), got {args.channel!r}")
+        if args.snr_convention != "rx":
+            raise ValueError(f"--snr-convention: the OFDM loopback's SNR is per RE (rx), got {args.snr_convention!r}")
+        return
     try:
-        make_channel(args.channel, args.nr, args.nt)
+        make_channel(args.channel or "rayleigh", args.nr, args.nt)
     except ValueError as exc:
         raise ValueError(f"--channel {args.channel!r}: {exc}") from None
     if args.vectors * args.nt < 1 << args.bits:
@@ -106,10 +135,13 @@ def main(argv=None) -> int:
     d.add_argument("--snr-db", type=cli.finite_float, nargs=2, metavar=("LO", "HI"), required=True,
                    help="SNR drawn uniformly in [LO, HI] dB per vector")
     d.add_argument("--snr-convention", default="rx")
-    d.add_argument("--channel", default="rayleigh", help="channel spec, e.g. rayleigh, kron:r=0.5")
+    d.add_argument("--source", choices=SOURCES, default="data",
+                   help="data: y = Hx + n from train/data.py; ofdm: the coded OFDM loopback's own LLRs")
+    d.add_argument("--channel", default=None, help="channel spec of --source data (default rayleigh)")
     d.add_argument("--bits", type=cli.positive_int, required=True, help="bits per LLR")
     d.add_argument("--kind", choices=KINDS, required=True)
     d.add_argument("--vectors", type=cli.positive_int, default=50000)
+    d.add_argument("--frames", type=cli.positive_int, default=20, help="--source ofdm: frames per SNR point")
     d.add_argument("--seed", type=cli.nonnegative_int, default=1)
     d.add_argument("--out", type=cli.output_file, required=True, help="the JSON manifest to write")
     args = ap.parse_args(argv)
@@ -120,21 +152,33 @@ def main(argv=None) -> int:
         nm.constellation(args.constellation)
     except ValueError as exc:
         raise ValueError(f"--constellation: {exc}") from None
-    llr, sent = draw_llrs(args.detector, args.nt, args.nr, args.constellation, args.snr_db,
-                          args.snr_convention, args.channel, args.vectors, args.seed)
+    if args.source == "ofdm":
+        import os
+
+        os.environ.setdefault("GR_CONF_LOG_LOG_LEVEL", "error")
+        llr, sent = draw_link_llrs(args.detector, args.nt, args.nr, args.constellation, args.snr_db,
+                                   args.frames, args.seed)
+        amount = {"frames": args.frames, "llrs": int(llr.size)}
+    else:
+        llr, sent = draw_llrs(args.detector, args.nt, args.nr, args.constellation, args.snr_db,
+                              args.snr_convention, args.channel or "rayleigh", args.vectors, args.seed)
+        amount = {"vectors": args.vectors}
     q, mi, mi_q = design(args.kind, llr, sent, args.bits)
     manifest = {"quantizer": q.to_dict(),
-                "design": {"kind": args.kind, "detector": args.detector, "nt": args.nt, "nr": args.nr,
-                           "constellation": args.constellation, "snr_db": list(args.snr_db),
-                           "snr_convention": args.snr_convention, "channel": args.channel,
-                           "vectors": args.vectors, "seed": args.seed,
+                "design": {"kind": args.kind, "source": args.source, "detector": args.detector, "nt": args.nt,
+                           "nr": args.nr, "constellation": args.constellation, "snr_db": list(args.snr_db),
+                           "snr_convention": args.snr_convention,
+                           "channel": OFDM_CHANNEL if args.source == "ofdm" else args.channel or "rayleigh",
+                           **amount, "seed": args.seed,
                            "mi_unquantised": round(mi, 6), "mi_quantised": round(mi_q, 6)}}
     with cli.staged(args.out.parent) as stage:
         (stage / args.out.name).write_text(json.dumps(manifest, indent=1) + "\n")
     print(f"{args.kind} {args.bits}-bit quantiser of {args.detector} LLRs, {args.nt}x{args.nr} "
           f"{args.constellation}, {args.snr_db[0]:g}..{args.snr_db[1]:g} dB ({args.snr_convention}), "
           f"{llr.size} LLRs")
-    print(f"MI per bit: unquantised {mi:.4f}, quantised {mi_q:.4f} (loss {mi - mi_q:.4f})")
+    note = (f"loss {mi - mi_q:.4f}" if mi >= mi_q else
+            "above the unquantised estimate: the LLRs are over-confident, the levels are the cells' true LLRs")
+    print(f"MI per bit: unquantised {mi:.4f}, quantised {mi_q:.4f} ({note})")
     print(f"wrote {args.out}")
     return 0
 
