@@ -15,8 +15,7 @@ from neuralmimo.phy.maxmi import mutual_information
 from neuralmimo.phy.quantizer import ScalarQuantizer
 
 ARGS = ["design", "--detector", "lmmse", "--nt", "2", "--nr", "4", "--constellation", "qam16",
-        "--snr-db", "5", "15", "--snr-convention", "rx", "--channel", "rayleigh", "--bits", "3",
-        "--vectors", "4000", "--seed", "1"]
+        "--snr-db", "5", "15", "--snr-convention", "rx", "--bits", "3", "--vectors", "4000", "--seed", "1"]
 
 
 @pytest.mark.parametrize("kind", ["maxmi", "uniform"])
@@ -29,7 +28,9 @@ def test_design_writes_a_manifest_that_loads(tmp_path, kind, capsys):
     assert q.mode == ("codebook" if kind == "maxmi" else "uniform")
     d = m["design"]
     assert (d["kind"], d["detector"], d["nt"], d["nr"], d["constellation"]) == (kind, "lmmse", 2, 4, "qam16")
-    assert (d["snr_db"], d["snr_convention"], d["channel"], d["vectors"], d["seed"]) == ([5.0, 15.0], "rx", "rayleigh", 4000, 1)
+    assert (d["snr_db"], d["snr_convention"], d["channel"], d["vectors"], d["seed"]) == \
+        ([5.0, 15.0], "rx", "rayleigh", 4000, 1)
+    assert d["source"] == "data"
     # 3 bits keep most of the information, never all of it
     assert 0.5 < d["mi_quantised"] < d["mi_unquantised"] < 1.0
     assert d["mi_unquantised"] - d["mi_quantised"] < 0.05
@@ -66,10 +67,15 @@ def test_max_mi_beats_uniform_in_mi_on_its_design_data():
     (["--snr-db", "nan", "10"], "--snr-db must be a finite number"),
     (["--snr-convention", "nope"], "--snr-convention must be one of"),
     (["--channel", "nope"], "--channel 'nope'"),
+    (["--channel", "rayleigh", "--nt", "0"], "--nt must be >= 1"),
     (["--constellation", "qam17"], "--constellation"),
     (["--detector", "nope"], "--detector 'nope'"),
     (["--kind", "lloyd"], "--kind: invalid choice"),
     (["--vectors", "1", "--bits", "4"], "--vectors: 1 vectors give fewer LLRs than the 2**4 cells"),
+    (["--source", "ofdm", "--channel", "kron:r=0.5"], "--channel applies to --source data"),
+    (["--source", "ofdm", "--snr-convention", "detnet"], "--snr-convention: the OFDM loopback's SNR is per RE"),
+    (["--source", "air"], "--source: invalid choice"),
+    (["--frames", "0"], "--frames must be >= 1"),
 ])
 def test_design_refuses_bad_arguments(tmp_path, capsys, argv, fragment):
     out = tmp_path / "q.json"
@@ -102,6 +108,22 @@ def test_shipped_fronthaul_quantisers():
         assert 0 < d["mi_unquantised"] - d["mi_quantised"] < 0.02
         # symmetric data: the levels straddle 0, half on each side
         assert np.count_nonzero(q.levels < 0) == 4
+        assert d["source"] == "data" and d["snr_db"] == [5.0, 15.0]
+
+
+def test_shipped_link_quantiser_has_the_link_s_calibration():
+    """Designed on the OFDM loopback's own LLRs, which are over-confident: its outer levels (the
+    cells' LLRs measured on the link) are well inside those of the ideal-data design, and the MI
+    estimate that assumes consistent LLRs is below the quantised one."""
+    link = json.loads(open(model_path("quantizer_maxmi3_qam16_2x4_link.json")).read())
+    ideal = ScalarQuantizer.from_manifest(model_path("quantizer_maxmi3_qam16_2x4.json"))
+    q = ScalarQuantizer.from_manifest(link)
+    d = link["design"]
+    assert (d["source"], d["detector"], d["kind"], q.bits, q.mode) == ("ofdm", "cpp:lmmse", "maxmi", 3, "codebook")
+    assert d["seed"] != 1                      # not the channel seed the fronthaul table runs on
+    assert d["mi_unquantised"] < d["mi_quantised"]
+    assert abs(q.levels[0, 0]) < 0.85 * abs(ideal.levels[0, 0])
+    assert abs(q.levels[0, -1]) < 0.85 * abs(ideal.levels[0, -1])
 
 
 @pytest.mark.parametrize("argv, fragment", [

@@ -53,6 +53,17 @@ class qa_softbit_fronthaul(gr_unittest.TestCase):
     def test_direct_high_snr_every_codeword_decodes(self):
         self._check_high_snr("direct")
 
+    def test_zmq_changes_nothing(self):
+        """At an SNR where the detector errs and codewords fail, the ZMQ path gives the in-process
+        path's counts exactly (same bytes, same tags, so the same frames and decisions)."""
+        keys = ("frames", "crc_failures", "bit_errors", "channel_bit_errors", "codewords", "codeword_errors",
+                "codeword_failures", "wire_bytes_received")
+        qs = {"float": None, "uniform3": nm.model_path("quantizer_uniform3_qam16_2x4.json")}
+        via = {t: FronthaulLink(qs, snr_db=9.0, frames=4, transport=t).run(timeout=60) for t in ("zmq", "direct")}
+        for a, b in zip(via["zmq"], via["direct"]):
+            self.assertEqual({k: a[k] for k in keys}, {k: b[k] for k in keys}, a["label"])
+        self.assertGreater(via["zmq"][1]["channel_bit_errors"], 0)
+
     def test_link_refuses_bad_arguments(self):
         with self.assertRaisesRegex(ValueError, "transport"):
             FronthaulLink({"float": None}, 30.0, 1, transport="file")
