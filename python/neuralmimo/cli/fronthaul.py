@@ -19,11 +19,17 @@ when the link runs in real time (5 MS/s) and its ratio to float32 LLRs, coded BL
 decoded wrong), decoded BER, uncoded BER (the detector's hard decisions after the quantiser's
 levels), frames passing the CRC, and whether every byte sent arrived. Exit status 1 when a
 branch lost items on the wire, 2 on a bad argument.
+
+--calibrate prints instead, per SNR, how trustworthy the link's LLRs are: the empirical LLR
+ln P(b=1)/P(b=0) of the channel bits whose float LLR falls in each of a few bins, and per
+quantiser its levels beside the empirical LLR of each of its cells (a consistent LLR equals it).
 """
 from __future__ import annotations
 
 import os
 import sys
+
+import numpy as np
 
 from ..paths import model_path
 from ..phy.ofdm_coding import CODINGS
@@ -54,6 +60,34 @@ def quantizer_sources(specs) -> dict:
 
 def default_quantizers() -> list[str]:
     return [FLOAT, *(str(model_path(name)) for name in SHIPPED)]
+
+
+#: float LLR bin edges of --calibrate
+CALIBRATION_EDGES = (-20.0, -8.0, -4.0, -2.0, -1.0, 0.0, 1.0, 2.0, 4.0, 8.0, 20.0)
+
+
+def _empirical_llr(bits, mask) -> float:
+    p = float(bits[mask].mean()) if mask.any() else float("nan")
+    return float(np.log(p / (1 - p))) if 0 < p < 1 else float("nan")
+
+
+def print_calibration(snr: float, frames: int, sources: dict, **link) -> None:
+    """The --calibrate lines of one SNR (LLRs and bits from blocks/fronthaul.capture_llrs)."""
+    from ..blocks.fronthaul import capture_llrs
+
+    llr, bits = capture_llrs(snr, frames, **link)
+    e = np.asarray(CALIBRATION_EDGES)
+    cells = np.digitize(llr, e)
+    print(f"{snr:g} dB, {llr.size} LLRs. float LLR bin -> empirical LLR:")
+    print("   " + ", ".join(f"[{e[i - 1]:g}, {e[i]:g}): {_empirical_llr(bits, cells == i):.2f}"
+                          for i in range(1, e.size)))
+    for label, q in sources.items():
+        if q is None:
+            continue
+        codes = q.encode(llr)
+        print(f"   {label}: level -> empirical LLR of its cell: "
+              + ", ".join(f"{q.levels[0, j]:.2f} -> {_empirical_llr(bits, codes == j):.2f}"
+                          for j in range(q.n_levels)))
 
 
 def print_table(rows_by_snr: dict) -> bool:
@@ -92,11 +126,18 @@ def main(argv=None) -> int:
     ap.add_argument("--nr", type=cli.positive_int, default=4, help="receive antennas (Nt = 2)")
     ap.add_argument("--coding", choices=CODINGS, default="ldpc648")
     ap.add_argument("--seed", type=cli.nonnegative_int, default=1, help="channel seed")
+    ap.add_argument("--calibrate", action="store_true",
+                    help="print the link's LLR calibration per SNR instead of the table")
     args = ap.parse_args(argv)
     sources = quantizer_sources(args.quantizers or default_quantizers())
     os.environ.setdefault("GR_CONF_LOG_LOG_LEVEL", "error")
     from ..blocks.fronthaul import FronthaulLink
 
+    if args.calibrate:
+        for snr in args.snr:
+            print_calibration(snr, args.frames, sources, nr=args.nr, detector=args.detector, coding=args.coding,
+                              seed=args.seed)
+        return 0
     print(f"Soft-bit fronthaul: 2x{args.nr} 16QAM OFDM, {args.coding}, detector {args.detector}, "
           f"TDL-A 300 ns, {args.frames} frames per SNR, transport {args.transport}\n")
     rows = {}
