@@ -98,6 +98,20 @@ class qa_softbit_fronthaul(gr_unittest.TestCase):
         self.assertGreaterEqual(gate.probes, 1)
         self.assertEqual(gate.data_items(), n)
 
+    def test_wire_meter_counts_bytes(self):
+        tb = gr.top_block()
+        src = blocks.vector_source_f([0.5] * (8 * 100), False, 8)
+        meter = nm.wire_meter("float", 8, label="llr", realtime_items_per_s=1000.0)
+        tb.connect(src, meter)
+        tb.run()
+        self.assertEqual((meter.items(), meter.bytes(), meter.item_bytes), (100, 3200, 32))
+        self.assertEqual(meter.realtime_bytes_per_s(), 32000.0)
+        self.assertTrue(np.isnan(nm.wire_meter("byte", 3).realtime_bytes_per_s()))
+        with self.assertRaisesRegex(ValueError, "realtime_items_per_s"):
+            nm.wire_meter("byte", 3, realtime_items_per_s=-1)
+        with self.assertRaisesRegex(ValueError, "dtype"):
+            nm.wire_meter("double", 3)
+
     def test_gate_and_ungate_refuse_bad_arguments(self):
         with self.assertRaisesRegex(ValueError, "dtype"):
             pubsub_gate("int", 3, threading.Event())

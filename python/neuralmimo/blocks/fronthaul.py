@@ -17,8 +17,8 @@ Transports: "zmq": a gr-zeromq PUB sink bound to a free port of 127.0.0.1 and a 
 connected to it, both with pass_tags, in a receiver top block of their own, with a gate that
 holds the stream until the subscription is in (pubsub_gate.py: a PUB drops what it sends before).
 A SUB source never ends by itself: the receiver is stopped once its checker has read every item
-the sender wrote, or after `timeout` s (items_received then tells the loss). "direct": the same chain in the sender's top
-block without a socket. The frame_checker needs ofdm_rx's "frame_info" tags (frame start, SNR,
+the sender wrote, or after `timeout` s (items_received then tells the loss). "direct": the same
+chain in the sender's top block without a socket. The frame_checker needs ofdm_rx's "frame_info" tags (frame start, SNR,
 EVM: they number a frame whose CRC fails); pass_tags carries them over ZMQ. A file pair carries
 no tags (file_sink writes items only) and cannot run in one flowgraph (file_source reads the file
 as it is when it opens), so it is not offered.
@@ -47,8 +47,9 @@ LOOPBACK = {"samp_rate": 5e6, "profile": "A", "delay_spread": 300e-9, "cfo_hz": 
             "timing_offset": 0.37, "phase_noise_hz": 100.0, "gap": 100}
 #: ZMQ receive timeout (ms) of the SUB source: how often its work() returns to check for a stop.
 ZMQ_TIMEOUT_MS = 100
-#: PUB high-water mark (messages): a message is one work() call of the sender, so the receiver
-#: never lags this far behind (the default, 1000, drops messages beyond it).
+#: High-water mark (messages, one per work() call of the sender) of both sockets, and the PUB
+#: waits at it instead of dropping (drop_on_hwm False): the receiver decodes LDPC in Python and
+#: may lag behind the sender; a dropped message would misalign every frame after it.
 ZMQ_HWM = 100000
 
 
@@ -154,6 +155,8 @@ class FronthaulLink:
             self.rx.start()
         self.tx.run()
         if self.rx is not None:
+            # The sender has finished; the receiver still drains the sockets. Its checkers' item
+            # counts say when it has everything (a SUB source gives no end-of-stream).
             deadline = time.monotonic() + timeout
             while time.monotonic() < deadline and any(
                     b.checker.nitems_read(0) < self._sent_items(b) for b in self.branches):

@@ -4,7 +4,7 @@
 softbit_quantizer / softbit_dequantizer blocks load (nm.softbit_quantizer_from(path)).
 
     python -m neuralmimo.cli.quantizer design --detector lmmse --nt 2 --nr 4 --constellation qam16 \\
-        --snr-db 5 25 --snr-convention rx --channel rayleigh --bits 3 --kind maxmi \\
+        --snr-db 5 15 --snr-convention rx --channel rayleigh --bits 3 --kind maxmi \\
         --vectors 50000 --seed 1 --out models/quantizer_maxmi3_qam16_2x4.json
 
 --source data (default) draws --vectors channel uses y = Hx + n (the trainer's data source,
@@ -14,10 +14,11 @@ instead (blocks/fronthaul.py, needs GNU Radio: TDL-A, CFO, phase noise, estimate
 noise) for --frames frames at each whole dB from lo to hi, with --seed as its channel seed and
 --detector a detector_select spec (e.g. cpp:lmmse), and takes the LLRs the link's detector gives:
 their levels then are the link's own cell LLRs (docs/results.md: the link's LLRs are
-over-confident, which a quantiser designed on ideal data copies). Either way it designs a scalar
-quantiser of all the LLRs with their true bits: --kind maxmi (phy/maxmi.design_max_mi: max I(B; Q(L)), levels = the cells' LLRs) or
-uniform (design_uniform_clip: 2**bits equal cells, clip chosen for the largest MI). Prints the
-mutual information per bit before and after quantisation and writes
+over-confident, which the levels of a quantiser designed on ideal data do not reflect). Either way it designs a scalar
+quantiser of all the LLRs with their true bits: --kind maxmi (phy/maxmi.design_max_mi: max
+I(B; Q(L)), levels = the cells' LLRs) or uniform (design_uniform_clip: 2**bits equal cells, clip
+chosen for the largest MI). Prints the mutual information per bit before and after quantisation
+and writes
 
     {"quantizer": ScalarQuantizer.to_dict(),
      "design": {"kind", "source", "detector", "nt", "nr", "constellation", "snr_db" [lo, hi],
@@ -111,7 +112,8 @@ def _check(args) -> None:
                          f"got {args.snr_convention!r}")
     if args.source == "ofdm":
         if args.channel is not None:
-            raise ValueError(f"--channel applies to --source data (the OFDM loopback has its own), got {args.channel!r}")
+            raise ValueError(f"--channel applies to --source data (the OFDM loopback has its own), "
+                             f"got {args.channel!r}")
         if args.snr_convention != "rx":
             raise ValueError(f"--snr-convention: the OFDM loopback's SNR is per RE (rx), got {args.snr_convention!r}")
         return
