@@ -133,6 +133,16 @@ models: setup
 	  PYTHONPATH=$(CURDIR)/python $(PY) -m neuralmimo.cli.export runs/$$name/final.pt --out models/$$name.onnx \
 	  || exit 1; \
 	done
+	@# The soft-bit fronthaul's 3-bit LLR quantisers (examples/softbit_fronthaul.grc, cli/fronthaul.py):
+	@# max-MI and uniform designed on flat-Rayleigh LMMSE LLRs of the link's 2x4 16QAM, and max-MI
+	@# designed on the coded OFDM loopback's own LLRs (another channel seed than the fronthaul table's).
+	@for kind in maxmi uniform; do \
+	  $(PY) -m neuralmimo.cli.quantizer design --detector lmmse --nt 2 --nr 4 --constellation qam16 \
+	    --snr-db 5 15 --snr-convention rx --channel rayleigh --bits 3 --kind $$kind --vectors 50000 --seed 1 \
+	    --out models/quantizer_$${kind}3_qam16_2x4.json || exit 1; \
+	done
+	$(PY) -m neuralmimo.cli.quantizer design --source ofdm --detector cpp:lmmse --nt 2 --nr 4 --constellation qam16 \
+	  --snr-db 8 10 --bits 3 --kind maxmi --frames 30 --seed 7 --out models/quantizer_maxmi3_qam16_2x4_link.json
 	@for pair in $(TRAINED_MODELS); do \
 	  cfg=$${pair%%:*}; name=$${pair##*:}; \
 	  PYTHONPATH=$(CURDIR)/python $(PY) -m neuralmimo.cli.train python/neuralmimo/train/configs/$$cfg.toml \

@@ -56,6 +56,9 @@ _BLOCKS = {
     "ofdm_rx": ".blocks.ofdm_rx",
     "frame_checker": ".blocks.frame_checker",
     "detector_select": ".blocks.detector_select",
+    "pubsub_gate": ".blocks.pubsub_gate",
+    "pubsub_ungate": ".blocks.pubsub_gate",
+    "wire_meter": ".blocks.wire_meter",
     "usrp_mimo_sink": ".blocks.usrp_mimo",
     "usrp_mimo_source": ".blocks.usrp_mimo",
 }
