@@ -41,6 +41,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..phy.demap import LLR_LIMIT
 from ..phy.softbits import llr_from_soft_bits
 from .base import TrainableDetector
 
@@ -68,12 +69,16 @@ class Branches(nn.Module):
             self.weights.append(nn.Parameter(torch.empty(groups, fan_in, fan_out).uniform_(-bound, bound)))
             self.biases.append(nn.Parameter(torch.zeros(groups, 1, fan_out)))
 
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
+    def forward(self, z: torch.Tensor, activate: bool = True) -> torch.Tensor:
+        """activate=False: the last layer's pre-activation a (the output is tanh(a))."""
         a = z.unsqueeze(0)                                       # [1, B, d_in]
         last = len(self.weights) - 1
         for i, (w, b) in enumerate(zip(self.weights, self.biases)):
             a = a @ w + b                                        # [G, B, fan_out]
-            a = torch.tanh(a) if i == last else torch.relu(a)
+            if i < last:
+                a = torch.relu(a)
+            elif activate:
+                a = torch.tanh(a)
         return a.squeeze(-1).transpose(0, 1)                     # [B, G]
 
 
@@ -221,8 +226,11 @@ class EqNet(TrainableDetector):
         return self.g_q(z).reshape(z.shape[0], self.nt, -1)
 
     def decode_latent(self, z: torch.Tensor) -> torch.Tensor:
-        """g_Q then 2·atanh: latent float32[B, L] -> llr float32[B, Nt, K]."""
-        return llr_from_soft_bits(self.decode_softbits(z))
+        """g_Q's LLRs 2·atanh(Λ̃): latent float32[B, L] -> llr float32[B, Nt, K]. Λ̃ = tanh(a), so the
+        LLR is 2a exactly, taken from the pre-activation: atanh of a saturated float32 tanh would
+        turn rounding into LLR errors of tenths (torch and onnxruntime round differently there)."""
+        llr = 2.0 * self.g_q(z, activate=False).reshape(z.shape[0], self.nt, -1)
+        return llr.clamp(-LLR_LIMIT, LLR_LIMIT)
 
     def estimate_latent(self, y, h, noise_var) -> torch.Tensor:
         """f_E: y [B,Nr,2], h [B,Nr,Nt,2], noise_var [B] -> latent float32[B, L]."""
