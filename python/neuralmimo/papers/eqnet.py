@@ -227,9 +227,10 @@ def eqnet_stages(out: Path, progress: bool, retrain: bool = False, seeds=(1, 2, 
         at = {r["chain"]: r for r in rows if r["snr_db"] == float(snr)}
         for kind, paper in (("two-stage", "lower BLER, more stable over 10 runs (E8, Fig. 6)"),
                             ("joint", "higher BLER (E8)")):
-            b = [at[f"{kind}-{s}"]["bler"] for s in seeds]
-            table.append((f"BLER at {snr:g} dB, {kind}: mean (min–max over seeds {list(seeds)})",
-                          f"{np.mean(b):.3f} ({min(b):.3f}–{max(b):.3f})", paper))
+            for key, what in (("bler", "BLER"), ("channel_ber", "uncoded BER")):
+                b = [at[f"{kind}-{s}"][key] for s in seeds]
+                table.append((f"{what} at {snr:g} dB, {kind}: mean (min–max over seeds {list(seeds)})",
+                              f"{np.mean(b):.3f} ({min(b):.3f}–{max(b):.3f})", paper))
         table.append((f"BLER at {snr:g} dB, exact ML", f"{at['ml']['bler']:.3f}", "reference"))
     return table + [("updates per run; codewords per point", f"{2 * steps} of 512; {max_codewords}",
                      "500 epochs, batch 32768 (Fig. 6)")]
