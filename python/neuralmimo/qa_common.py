@@ -87,9 +87,10 @@ def api_answer(det, y, h, nv):
     return np.clip(llr, -LLR_LIMIT, LLR_LIMIT)
 
 
-def tc_check_against_api(tc, det, block, y, h, nv, got, tol, msg):
+def tc_check_against_api(tc, det, block, y, h, nv, got, tol, msg, unstable=()):
     """got (the block's LLRs) against det (the API), item by item: N in = N out, finite, bounded;
-    an item is 0 and counted exactly when the API alone has no answer, else equal to its answer.
+    an item is 0 and counted exactly when the API alone has no answer, else equal to its answer
+    (except the items in `unstable`, whose answer depends on the call's batch; see the caller).
     Returns the erased mask."""
     n = y.shape[0]
     tc.assertEqual(got.shape[0], n, f"{msg}: items in != items out")
@@ -105,6 +106,8 @@ def tc_check_against_api(tc, det, block, y, h, nv, got, tol, msg):
         # draw): the block's batches are not the API's single items, so only erasures compare.
         return erased
     for i in np.flatnonzero(~erased):
+        if i in unstable:
+            continue
         np.testing.assert_allclose(got[i], answers[i], rtol=tol[0], atol=tol[1], err_msg=f"{msg}: item {i}")
     return erased
 

@@ -61,6 +61,14 @@ BAD_INPUTS = (
 #: Cases whose erasure the contract fixes whatever the API does: H = 0 carries no information
 #: (erased); noise_var 0 with a full-rank H is valid (answered, floored at 1e-10).
 MUST_ERASE = ("H = 0",)
+#: Model prefix -> cases whose answer depends on how items are batched, with the reason: only
+#: erasure, finiteness and bounds are compared there.
+BATCH_DEPENDENT = {
+    "onnx_detector(eqnet_": (("|H|, |y| ~ 1e20, noise_var ~ 1e38",),
+                             "EQ-Net's estimation encoder takes raw y, H and σ into ReLU layers: at 1e20 its "
+                             "pre-activations are ~1e21 and their signs come from cancellations whose rounding "
+                             "differs between onnxruntime calls of different batch sizes"),
+}
 MUST_ANSWER = ("noise_var 0",)
 
 
@@ -144,7 +152,10 @@ def bad_inputs_are_erased_or_answered(tc, kind):
             y[i], h[i], nv[i] = f(y[i], h[i], nv[i])
     block = kind.make(const, nr, nt)
     got = run_detector_block(block, y, h, nv, np.float32, nt * c.bits_per_symbol)
-    erased = tc_check_against_api(tc, kind.reference(const), block, y, h, nv, got, kind.llr_tol, kind.label)
+    cases = next((c for prefix, (c, _) in BATCH_DEPENDENT.items() if kind.label.startswith(prefix)), ())
+    unstable = {i for case in cases for i in where[case]}
+    erased = tc_check_against_api(tc, kind.reference(const), block, y, h, nv, got, kind.llr_tol, kind.label,
+                                  unstable)
     for case in MUST_ERASE:
         tc.assertTrue(erased[where[case]].all(), f"{kind.label}: {case} must be erased")
     for case in MUST_ANSWER:

@@ -2,8 +2,8 @@
 # Copyright 2026 gr-neuralmimo contributors
 # SPDX-License-Identifier: GPL-3.0-or-later
 """softbit_codec block (EQ-Net's codec graphs) on a small EQ-Net with random weights and fitted-by-hand
-codebooks: encoder and decoder equal torch; encoder -> C++ quantiser -> dequantiser -> decoder in a
-flowgraph equals the same chain in Python bit for bit; NaN inputs become erasures; port sizes and
+codebooks: encoder -> C++ quantiser -> dequantiser -> decoder in a flowgraph equals the same chain
+in Python (codes on the wire, LLRs to float rounding); NaN inputs become erasures; port sizes and
 models without a codec are refused."""
 import tempfile
 from pathlib import Path
@@ -49,20 +49,33 @@ class qa_softbit_codec(gr_unittest.TestCase):
     def tearDownClass(cls):
         cls.tmp.cleanup()
 
-    def test_chain_equals_python_bit_for_bit(self):
+    def test_chain_equals_python(self):
+        """The codes on the wire are the quantiser's codes of the encoder's latents, and the output is
+        the decoder of their levels. onnxruntime rounds differently for different batch sizes (the
+        block's calls are not Python's one call), so latents and LLRs agree to float rounding and
+        a code may differ only for a latent within rounding of a threshold."""
+        from neuralmimo.phy.quantizer import unpack
+
         rng = np.random.default_rng(2)
         llr = (6 * rng.standard_normal((200, 4))).astype(np.float32)
         codec = OnnxCodec(self.model)
         q = codec.quantizer()
         enc = nm.softbit_codec(str(self.model), "encode", n_llr=4, latent=6)
-        dec = nm.softbit_codec(str(self.model), "decode", n_llr=4, latent=6)
-        got = run(llr, enc, nm.softbit_quantizer_from(q), nm.softbit_dequantizer_from(q), dec, out_vlen=4)
+        qb, dec = nm.softbit_quantizer_from(q), nm.softbit_codec(str(self.model), "decode", n_llr=4, latent=6)
+        tb = gr.top_block()
+        src = blocks.vector_source_f(llr.ravel().tolist(), False, 4)
+        wire, out = blocks.vector_sink_b(q.bytes_per_vector(6)), blocks.vector_sink_f(4)
+        tb.connect(src, enc, qb, nm.softbit_dequantizer_from(q), dec, out)
+        tb.connect(qb, wire)
+        run_flowgraph(tb)
+        codes = unpack(np.asarray(wire.data(), np.uint8).reshape(200, -1), 3, 6)
         z = codec.encode(llr)
-        want = codec.decode(q.decode(q.encode(z))).reshape(200, 4)
-        self.assertTrue(np.array_equal(got, want))
-        # The quantised chain changes the LLRs (3 bits per feature), but not most of their signs.
+        self.assertGreaterEqual(np.mean(codes == q.encode(z)), 0.995)
+        got = np.asarray(out.data(), np.float32).reshape(200, 4)
+        np.testing.assert_allclose(got, codec.decode(q.decode(codes)).reshape(200, 4), rtol=1e-4, atol=1e-4)
+        # 3 bits per feature change the LLRs, but not most of their signs.
         plain = codec.decode(z).reshape(200, 4)
-        self.assertFalse(np.array_equal(got, plain))
+        self.assertFalse(np.allclose(got, plain, atol=1e-3))
         self.assertGreater(np.mean(np.sign(got) == np.sign(plain)), 0.7)
 
     def test_encoder_equals_torch_and_nan_is_an_erasure(self):
