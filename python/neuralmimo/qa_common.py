@@ -47,6 +47,19 @@ def run_flowgraph(tb, timeout=WATCHDOG_S):
         raise AssertionError(f"the flowgraph did not finish within {timeout:.0f} s (a hang)")
 
 
+
+def run_float_chain(x, *chain, out_vlen, sink=None, dtype=np.float32):
+    """float32 x [B, N] -> vector source -> chain... -> vector sink (default float): the sink's
+    data [B, out_vlen]."""
+    from gnuradio import blocks, gr
+
+    tb = gr.top_block()
+    src = blocks.vector_source_f(x.ravel().tolist(), False, x.shape[1])
+    snk = (sink or blocks.vector_sink_f)(out_vlen)
+    tb.connect(src, *chain, snk)
+    run_flowgraph(tb)
+    return np.asarray(snk.data(), dtype).reshape(-1, out_vlen)
+
 def run_detector_block(block, y, h, nv, out_dtype, out_vlen, buffer_items=None):
     """vector sources -> block -> vector sink, under run_flowgraph's watchdog; returns the sink
     data as [B, out_vlen].

@@ -14,7 +14,7 @@ from gnuradio import blocks, gr, gr_unittest
 
 import neuralmimo as nm
 from neuralmimo.detectors.onnx_codec import OnnxCodec
-from neuralmimo.qa_common import run_flowgraph
+from neuralmimo.qa_common import run_flowgraph, run_float_chain
 
 
 def tiny_model(folder: Path) -> Path:
@@ -28,15 +28,6 @@ def tiny_model(folder: Path) -> Path:
     path = folder / "eq.onnx"
     export_detector(m.eval(), path)
     return path
-
-
-def run(x, *chain, out_vlen, sink=blocks.vector_sink_f, dtype=np.float32):
-    tb = gr.top_block()
-    src = blocks.vector_source_f(x.ravel().tolist(), False, x.shape[1])
-    snk = sink(out_vlen)
-    tb.connect(src, *chain, snk)
-    run_flowgraph(tb)
-    return np.asarray(snk.data(), dtype).reshape(-1, out_vlen)
 
 
 class qa_softbit_codec(gr_unittest.TestCase):
@@ -81,12 +72,12 @@ class qa_softbit_codec(gr_unittest.TestCase):
     def test_encoder_equals_torch_and_nan_is_an_erasure(self):
         llr = np.array([[1.0, -2.0, np.nan, 4.0], [1.0, -2.0, 0.0, 4.0]], np.float32)
         enc = nm.softbit_codec(str(self.model), "encode")
-        got = run(llr, enc, out_vlen=6)
+        got = run_float_chain(llr, enc, out_vlen=6)
         self.assertTrue(np.array_equal(got[0], got[1]))       # NaN encoded as LLR 0
         self.assertEqual(enc.erased(), 1)
         dec = nm.softbit_codec(str(self.model), "decode")
         z = np.array([[0.1] * 6, [np.inf] + [0.0] * 5], np.float32)
-        out = run(z, dec, out_vlen=4)
+        out = run_float_chain(z, dec, out_vlen=4)
         self.assertTrue(np.all(out[1] == 0.0) and np.all(np.isfinite(out[0])))
         self.assertEqual(dec.erased(), 1)
 

@@ -9,21 +9,16 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-from gnuradio import blocks, gr, gr_unittest
+from gnuradio import blocks, gr_unittest
 
 import neuralmimo as nm
 from neuralmimo.phy.quantizer import ScalarQuantizer, pack, unpack
-from neuralmimo.qa_common import run_flowgraph
+from neuralmimo.qa_common import run_float_chain
 
 
 def run_chain(x, *chain, out_vlen, sink=blocks.vector_sink_b, dtype=np.uint8):
-    """float32 x [B, N] -> vector source -> chain... -> vector sink: the sink's data [B, out_vlen]."""
-    tb = gr.top_block()
-    src = blocks.vector_source_f(x.ravel().tolist(), False, x.shape[1])
-    snk = sink(out_vlen)
-    tb.connect(src, *chain, snk)
-    run_flowgraph(tb)
-    return np.asarray(snk.data(), dtype).reshape(-1, out_vlen)
+    """float32 x [B, N] -> chain -> a byte sink by default (qa_common.run_float_chain)."""
+    return run_float_chain(x, *chain, out_vlen=out_vlen, sink=sink, dtype=dtype)
 
 
 def hostile(rng, b, n, scale):
