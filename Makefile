@@ -120,7 +120,8 @@ grc: setup
 TRAINED_MODELS := lcgnetv_32x64_bpsk:lcgnetv_bpsk_32x64 lcgnetv_4x4_qam16:lcgnetv_qam16_4x4 \
                   lcgnetv_8x8_qam16:lcgnetv_qam16_8x8 wesnet_2x2_qam16:wesnet_qam16_2x2 \
                   remimo_4x4_qam16:remimo_qam16_4x4 hypermimo_12x6_qpsk:hypermimo_qpsk_12x6 \
-                  hypermimo_2x4_qam16:hypermimo_qam16_2x4 eqnet_2x2_qam64:eqnet_qam64_2x2
+                  hypermimo_2x4_qam16:hypermimo_qam16_2x4 eqnet_2x2_qam64:eqnet_qam64_2x2 \
+                  eqnet_4x4_qam16:eqnet_qam16_4x4
 
 models: setup
 	$(PY) -m neuralmimo.cli.export lmmse --nt 4 --nr 4 --constellation qam16 --out models/lmmse_qam16_4x4.onnx

@@ -150,6 +150,53 @@ def test_tiny_training_lowers_both_stage_losses(trained):
         assert losses[1] < factor * losses[0], (stage, losses)
 
 
+def test_pool_stores_the_exact_soft_bits_once_and_training_on_it_lowers_the_loss(tmp_path):
+    """With data.pool the trainer computes the teacher (exact-ML soft bits) once per pool vector;
+    forward_train with the stored targets equals forward_train computing them; one epoch on the
+    pool lowers the autoencoder loss on fresh data."""
+    from neuralmimo.train import Trainer
+    from neuralmimo.train.config import config_from_dict
+    from neuralmimo.train.data import DataSource
+    from neuralmimo.models.checkpoint import model_from_checkpoint
+    from neuralmimo.train.trainer import forward
+
+    cfg = config_from_dict({
+        "model": {"family": "eqnet", "ae_width": 16, "ae_layers": 2, "est_width": 16, "est_layers": 2,
+                  "codebook_bits": [2], "codebook_samples": 1000},
+        "data": {"nt": 2, "nr": 2, "constellation": "qpsk", "channel": "rayleigh", "snr_convention": "eqnet",
+                 "batch": 128, "pool": 1000},
+        "train": {"seed": 4, "loss": "eqnet", "steps_per_epoch": 30, "validation_vectors": 500,
+                  "out": str(tmp_path / "run")},
+        "schedule": {"name": "stages", "stages": [{"name": "autoencoder", "snr_db": [4, 12], "group": "quantizer",
+                                                   "settings": {"stage": "autoencoder"}, "lr": 3e-3,
+                                                   "max_epochs": 1, "patience": 1}]}})
+    trainer = Trainer(cfg, quiet=True)
+    torch.manual_seed(4)
+    model = cfg.build_model()
+    model.apply_settings(stage="autoencoder")
+    model.eval()
+
+    class Ctx:
+        device, is_main = torch.device("cpu"), True
+
+    pool = trainer._pool(DataSource(cfg.data), (4, 12), Ctx, model)
+    assert len(pool) == 1000 and pool.teacher.shape == (1000, 2, 2)
+    torch.testing.assert_close(pool.teacher, model.reference_softbits(pool.y, pool.h, pool.noise_var))
+    b = pool[:64]
+    with torch.no_grad():
+        stored, computed = forward(model.forward_train, b), model.forward_train(b.y, b.h, b.noise_var)
+    torch.testing.assert_close(stored["softbits"], computed["softbits"])
+    fresh = DataSource(cfg.data).sample(2000, (4, 12), torch.Generator().manual_seed(9))
+    with torch.no_grad():
+        before = eqnet_loss(model.forward_train(fresh.y, fresh.h, fresh.noise_var), fresh.x, fresh.bits).item()
+    final, _ = model_from_checkpoint(trainer.fit().final)
+    final.apply_settings(stage="autoencoder")
+    final.eval()
+    with torch.no_grad():
+        after = eqnet_loss(final.forward_train(fresh.y, fresh.h, fresh.noise_var), fresh.x, fresh.bits).item()
+    assert after < 0.8 * before, (before, after)
+
+
 def result_config(trained):
     return trained[2]
 

@@ -24,6 +24,30 @@ def test_codec_without_quantiser_is_the_autoencoder_and_quantiser_changes_it():
     assert not np.allclose(study.Codec(m, coarse)(llr), want)
 
 
+def test_codec_of_a_siso_model_codes_each_stream_alone():
+    """The deep SISO baseline (Nt = 1) on a [B, Nt, K] LLR matrix equals coding each row by itself."""
+    from neuralmimo.models.eqnet import EqNet
+
+    torch.manual_seed(1)
+    m = EqNet(1, 1, "qam16", latent=3, ae_width=8, ae_layers=1, est_width=8, est_layers=1).eval()
+    llr = (5 * np.random.default_rng(2).standard_normal((5, 3, 4))).astype(np.float32)
+    whole = study.Codec(m)(llr)
+    assert whole.shape == llr.shape
+    for row in range(3):
+        np.testing.assert_allclose(whole[:, row], study.Codec(m)(llr[:, row:row + 1])[:, 0], rtol=1e-6)
+
+
+def test_labels_pick_the_three_bit_budgets():
+    """2x2 64-QAM: 6 bits × 6 features and the SISO 6 bits × 3 features per 6 soft bits are 3 bits
+    per soft bit; 4x4 16-QAM: 4 bits × 12 features and SISO 4 bits."""
+    main = study.labels(study.MAIN, 6, (4, 5, 6), (4, 5, 6))
+    assert "3 bits/soft bit" in main["eqnet-q6"][0] and "E10" in main["eqnet-q6"][1]
+    assert "3 bits/soft bit" in main["siso-q6"][0] and "2 bits/soft bit" in main["siso-q4"][0]
+    big = study.labels(study.SYSTEMS["4x4_qam16"], 12, (4, 5, 6), (4, 5, 6))
+    assert "3 bits/soft bit" in big["eqnet-q4"][0] and big["eqnet-q4"][1] == "goal ≤ 0.3 dB from ML"
+    assert "3 bits/soft bit" in big["siso-q4"][0] and "E10" not in big["eqnet-q4"][1]
+
+
 def test_study_end_to_end_tiny(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     out = tmp_path / "out"
@@ -34,8 +58,27 @@ def test_study_end_to_end_tiny(tmp_path, monkeypatch):
     with open(out / "eqnet_bler_2x2_qam64.csv") as f:
         rows = list(csv.DictReader(f))
     chains = {r["chain"] for r in rows}
-    assert {"ml", "eqnet-ae", "eqnet-q6", "maxmi-3", "uniform-3", "eqnet-est", "lmmse", "mmse-sic-qr"} <= chains
+    assert {"ml", "eqnet-ae", "eqnet-q6", "siso-ae", "siso-q6", "maxmi-3", "uniform-3", "eqnet-est",
+            "eqnet-est-q", "lmmse", "mmse-sic-qr"} <= chains
+    assert (tmp_path / "runs/reproduce/eqnet_siso_qam64_steps3/final.pt").is_file()
     ml = {float(r["snr_db"]): r for r in rows if r["chain"] == "ml"}
     assert int(ml[30.0]["block_errors"]) == 0 and float(ml[8.0]["channel_ber"]) > float(ml[30.0]["channel_ber"])
     assert (out / "eqnet_bler_2x2_qam64.png").is_file()
     assert any("max-MI 3 bits minus EQ-Net" in row[0] for row in table) or len(table) >= len(chains)
+
+
+def test_4x4_study_end_to_end_tiny(tmp_path, monkeypatch):
+    """4x4 16-QAM: 40 channel uses per codeword (8 coded bits erased), a draw held 5 uses, every
+    chain on the same packets; exact ML decodes every codeword at 30 dB."""
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    table = study.eqnet_bler_4x4(out, False, train_steps=2, snrs=[30], max_codewords=4, target_errors=1,
+                                 design_vectors=2000)
+    with open(out / "eqnet_bler_4x4_qam16.csv") as f:
+        rows = list(csv.DictReader(f))
+    chains = {r["chain"] for r in rows}
+    assert {"ml", "eqnet-q4", "siso-q4", "maxmi-3", "eqnet-est-q", "mmse-sic-qr"} <= chains
+    ml = next(r for r in rows if r["chain"] == "ml")
+    assert int(ml["codewords"]) == 4 and int(ml["block_errors"]) == 0
+    assert any(row[0].startswith("codewords per point") and row[1].endswith("; 5") for row in table)

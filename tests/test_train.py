@@ -122,6 +122,11 @@ def test_config_overrides_and_hash():
      r"no parameter of group 'demapper' gets a gradient from train.loss = 'mse'"),
     ({"schedule": {"name": "stages", "stages": [{"snr_db": 10, "lr": -1}]}}, r"schedule.stages\[0\].lr: -1"),
     ({"extra": {}}, r"unknown section \[extra\]"),
+    ({"data": {"nt": 4, "nr": 8, "constellation": "qpsk", "batch": 64, "pool": 10}},
+     r"data.pool: 10 vectors is fewer than one batch \(64\)"),
+    ({"data": {"nt": 4, "nr": 8, "constellation": "qpsk", "pool": -1}}, r"data.pool: -1"),
+    ({"data": {"nt": 4, "nr": 8, "nt_min": 2, "constellation": "qpsk", "pool": 1000}},
+     r"data.pool: a training pool needs a fixed Nt"),
 ])
 def test_bad_config_names_key_and_value(change, match):
     cfg = toy_dict()
@@ -281,6 +286,28 @@ def test_resume_equals_uninterrupted_run(tmp_path):
     assert strip(a["history"]) == strip(b["history"])
     assert len(a["history"]) > 5      # several stages and epochs, so the resumes fell inside the schedule
     assert not same_state(a["state_dict"], FAMILIES["toy"].from_config(a["model_config"]).state_dict())
+
+
+def test_pool_is_fixed_keeps_old_hashes_and_resumes_exactly(tmp_path):
+    """data.pool: 0 leaves the resolved config (and so every existing hash) as it was; a pool is
+    drawn from the seed alone, holds other vectors than the validation set, and a run that draws
+    its batches from it resumes to the same weights as an uninterrupted one."""
+    base = load_config(TOY)
+    assert load_config(TOY, ["data.pool=0"]).hash == base.hash and "pool" not in base.resolved["data"]
+    pooled = load_config(TOY, FAST + ["data.pool=512"])
+    assert pooled.resolved["data"]["pool"] == 512 and pooled.hash != load_config(TOY, FAST).hash
+    data = DataSource(pooled.data)
+    a, b = data.pool((10, 20), 1), data.pool((10, 20), 1)
+    assert len(a) == 512 and torch.equal(a.y, b.y) and a.teacher is None
+    val = data.validation_set((10, 20), 512, 1)
+    assert not torch.allclose(a.y, val.y)
+    whole = Trainer(pooled, out_dir=tmp_path / "whole", quiet=True).fit()
+    parts = tmp_path / "parts"
+    Trainer(pooled, out_dir=parts, quiet=True).fit(stop_after_epochs=2)
+    done = Trainer(pooled, out_dir=parts, quiet=True).fit(resume=True)
+    assert same_state(load_checkpoint(whole.final)["state_dict"], load_checkpoint(done.final)["state_dict"])
+    fresh = Trainer(load_config(TOY, FAST), out_dir=tmp_path / "fresh", quiet=True).fit()
+    assert not same_state(load_checkpoint(whole.final)["state_dict"], load_checkpoint(fresh.final)["state_dict"])
 
 
 def _free_port() -> int:

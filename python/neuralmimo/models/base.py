@@ -23,6 +23,10 @@ Members the trainer and the exporter use:
     config() -> dict ; from_config(cfg) -> module     rebuild from a checkpoint
     forward(y, h, noise_var) -> tuple in `outputs` order (what ONNX exports)
     forward_train(y, h, noise_var) -> {"estimate": ..., "llr": ...}
+    teacher(y, h, noise_var) -> tensor               optional: an expensive training target that
+                                                      depends on the inputs only (EQ-Net's exact-ML soft
+                                                      bits); the trainer computes it once per stored
+                                                      vector and passes forward_train(..., teacher=)
     n_layers, active_layers                           layer-wise growth
     layer_parameters(i), parameter_group(name)        what a stage trains
     apply_settings(**kw)                              stage-specific settings

@@ -42,7 +42,6 @@ import torch
 from torch import nn
 
 from ..phy.demap import LLR_LIMIT
-from ..phy.softbits import llr_from_soft_bits
 from .base import TrainableDetector
 
 STAGES = ("autoencoder", "estimation", "joint")
@@ -250,6 +249,10 @@ class EqNet(TrainableDetector):
             hc = torch.complex(h[..., 0], h[..., 1])
             return torch.tanh(0.5 * self._reference(yc, hc, noise_var).llr)
 
+    def teacher(self, y, h, noise_var) -> torch.Tensor:
+        """The trainer's stored target (models.base): the exact soft bits, which depend on the inputs only."""
+        return self.reference_softbits(y, h, noise_var)
+
     def soft_estimate(self, softbits: torch.Tensor) -> torch.Tensor:
         """Posterior-mean symbol under independent bits: soft bits [B,Nt,K] -> estimate [B,Nt,2]."""
         p1 = (0.5 * (1.0 + softbits)).clamp(1e-7, 1.0 - 1e-7)                  # P(b = 1)
@@ -258,26 +261,29 @@ class EqNet(TrainableDetector):
         w = torch.softmax(logp.sum(-1), dim=-1)                                   # [B, Nt, M]
         return torch.stack([w @ self.pts_re, w @ self.pts_im], dim=-1)
 
-    def forward_train(self, y, h, noise_var) -> dict:
+    def forward_train(self, y, h, noise_var, teacher: torch.Tensor | None = None) -> dict:
         """What the "eqnet" loss sees: softbits, softbits_ref (and latent, latent_ref in stage
-        "estimation"), plus estimate and llr for the validation metrics."""
-        ref = self.reference_softbits(y, h, noise_var)
+        "estimation"), plus estimate and llr for the validation metrics. teacher: the stored
+        reference soft bits of these vectors (a training pool), else computed here."""
+        ref = self.reference_softbits(y, h, noise_var) if teacher is None else teacher
         out = {"softbits_ref": ref}
         if self.stage == "autoencoder":
             z = self.encode_softbits(ref)
             if self.training and self.noise_std > 0:
                 z = z + self.noise_std * torch.randn_like(z)
-            soft = self.decode_softbits(z)
         elif self.stage == "estimation":
             z = self.estimate_latent(y, h, noise_var)
             with torch.no_grad():
                 out["latent_ref"] = self.encode_softbits(ref)
             out["latent"] = z
-            soft = self.decode_softbits(z)
         else:
-            soft = self.decode_softbits(self.estimate_latent(y, h, noise_var))
+            z = self.estimate_latent(y, h, noise_var)
+        # One pass through g_Q: the soft bits tanh(a) for the loss, the LLRs 2a as decode_latent
+        # gives them (so validation sees the exported graph's LLRs).
+        a = self.g_q(z, activate=False).reshape(z.shape[0], self.nt, -1)
+        soft = torch.tanh(a)
         out["softbits"] = soft
-        out["llr"] = llr_from_soft_bits(soft)
+        out["llr"] = (2.0 * a).clamp(-LLR_LIMIT, LLR_LIMIT)
         out["estimate"] = self.soft_estimate(soft)
         return out
 
@@ -297,9 +303,10 @@ class EqNet(TrainableDetector):
 
     # ------------------------------------------------------------------ codebooks
     def fit_after_training(self, sample, generator: torch.Generator) -> None:
-        """Fit the k-means++ codebooks on f_Q's features of ``codebook_samples`` fresh vectors.
+        """Fit the k-means++ codebooks on f_Q's features of ``codebook_samples`` vectors.
 
-        sample(n, generator) -> a train.data.Batch of n vectors (the trainer's data source).
+        sample(n, generator) -> a train.data.Batch of up to n vectors (the trainer's data source, or
+        its pool with the stored soft bits as teacher).
         """
         feats, left = [], self.codebook_samples
         was = self.training
@@ -307,7 +314,8 @@ class EqNet(TrainableDetector):
         with torch.no_grad():
             while left > 0:
                 b = sample(min(left, 8192), generator)
-                feats.append(self.encode_softbits(self.reference_softbits(b.y, b.h, b.noise_var)).cpu().numpy())
+                ref = self.reference_softbits(b.y, b.h, b.noise_var) if b.teacher is None else b.teacher
+                feats.append(self.encode_softbits(ref).cpu().numpy())
                 left -= len(b)
         self.train(was)
         z = np.concatenate(feats)

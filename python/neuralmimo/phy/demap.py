@@ -66,7 +66,15 @@ def bit_llr(metric: torch.Tensor, one: torch.Tensor, dim: int, method: str = "ma
     return l1 - l0
 
 
-def candidate_llr(metric: torch.Tensor, one: torch.Tensor, method: str = "app") -> torch.Tensor:
+def candidate_weights(metric: torch.Tensor) -> torch.Tensor:
+    """exp(m − metric) in float64 with m the smallest metric per item: metric [B, C] -> [B, C], max 1.
+    The unnormalised posterior of each candidate; NaN metrics stay NaN."""
+    m64 = metric.double()
+    return torch.exp(m64.amin(dim=-1, keepdim=True) - m64)
+
+
+def candidate_llr(metric: torch.Tensor, one: torch.Tensor, method: str = "app",
+                  weights: torch.Tensor | None = None) -> torch.Tensor:
     """bit_llr over a candidate list, as matrix products: metric [B, C], one [C, J] (1.0 where
     candidate c has bit j = 1) -> LLRs [B, J].
 
@@ -75,14 +83,15 @@ def candidate_llr(metric: torch.Tensor, one: torch.Tensor, method: str = "app") 
     faster for 2x2 64-QAM's 4096 candidates); exact but for float64 rounding. One of the two sums
     holds the best candidate's 1, so only the other can underflow, to 0, when the LLR's magnitude
     exceeds ~745: the ±inf that gives becomes ±LLR_LIMIT, which is what every detector's output
-    clips it to anyway. NaN metrics stay NaN. max-log: bit_llr's.
+    clips it to anyway. NaN metrics stay NaN. weights: candidate_weights(metric) when the caller
+    has them already (the ML detector reuses them for the posterior mean). max-log: bit_llr's.
     """
     if check_demapping(method) == "maxlog":
         return bit_llr(metric.unsqueeze(1), one.T, -1, "maxlog")
-    m64 = metric.double()
-    p = torch.exp(m64.amin(dim=-1, keepdim=True) - m64)                     # [B, C], max 1
+    p = candidate_weights(metric) if weights is None else weights             # [B, C]
     one64 = one.double()
-    llr = torch.log(p @ one64) - torch.log(p @ (1.0 - one64))               # [B, J]
+    sums = p @ torch.cat([one64, 1.0 - one64], dim=1)                          # [B, 2J]: S_1 | S_0
+    llr = torch.log(sums[:, :one.shape[1]]) - torch.log(sums[:, one.shape[1]:])   # [B, J]
     return torch.clamp(llr, -LLR_LIMIT, LLR_LIMIT).to(metric.dtype)
 
 

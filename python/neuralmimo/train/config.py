@@ -20,11 +20,14 @@ Python the project runs on (3.11+), and a training machine need not have PyYAML.
     nt_step = 1                    nt_min, nt_min + nt_step, …, nt (nt_step 2: even Nt only)
     nt_law = "linear"            P(Nt) ∝ Nt (the RE-MIMO authors' draw) or "uniform"
     snr_db_per_stream = 0.3125   a batch's SNR range is the stage's moved by (Nt − nt)·this dB
+    pool = 0                     0: fresh vectors every step; N: a fixed pool of N vectors per SNR
+                                   range drawn once from the seed, batches drawn from it, and the
+                                   family's teacher targets (EQ-Net's exact-ML soft bits) computed once
 
     [train]
     seed = 0
     device = "cpu"               cpu, cuda, cuda:N, auto (cuda when available)
-    loss = "mse"                 mse, nmse, bce, detnet, ce (see losses.py)
+    loss = "mse"                 mse, nmse, bce, detnet, ce, eqnet (see losses.py)
     steps_per_epoch = 100
     validation_vectors = 10000
     validation_snr_db = "stage"  "stage" (each stage's own range), a number, or [lo, hi]
@@ -66,6 +69,9 @@ OPTIMIZERS = ("adam",)
 #: change on --resume (e.g. resume a CPU run on a GPU, or from a moved directory).
 UNHASHED = (("train", "out"), ("train", "device"))
 VARIABLE_NT_KEYS = ("nt_min", "nt_step", "nt_law", "snr_db_per_stream")
+#: [data] keys written into the resolved config (and its hash) only when set, so that the
+#: configs that do not use them keep their hashes.
+OPTIONAL_DATA_KEYS = {"pool": 0}
 NT_LAWS = ("linear", "uniform")
 
 
@@ -83,6 +89,9 @@ class DataConfig:
     nt_step: int = 1
     nt_law: str = "linear"
     snr_db_per_stream: float = 0.0
+    # A fixed training pool of this many vectors per SNR range, drawn once from the seed (0: fresh
+    # batches at every step); for stored-dataset recipes and expensive per-vector targets.
+    pool: int = 0
 
     @property
     def nt_values(self) -> tuple:
@@ -220,7 +229,8 @@ def config_from_dict(cfg: dict, source: str = "<dict>", default_out: str = "runs
         "model": dict(cfg["model"]),
         # the variable-Nt keys only when used, so fixed-Nt configs keep their hashes
         "data": {k: getattr(data, k) for k in DataConfig.__dataclass_fields__
-                 if data.variable_nt or k not in VARIABLE_NT_KEYS},
+                 if (data.variable_nt or k not in VARIABLE_NT_KEYS)
+                 and getattr(data, k) != OPTIONAL_DATA_KEYS.get(k, object())},
         "train": {k: getattr(train, k) for k in TrainSettings.__dataclass_fields__},
         "schedule": copy.deepcopy(cfg["schedule"]),
     }
@@ -258,8 +268,14 @@ def _data(values) -> DataConfig:
         nt_step=k.get("nt_step", 1, lambda w, v: integer(w, v, 1)),
         nt_law=k.get("nt_law", "linear", lambda w, v: choice(w, v, NT_LAWS)),
         snr_db_per_stream=k.get("snr_db_per_stream", 0.0, number),
+        pool=k.get("pool", 0, lambda w, v: integer(w, v, 0)),
     )
     k.finish()
+    if d.pool and d.pool < d.batch:
+        raise ValueError(f"data.pool: {d.pool} vectors is fewer than one batch ({d.batch}); use 0 for "
+                         "fresh batches or a pool of at least data.batch vectors")
+    if d.pool and d.variable_nt:
+        raise ValueError("data.pool: a training pool needs a fixed Nt (data.nt_min is set); use 0")
     if d.nt_min > nt:
         raise ValueError(f"data.nt_min: {d.nt_min} is above data.nt = {nt} (the range is nt_min..nt)")
     if (nt - d.nt_min) % d.nt_step:

@@ -11,6 +11,10 @@ A variable-Nt config (data.nt_min < data.nt) draws one Nt per batch, so the whol
 it as in RE-MIMO's training, with P(Nt) from data.nt_law, and moves the batch's SNR range by
 (Nt − nt)·data.snr_db_per_stream dB; its validation runs at nt_min and at nt.
 
+With data.pool = N the training steps draw their batches from a fixed pool of N vectors per SNR
+range (``pool``), as the papers that train on a stored dataset do; a family whose training target
+is expensive (``teacher``, EQ-Net's exact-ML soft bits) then computes it once per vector.
+
 Randomness only from the torch.Generator passed in. Seeds come from
 :func:`derive_seed`, so a (seed, rank, stage, epoch) always gives the same data
 whatever happened before: that is what makes --resume exact and gives each
@@ -40,7 +44,8 @@ class Batch:
     """One batch on the contract layout (float32, (re, im) last).
 
     y [B,Nr,2], h [B,Nr,Nt,2], noise_var [B], x [B,Nt,2] transmitted symbols,
-    bits [B,Nt,K] their labels as 0.0/1.0, snr_db [B].
+    bits [B,Nt,K] their labels as 0.0/1.0, snr_db [B]; teacher: the model's stored training
+    target per vector (models.base "teacher"), or None.
     """
 
     y: torch.Tensor
@@ -49,12 +54,14 @@ class Batch:
     x: torch.Tensor
     bits: torch.Tensor
     snr_db: torch.Tensor
+    teacher: torch.Tensor | None = None
 
     def __len__(self) -> int:
         return int(self.y.shape[0])
 
     def _map(self, fn) -> "Batch":
-        return Batch(**{f.name: fn(getattr(self, f.name)) for f in fields(self)})
+        return Batch(**{f.name: None if getattr(self, f.name) is None else fn(getattr(self, f.name))
+                        for f in fields(self)})
 
     def to(self, device) -> "Batch":
         return self._map(lambda t: t.to(device))
@@ -64,7 +71,11 @@ class Batch:
 
     @staticmethod
     def cat(batches: list) -> "Batch":
-        return Batch(**{f.name: torch.cat([getattr(b, f.name) for b in batches]) for f in fields(Batch)})
+        """The batches one after the other; teacher only when every batch has one."""
+        def joined(name):
+            parts = [getattr(b, name) for b in batches]
+            return None if any(p is None for p in parts) else torch.cat(parts)
+        return Batch(**{f.name: joined(f.name) for f in fields(Batch)})
 
 
 class DataSource:
@@ -142,14 +153,22 @@ class DataSource:
         return out if device is None else out.to(device)
 
     def validation_set(self, snr_db: tuple, vectors: int, seed: int, chunk: int = 4096,
-                       nt: int | None = None) -> Batch:
+                       nt: int | None = None, purpose: str = "validation") -> Batch:
         """A fixed set for one SNR range (and Nt, default the config's largest): drawn on the CPU
-        from ``seed``, the range and Nt only, so every rank, device and resumed run sees the same vectors."""
+        from ``seed``, the range and Nt only, so every rank, device and resumed run sees the same vectors.
+        purpose: "validation", or "pool" for the training pool (other vectors from the same seed)."""
         nt = self.cfg.nt if nt is None else int(nt)
-        parts_of_seed = (seed, "validation", float(snr_db[0]), float(snr_db[1])) + ((nt,) if nt != self.cfg.nt else ())
+        parts_of_seed = (seed, purpose, float(snr_db[0]), float(snr_db[1])) + ((nt,) if nt != self.cfg.nt else ())
         gen = torch.Generator().manual_seed(derive_seed(*parts_of_seed))
         parts = [self.sample(min(chunk, vectors - i), snr_db, gen, nt=nt) for i in range(0, vectors, chunk)]
         return Batch.cat(parts)
+
+    def pool(self, snr_db: tuple, seed: int) -> Batch:
+        """The fixed training pool of data.pool vectors for one SNR range (on the CPU); every rank
+        holds the same pool and draws its own batches from it."""
+        if self.cfg.pool < 1:
+            raise ValueError("data.pool: 0 (fresh batches each step); there is no pool to draw")
+        return self.validation_set(snr_db, self.cfg.pool, seed, purpose="pool")
 
     def validation_sets(self, snr_db: tuple, vectors: int, seed: int) -> list:
         """The validation Batches: one at the config's Nt, or for a variable Nt one at nt_min and one

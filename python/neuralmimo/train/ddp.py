@@ -115,8 +115,10 @@ class TrainForward(nn.Module):
         super().__init__()
         self.model = model
 
-    def forward(self, y, h, noise_var):
-        return self.model.forward_train(y, h, noise_var)
+    def forward(self, y, h, noise_var, teacher=None):
+        if teacher is None:
+            return self.model.forward_train(y, h, noise_var)
+        return self.model.forward_train(y, h, noise_var, teacher=teacher)
 
 
 def wrap(model: nn.Module, ctx: DistContext, find_unused: bool) -> nn.Module:

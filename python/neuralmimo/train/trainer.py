@@ -55,6 +55,12 @@ def _db(v: float) -> float:
     return 10.0 * math.log10(v) if v > 0 else float("-inf")
 
 
+def forward(fn, b: Batch) -> dict:
+    """fn(y, h, noise_var) on a Batch, for model.forward_train or its DDP wrapper, with the stored
+    teacher targets when the batch has them."""
+    return fn(b.y, b.h, b.noise_var) if b.teacher is None else fn(b.y, b.h, b.noise_var, teacher=b.teacher)
+
+
 def _cpu_state(model) -> dict:
     return {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
 
@@ -72,6 +78,8 @@ class Trainer:
         self.quiet = quiet
         self._val_key = None
         self._val = None
+        self._pool_key = None
+        self._pool_batch = None
 
     # ------------------------------------------------------------------ public
     def fit(self, resume: bool = False, overwrite: bool = False,
@@ -109,14 +117,15 @@ class Trainer:
             raise ValueError(f"train.init_from: {path} shares no weight (same name and shape) with this model")
         model.load_state_dict(shared, strict=False)
 
-    def _validation(self, data: DataSource, rng: tuple, ctx) -> list:
+    def _validation(self, data: DataSource, rng: tuple, ctx, model) -> list:
         """This rank's shards of the fixed validation sets of ``rng`` (one per validation Nt), on the
         device (one range cached)."""
         key = (float(rng[0]), float(rng[1]))
         if self._val_key != key:
             self._val = None
             full = data.validation_sets(key, self.cfg.train.validation_vectors, self.cfg.train.seed)
-            self._val = [v[slice(ctx.rank, None, ctx.world_size)].to(ctx.device) for v in full]
+            self._val = [self._with_teacher(model, v[slice(ctx.rank, None, ctx.world_size)].to(ctx.device),
+                                            "validation", ctx) for v in full]
             self._val_key = key
         return self._val
 
@@ -130,11 +139,40 @@ class Trainer:
             for part in val:
                 for i in range(0, len(part), chunk):
                     b = part[i:i + chunk]
-                    sums += metric_sums(model.forward_train(b.y, b.h, b.noise_var), b.x, b.bits)
+                    sums += metric_sums(forward(model.forward_train, b), b.x, b.bits)
         model.train(was_training)
         s = ctx.all_reduce_sum(sums).tolist()
         nmse = s[0] / max(s[1], 1.0)
         return {"nmse": nmse, "nmse_db": _db(nmse), "ber": (s[2] / s[3]) if s[3] else None}
+
+    def _with_teacher(self, model, batch: Batch, what: str, ctx) -> Batch:
+        """``batch`` with the model's teacher target per vector, computed once in chunks (a family
+        without ``teacher`` gets the batch back as it is)."""
+        teacher = getattr(model, "teacher", None)
+        if teacher is None or batch.teacher is not None:
+            return batch
+        from tqdm.auto import tqdm
+        chunk = max(self.cfg.data.batch, 1024)
+        parts = []
+        with torch.no_grad():
+            for i in tqdm(range(0, len(batch), chunk), desc=f"{what}: teacher targets", unit="chunk",
+                          leave=False, disable=self.quiet or not ctx.is_main):
+                b = batch[i:i + chunk]
+                parts.append(teacher(b.y, b.h, b.noise_var))
+        batch.teacher = torch.cat(parts)
+        return batch
+
+    def _pool(self, data: DataSource, rng: tuple, ctx, model) -> Batch:
+        """The fixed training pool of ``rng`` on the device, with teacher targets (one range cached)."""
+        key = (float(rng[0]), float(rng[1]))
+        if self._pool_key != key:
+            self._pool_batch = None
+            self._log(ctx, f"drawing the training pool: {self.cfg.data.pool} vectors, "
+                           f"SNR {key[0]:g}..{key[1]:g} dB")
+            self._pool_batch = self._with_teacher(model, data.pool(key, self.cfg.train.seed).to(ctx.device),
+                                                  "pool", ctx)
+            self._pool_key = key
+        return self._pool_batch
 
     @staticmethod
     def _used_parameters(model, params, probe: Batch, loss_fn) -> list:
@@ -254,7 +292,7 @@ class Trainer:
             model.active_layers = stage.active_layers
             if pending is None:
                 model.apply_settings(**stage.settings)
-            val = self._validation(data, tr.validation_snr_db or stage.snr_db, ctx)
+            val = self._validation(data, tr.validation_snr_db or stage.snr_db, ctx, model)
             trainable = self._freeze_all_but(model, model.parameter_group(stage.group))
             probe = data.sample(2, stage.snr_db, torch.Generator().manual_seed(tr.seed)).to(dev)
             trainable = self._freeze_all_but(model, self._used_parameters(model, trainable, probe, loss_fn))
@@ -290,9 +328,13 @@ class Trainer:
                 loss_sum = torch.zeros((), dtype=torch.float64, device=dev)
                 bar = tqdm(range(tr.steps_per_epoch), desc=f"[{si + 1}/{len(stages)}] {stage.name} ep {epoch}",
                            leave=False, disable=self.quiet or not main, unit="step")
+                pool = self._pool(data, stage.snr_db, ctx, model) if cfg.data.pool else None
                 for step in bar:
-                    b = data.sample(cfg.data.batch, stage.snr_db, gen)
-                    loss = loss_fn(net(b.y, b.h, b.noise_var), b.x, b.bits)
+                    if pool is None:
+                        b = data.sample(cfg.data.batch, stage.snr_db, gen)
+                    else:
+                        b = pool[torch.randint(0, len(pool), (cfg.data.batch,), generator=gen, device=dev)]
+                    loss = loss_fn(forward(net, b), b.x, b.bits)
                     opt.zero_grad(set_to_none=True)
                     loss.backward()
                     if tr.grad_clip > 0:
@@ -347,8 +389,12 @@ class Trainer:
         fit_after = getattr(model, "fit_after_training", None)
         if fit_after is not None:
             snr = tr.validation_snr_db or stages[-1].snr_db
-            fit_after(lambda n, g: data.sample(n, snr, g).to(dev),
-                      torch.Generator(device=dev).manual_seed(derive_seed(tr.seed, "after-training")))
+            if cfg.data.pool:    # from the pool, whose teacher targets are computed already
+                pool = self._pool(data, snr, ctx, model)
+                sample = lambda n, g: pool[torch.randperm(len(pool), generator=g, device=dev)[:n]]
+            else:
+                sample = lambda n, g: data.sample(n, snr, g).to(dev)
+            fit_after(sample, torch.Generator(device=dev).manual_seed(derive_seed(tr.seed, "after-training")))
         digests = ctx.gather_objects(ddp.state_digest(model))
         if len(set(digests)) > 1:
             raise RuntimeError(f"DDP ranks ended with different weights (digests {digests})")
