@@ -271,6 +271,12 @@ def test_failed_output_is_not_left_half_written(tmp_path):
         assert (tmp_path / "c" / "x.csv").read_text() == "old"
     assert sorted(p.name for p in (tmp_path / "c").iterdir()) == ["x.csv"]
     assert (tmp_path / "c" / "x.csv").read_text() == "new"
+    for text in ("old", "new"):          # a directory output (a model's .codec/) replaces the old one
+        with staged(tmp_path / "c") as stage:
+            (stage / "m.codec").mkdir()
+            (stage / "m.codec" / f"{text}.onnx").write_text(text)
+    assert sorted(p.name for p in (tmp_path / "c").iterdir()) == ["m.codec", "x.csv"]
+    assert [p.name for p in (tmp_path / "c" / "m.codec").iterdir()] == ["new.onnx"]
 
 
 def test_snr_range_points():

@@ -219,7 +219,8 @@ def output_base(text: str) -> Path:
 def staged(directory):
     """Yields a new, hidden temporary directory inside `directory` (same file system, so the
     final moves are renames). The command writes its outputs there under their final names;
-    when the block ends normally each is renamed into `directory` (replacing an older one).
+    when the block ends normally each is renamed into `directory` (replacing an older file or
+    directory).
     On any exception, KeyboardInterrupt included, the temporary directory is removed, and so
     are the directories made here for `directory`: an output is written whole or not at all."""
     directory = Path(directory)
@@ -230,7 +231,12 @@ def staged(directory):
     try:
         yield tmp
         for f in sorted(tmp.iterdir()):
-            f.replace(directory / f.name)
+            target = directory / f.name
+            if f.is_dir() and target.is_dir() and not target.is_symlink():
+                # A rename cannot replace a non-empty directory (a model's .codec/): the old
+                # one moves into the temporary directory first and goes with it.
+                target.replace(tmp / f".old-{f.name}")
+            f.replace(target)
         ok = True
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
