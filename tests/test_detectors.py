@@ -27,7 +27,9 @@ def brute_force_ml(y, h, nv, const, maxlog):
         else:
             llr[j] = np.logaddexp.reduce(-metrics[one]) - np.logaddexp.reduce(-metrics[~one])
     best = pts[list(cands[int(np.argmin(metrics))])]
-    return llr.reshape(nt, k), best
+    post = np.exp(metrics.min() - metrics)
+    mean = sum(p * pts[list(c)] for p, c in zip(post, cands)) / post.sum()      # E[x | y]
+    return llr.reshape(nt, k), best, mean
 
 
 @pytest.mark.parametrize("name,const,nr,nt", [("ml", "qpsk", 3, 2), ("ml", "qam16", 2, 2),
@@ -38,9 +40,10 @@ def test_ml_equals_brute_force(rng, name, const, nr, nt):
     out = nm.detector(name, constellation=const)(y, h, 0.3)
     assert out.llr.dtype == np.float64
     for i in range(y.shape[0]):
-        ref, best = brute_force_ml(y[i], h[i], 0.3, c, maxlog=(name == "ml-maxlog"))
+        ref, best, mean = brute_force_ml(y[i], h[i], 0.3, c, maxlog=(name == "ml-maxlog"))
         np.testing.assert_allclose(out.llr[i], ref, atol=1e-5, rtol=1e-9)
         np.testing.assert_allclose(out.symbols[i], best, atol=1e-6)
+        np.testing.assert_allclose(out.estimate[i], mean, atol=1e-9)
 
 
 def test_ml_refuses_large_enumeration():

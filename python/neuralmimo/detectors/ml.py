@@ -15,7 +15,7 @@ import itertools
 import numpy as np
 import torch
 
-from ..phy.demap import NOISE_VAR_FLOOR, candidate_llr, candidate_weights
+from ..phy.demap import NOISE_VAR_FLOOR, bit_llr, bit_masks, candidate_weights, llr_from_weights
 from .base import Detector, DetectorOutput, constellation_tensors
 
 #: Default refusal limit on M^Nt: 65536 candidates (e.g. 16QAM with 4 streams,
@@ -63,7 +63,7 @@ class MaximumLikelihood(Detector):
 
     def _candidate_features(self, nt, dtype, device):
         """(vectors complex[C, Nt], bits bool[C, Nt·K], features float64[F, C], vectors as (re, im)
-        float64[C, 2·Nt], upper-triangle indices) for the Gram-form metric.
+        float64[C, 2·Nt], demap.bit_masks of the bits, upper-triangle indices) for the Gram-form metric.
 
         ‖y − Hx‖² = ‖y‖² − 2 Re(zᴴx) + xᴴGx with z = Hᴴy, G = HᴴH, which is linear in the candidate's
         features [Re x_i, Im x_i, |x_i|², Re(x̄_i x_j), Im(x̄_i x_j) (i < j), 1]: one real matrix product
@@ -79,14 +79,14 @@ class MaximumLikelihood(Detector):
             ones = torch.ones_like(c.real[:, :1])                                  # pairs with ‖y‖²
             feats = torch.cat([c.real, c.imag, c.abs() ** 2, cross.real, cross.imag, ones], dim=1)
             cand_ri = torch.view_as_real(cand).reshape(cand.shape[0], 2 * nt).double()
-            self._feature_cache[key] = (cand, cbits, feats.T.contiguous(), cand_ri, (iu, ju))
+            self._feature_cache[key] = (cand, cbits, feats.T.contiguous(), cand_ri, bit_masks(cbits), (iu, ju))
         return self._feature_cache[key]
 
     def _detect(self, y, h, nv):
         b, nr = y.shape
         nt = h.shape[2]
         k = self.constellation.bits_per_symbol
-        cand, cbits, feats, cand_ri, (iu, ju) = self._candidate_features(nt, nv.dtype, nv.device)
+        cand, cbits, feats, cand_ri, masks, (iu, ju) = self._candidate_features(nt, nv.dtype, nv.device)
         c = cand.shape[0]
         one = cbits.to(nv.dtype)                                    # [C, Nt·K]
         inv_nv = 1.0 / nv.clamp_min(NOISE_VAR_FLOOR).double()
@@ -102,13 +102,20 @@ class MaximumLikelihood(Detector):
         # One product gives the whole metric: the scaled coefficients with ‖y‖²/σ² against a feature of 1.
         coef = torch.cat([coef, norm_y], dim=1) * inv_nv[:, None]    # [b, F + 1]
         chunk = max(1, _CHUNK_ELEMENTS // c)
+        # Two [chunk, C] float64 buffers for the whole call: allocating them afresh per chunk
+        # (8 MB each for 4x4 16-QAM) fragments glibc's heap until the process holds gigabytes.
+        metric_buf = torch.empty(min(chunk, max(b, 1)), c, dtype=torch.float64, device=nv.device)
+        weight_buf = torch.empty_like(metric_buf)
         llrs, syms, ests = [], [], []
         # range(0, max(b, 1)): an empty batch runs one empty chunk, so the outputs keep their shapes.
         for s in range(0, max(b, 1), chunk):
-            sl = slice(s, s + chunk)
-            metric = coef[sl] @ feats                              # ‖y − Hx‖²/σ² [b, C] (±rounding)
-            p = candidate_weights(metric)                           # unnormalised posterior [b, C]
-            llrs.append(candidate_llr(metric, one, "maxlog" if self.maxlog else "app", weights=p).to(nv.dtype))
+            rows = coef[s:s + chunk]
+            metric = torch.matmul(rows, feats, out=metric_buf[:rows.shape[0]])   # ‖y − Hx‖²/σ² [b, C]
+            p = candidate_weights(metric, out=weight_buf[:rows.shape[0]])        # unnormalised posterior
+            if self.maxlog:
+                llrs.append(bit_llr(metric.unsqueeze(1), one.T.double(), -1, "maxlog").to(nv.dtype))
+            else:
+                llrs.append(llr_from_weights(p, masks).to(nv.dtype))
             syms.append(cand[torch.argmin(metric, dim=-1)])
             mean = (p @ cand_ri) / p.sum(-1, keepdim=True)          # E[x | y] as (re, im) pairs
             ests.append(torch.view_as_complex(mean.reshape(-1, nt, 2).to(nv.dtype).contiguous()))
