@@ -158,7 +158,7 @@ def test_pool_stores_the_exact_soft_bits_once_and_training_on_it_lowers_the_loss
     from neuralmimo.train.config import config_from_dict
     from neuralmimo.train.data import DataSource
     from neuralmimo.models.checkpoint import model_from_checkpoint
-    from neuralmimo.train.trainer import forward
+    from neuralmimo.train.stored import forward
 
     cfg = config_from_dict({
         "model": {"family": "eqnet", "ae_width": 16, "ae_layers": 2, "est_width": 16, "est_layers": 2,
@@ -179,7 +179,7 @@ def test_pool_stores_the_exact_soft_bits_once_and_training_on_it_lowers_the_loss
     class Ctx:
         device, is_main = torch.device("cpu"), True
 
-    pool = trainer._pool(DataSource(cfg.data), (4, 12), Ctx, model)
+    pool = trainer.stored.pool(DataSource(cfg.data), (4, 12), Ctx, model)
     assert len(pool) == 1000 and pool.teacher.shape == (1000, 2, 2)
     torch.testing.assert_close(pool.teacher, model.reference_softbits(pool.y, pool.h, pool.noise_var))
     b = pool[:64]

@@ -32,6 +32,7 @@ from .config import TrainConfig
 from .data import Batch, DataSource, derive_seed
 from .losses import LOSSES, metric_sums
 from .plot import plot_history, write_csv
+from .stored import StoredSets, forward
 
 
 @dataclass
@@ -55,12 +56,6 @@ def _db(v: float) -> float:
     return 10.0 * math.log10(v) if v > 0 else float("-inf")
 
 
-def forward(fn, b: Batch) -> dict:
-    """fn(y, h, noise_var) on a Batch, for model.forward_train or its DDP wrapper, with the stored
-    teacher targets when the batch has them."""
-    return fn(b.y, b.h, b.noise_var) if b.teacher is None else fn(b.y, b.h, b.noise_var, teacher=b.teacher)
-
-
 def _cpu_state(model) -> dict:
     return {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
 
@@ -76,10 +71,7 @@ class Trainer:
         self.out = Path(out_dir if out_dir is not None else cfg.train.out)
         self.device_pref = device or cfg.train.device
         self.quiet = quiet
-        self._val_key = None
-        self._val = None
-        self._pool_key = None
-        self._pool_batch = None
+        self.stored = StoredSets(cfg, quiet)
 
     # ------------------------------------------------------------------ public
     def fit(self, resume: bool = False, overwrite: bool = False,
@@ -117,18 +109,6 @@ class Trainer:
             raise ValueError(f"train.init_from: {path} shares no weight (same name and shape) with this model")
         model.load_state_dict(shared, strict=False)
 
-    def _validation(self, data: DataSource, rng: tuple, ctx, model) -> list:
-        """This rank's shards of the fixed validation sets of ``rng`` (one per validation Nt), on the
-        device (one range cached)."""
-        key = (float(rng[0]), float(rng[1]))
-        if self._val_key != key:
-            self._val = None
-            full = data.validation_sets(key, self.cfg.train.validation_vectors, self.cfg.train.seed)
-            self._val = [self._with_teacher(model, v[slice(ctx.rank, None, ctx.world_size)].to(ctx.device),
-                                            "validation", ctx) for v in full]
-            self._val_key = key
-        return self._val
-
     def _validate(self, model, val: list, ctx) -> dict:
         """-> {"nmse": linear, "nmse_db", "ber" (None without LLRs)} over all ranks' shards."""
         chunk = max(4 * self.cfg.data.batch, 1024)
@@ -144,35 +124,6 @@ class Trainer:
         s = ctx.all_reduce_sum(sums).tolist()
         nmse = s[0] / max(s[1], 1.0)
         return {"nmse": nmse, "nmse_db": _db(nmse), "ber": (s[2] / s[3]) if s[3] else None}
-
-    def _with_teacher(self, model, batch: Batch, what: str, ctx) -> Batch:
-        """``batch`` with the model's teacher target per vector, computed once in chunks (a family
-        without ``teacher`` gets the batch back as it is)."""
-        teacher = getattr(model, "teacher", None)
-        if teacher is None or batch.teacher is not None:
-            return batch
-        from tqdm.auto import tqdm
-        chunk = max(self.cfg.data.batch, 1024)
-        parts = []
-        with torch.no_grad():
-            for i in tqdm(range(0, len(batch), chunk), desc=f"{what}: teacher targets", unit="chunk",
-                          leave=False, disable=self.quiet or not ctx.is_main):
-                b = batch[i:i + chunk]
-                parts.append(teacher(b.y, b.h, b.noise_var))
-        batch.teacher = torch.cat(parts)
-        return batch
-
-    def _pool(self, data: DataSource, rng: tuple, ctx, model) -> Batch:
-        """The fixed training pool of ``rng`` on the device, with teacher targets (one range cached)."""
-        key = (float(rng[0]), float(rng[1]))
-        if self._pool_key != key:
-            self._pool_batch = None
-            self._log(ctx, f"drawing the training pool: {self.cfg.data.pool} vectors, "
-                           f"SNR {key[0]:g}..{key[1]:g} dB")
-            self._pool_batch = self._with_teacher(model, data.pool(key, self.cfg.train.seed).to(ctx.device),
-                                                  "pool", ctx)
-            self._pool_key = key
-        return self._pool_batch
 
     @staticmethod
     def _used_parameters(model, params, probe: Batch, loss_fn) -> list:
@@ -292,7 +243,7 @@ class Trainer:
             model.active_layers = stage.active_layers
             if pending is None:
                 model.apply_settings(**stage.settings)
-            val = self._validation(data, tr.validation_snr_db or stage.snr_db, ctx, model)
+            val = self.stored.validation(data, tr.validation_snr_db or stage.snr_db, ctx, model)
             trainable = self._freeze_all_but(model, model.parameter_group(stage.group))
             probe = data.sample(2, stage.snr_db, torch.Generator().manual_seed(tr.seed)).to(dev)
             trainable = self._freeze_all_but(model, self._used_parameters(model, trainable, probe, loss_fn))
@@ -328,7 +279,7 @@ class Trainer:
                 loss_sum = torch.zeros((), dtype=torch.float64, device=dev)
                 bar = tqdm(range(tr.steps_per_epoch), desc=f"[{si + 1}/{len(stages)}] {stage.name} ep {epoch}",
                            leave=False, disable=self.quiet or not main, unit="step")
-                pool = self._pool(data, stage.snr_db, ctx, model) if cfg.data.pool else None
+                pool = self.stored.pool(data, stage.snr_db, ctx, model) if cfg.data.pool else None
                 for step in bar:
                     if pool is None:
                         b = data.sample(cfg.data.batch, stage.snr_db, gen)
@@ -390,7 +341,7 @@ class Trainer:
         if fit_after is not None:
             snr = tr.validation_snr_db or stages[-1].snr_db
             if cfg.data.pool:    # from the pool, whose teacher targets are computed already
-                pool = self._pool(data, snr, ctx, model)
+                pool = self.stored.pool(data, snr, ctx, model)
                 sample = lambda n, g: pool[torch.randperm(len(pool), generator=g, device=dev)[:n]]
             else:
                 sample = lambda n, g: data.sample(n, snr, g).to(dev)
