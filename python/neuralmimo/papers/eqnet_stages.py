@@ -13,10 +13,11 @@ from .eqnet import CONFIG, CONST, CONV, NR, NT, TRAIN_SNR, USES_PER_CHANNEL, Est
 from .study import Row, study
 
 
-def stages_overrides(kind: str, seed: int, steps: int) -> dict:
+def stages_overrides(kind: str, seed: int, steps: int, pool: int = 0) -> dict:
     """E8's runs: "two-stage" (autoencoder then estimation, ``steps`` each) or "joint" (the
     single-stage baseline: f_E and g_Q on loss (15), 2·``steps``: the same number of updates), batch
-    512, ``seed`` for the initial weights and the data; no codebooks (not used)."""
+    512, ``seed`` for the initial weights and the data (a pool of ``pool`` vectors, 0: fresh
+    batches); no codebooks (not used)."""
     common = {"snr_db": list(TRAIN_SNR), "lr": 3e-3, "lr_decay": 0.9, "max_epochs": 10, "patience": 10}
     if kind == "two-stage":
         stages = [{**common, "name": "autoencoder", "group": "quantizer", "settings": {"stage": "autoencoder"}},
@@ -28,18 +29,20 @@ def stages_overrides(kind: str, seed: int, steps: int) -> dict:
     else:
         raise ValueError(f"kind: {kind!r} is not 'two-stage' or 'joint'")
     return {"schedule": {"name": "stages", "stages": stages}, "train.steps_per_epoch": max(per_epoch, 1),
-            "train.seed": int(seed), "data.batch": 512, "data.pool": 0, "model.codebook_bits": [4],
+            "train.seed": int(seed), "data.batch": 512, "data.pool": int(pool), "model.codebook_bits": [4],
             "model.codebook_samples": 2000}
 
 
 @study("eqnet-stages", "eqnet", trains=True)
 def eqnet_stages(out: Path, progress: bool, retrain: bool = False, seeds=(1, 2, 3), steps: int = 1000,
-                 snrs=(14.0, 16.0), max_codewords: int = 400, target_errors: int = 10_000) -> list[Row]:
+                 snrs=(14.0, 16.0), max_codewords: int = 400, target_errors: int = 10_000,
+                 pool: int = 0) -> list[Row]:
     """EQ-Net Fig. 6 (claim E8): two-stage training (autoencoder, then the estimation encoder against its
     frozen features) against the single-stage baseline (f_E and g_Q trained jointly on loss (15)),
     same architecture, same seed per pair (the same initial f_E and g_Q: the trainer seeds torch
     before building the model), the same number of updates (``steps`` per stage, 2·``steps`` joint);
-    the coded BLER of each run's estimation path at ``snrs`` on the same packets."""
+    the coded BLER of each run's estimation path at ``snrs`` on the same packets. pool: train from a
+    pool of that many vectors per run (data.pool; 0: fresh batches, the first measurement)."""
     import neuralmimo as nm
     from ..eval.coded import Chain, run_coded
     from ..models.checkpoint import model_from_checkpoint
@@ -50,8 +53,8 @@ def eqnet_stages(out: Path, progress: bool, retrain: bool = False, seeds=(1, 2, 
     for seed in seeds:
         for kind in ("two-stage", "joint"):
             name = f"{kind}-{seed}"
-            ckpt = train_or_reuse(f"eqnet_stages/{kind}_seed{seed}_steps{steps}", CONFIG,
-                                  stages_overrides(kind, seed, steps), progress, retrain)
+            run = f"eqnet_stages/{kind}_seed{seed}_steps{steps}" + (f"_pool{pool}" if pool else "")
+            ckpt = train_or_reuse(run, CONFIG, stages_overrides(kind, seed, steps, pool), progress, retrain)
             model, _ = model_from_checkpoint(ckpt)
             sources[name] = Estimation(model)
             chains[name] = Chain(name)
@@ -68,5 +71,6 @@ def eqnet_stages(out: Path, progress: bool, retrain: bool = False, seeds=(1, 2, 
                 table.append((f"{what} at {snr:g} dB, {kind}: mean (min–max over seeds {list(seeds)})",
                               f"{np.mean(b):.3f} ({min(b):.3f}–{max(b):.3f})", paper))
         table.append((f"BLER at {snr:g} dB, exact ML", f"{at['ml']['bler']:.3f}", "reference"))
-    return table + [("updates per run; codewords per point", f"{2 * steps} of 512; {max_codewords}",
+    data = f"a pool of {pool:,} vectors" if pool else "fresh batches"
+    return table + [("updates per run; data; codewords per point", f"{2 * steps} of 512; {data}; {max_codewords}",
                      "500 epochs, batch 32768 (Fig. 6)")]
