@@ -82,3 +82,19 @@ def test_4x4_study_end_to_end_tiny(tmp_path, monkeypatch):
     ml = next(r for r in rows if r["chain"] == "ml")
     assert int(ml["codewords"]) == 4 and int(ml["block_errors"]) == 0
     assert any(row[0].startswith("codewords per point") and row[1].endswith("; 5") for row in table)
+
+
+def test_latent_study_end_to_end_tiny(tmp_path, monkeypatch):
+    """E6's study: one autoencoder per latent size on the same budget, every chain on the same
+    packets; exact ML decodes every codeword at 30 dB."""
+    from neuralmimo.papers import eqnet_latent
+
+    monkeypatch.chdir(tmp_path)
+    table = eqnet_latent.eqnet_latent(tmp_path, False, latents=(2, 6), epochs=1, pool=2000, steps=3,
+                                      snrs=(30,), max_codewords=3, target_errors=1)
+    with open(tmp_path / "eqnet_latent.csv") as f:
+        rows = {r["chain"]: r for r in csv.DictReader(f)}
+    assert set(rows) == {"ml", "latent-2", "latent-6"}
+    assert int(rows["ml"]["block_errors"]) == 0 and int(rows["ml"]["codewords"]) == 3
+    assert (tmp_path / "runs/reproduce/eqnet_latent/latent2_epochs1_pool2000_steps3/final.pt").is_file()
+    assert any(row[0] == "latent 2 minus ML at BLER 1e-2 (dB)" for row in table)

@@ -154,12 +154,12 @@ def test_paper_studies_registry_and_training_configs(tmp_path):
 
     names = {"detnet-baselines", "hypermimo-baselines", "lcgnet-lmmse-nmse", "lcgnet-nmse-layers",
              "lcgnet-ber", "lcgnet-quant", "wesnet-ber", "remimo-ser", "remimo-ser-corr", "remimo-nt",
-             "hypermimo-ser", "hypermimo-mobility", "eqnet-bler", "eqnet-bler-4x4", "eqnet-stages"}
+             "hypermimo-ser", "hypermimo-mobility", "eqnet-bler", "eqnet-bler-4x4", "eqnet-latent", "eqnet-stages"}
     assert set(STUDIES) == names
     assert {n for n, s in STUDIES.items() if s.trains} == {"lcgnet-nmse-layers", "lcgnet-ber", "lcgnet-quant",
                                                            "wesnet-ber", "remimo-ser", "remimo-ser-corr", "remimo-nt",
                                                            "hypermimo-ser", "hypermimo-mobility", "eqnet-bler",
-                                                           "eqnet-bler-4x4", "eqnet-stages"}
+                                                           "eqnet-bler-4x4", "eqnet-latent", "eqnet-stages"}
     assert reproduce.main(["no-such-study"]) == 2
     cfg = training_config(CONFIG, layer_study_overrides("S", 10.0, 7), tmp_path / "layers")
     assert cfg.model["variant"] == "S" and cfg.model["layers"] == 7 and cfg.train.out == str(tmp_path / "layers")

@@ -5,6 +5,7 @@
     python -m neuralmimo.cli.reproduce detnet-baselines    [--out docs/figures]
     python -m neuralmimo.cli.reproduce eqnet-bler          [--retrain]   (trains; see papers/eqnet.py)
     python -m neuralmimo.cli.reproduce eqnet-bler-4x4      [--retrain]   (trains; 4x4 16-QAM)
+    python -m neuralmimo.cli.reproduce eqnet-latent        [--retrain]   (trains; latent size, E6)
     python -m neuralmimo.cli.reproduce eqnet-stages        [--retrain]
     python -m neuralmimo.cli.reproduce hypermimo-baselines [--out docs/figures]
     python -m neuralmimo.cli.reproduce hypermimo-ser       [--retrain]   (trains; see papers/hypermimo.py)

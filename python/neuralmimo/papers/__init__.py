@@ -8,7 +8,8 @@ listed in ``STUDIES`` and accepted by the CLI:
 
     detnet.py      the WeSNet paper's DetNet setting (classical baselines)
     eqnet.py       EQ-Net: LDPC-coded BLER of soft-bit compression and estimation (2x2 64-QAM,
-                   4x4 16-QAM); eqnet_stages.py: two-stage against single-stage training (E8)
+                   4x4 16-QAM); eqnet_stages.py: two-stage against single-stage training (E8);
+                   eqnet_latent.py: the latent size (E6)
     hypermimo.py   HyperMIMO's local scattering setting: baselines, SER over drops, mobility
                    (hypermimo_runs.py: the per-drop runs, per-channel MMNet, fixed-channel SER)
     lcgnet.py      LcgNet's 32x64 setting: NMSE versus iterations and layers
@@ -21,7 +22,7 @@ listed in ``STUDIES`` and accepted by the CLI:
 This package stands on top of ``eval`` and ``train`` (like ``cli``); nothing in the library
 imports it.
 """
-from . import detnet, eqnet, eqnet_stages, hypermimo, lcgnet, lcgnet_ber, remimo, wesnet  # noqa: F401  (each registers its studies)
+from . import detnet, eqnet, eqnet_latent, eqnet_stages, hypermimo, lcgnet, lcgnet_ber, remimo, wesnet  # noqa: F401  (each registers its studies)
 from .study import STUDIES, Row, Study, study
 
 __all__ = ["STUDIES", "Row", "Study", "study"]
