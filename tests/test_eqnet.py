@@ -11,7 +11,7 @@ import torch
 
 import neuralmimo as nm
 from neuralmimo.models.eqnet import Branches, EqNet, kmeans_pp_1d
-from neuralmimo.phy.demap import LLR_LIMIT, bit_llr, candidate_llr
+from neuralmimo.phy.demap import LLR_LIMIT, bit_llr, bit_masks, candidate_weights, llr_from_weights
 from neuralmimo.train.losses import eqnet_loss
 
 
@@ -49,6 +49,10 @@ def test_distortion_loss_is_eq_15():
     assert l1.item() == pytest.approx(0.75)
     with pytest.raises(ValueError, match="softbits"):
         eqnet_loss({"llr": soft}, None, None)
+
+
+def candidate_llr(metric, one):
+    return llr_from_weights(candidate_weights(metric), bit_masks(one))
 
 
 def test_candidate_llr_equals_the_log_sum_exp_form():

@@ -47,7 +47,6 @@ def run_flowgraph(tb, timeout=WATCHDOG_S):
         raise AssertionError(f"the flowgraph did not finish within {timeout:.0f} s (a hang)")
 
 
-
 def run_float_chain(x, *chain, out_vlen, sink=None, dtype=np.float32):
     """float32 x [B, N] -> vector source -> chain... -> vector sink (default float): the sink's
     data [B, out_vlen]."""
@@ -59,6 +58,7 @@ def run_float_chain(x, *chain, out_vlen, sink=None, dtype=np.float32):
     tb.connect(src, *chain, snk)
     run_flowgraph(tb)
     return np.asarray(snk.data(), dtype).reshape(-1, out_vlen)
+
 
 def run_detector_block(block, y, h, nv, out_dtype, out_vlen, buffer_items=None):
     """vector sources -> block -> vector sink, under run_flowgraph's watchdog; returns the sink

@@ -88,7 +88,6 @@ class MaximumLikelihood(Detector):
         k = self.constellation.bits_per_symbol
         cand, cbits, feats, cand_ri, masks, (iu, ju) = self._candidate_features(nt, nv.dtype, nv.device)
         c = cand.shape[0]
-        one = cbits.to(nv.dtype)                                    # [C, Nt·K]
         inv_nv = 1.0 / nv.clamp_min(NOISE_VAR_FLOOR).double()
         # The metric's coefficients per item, in float64: ‖y‖² and the terms cancel to the small
         # metrics that decide the LLRs at high SNR.
@@ -106,6 +105,7 @@ class MaximumLikelihood(Detector):
         # (8 MB each for 4x4 16-QAM) fragments glibc's heap until the process holds gigabytes.
         metric_buf = torch.empty(min(chunk, max(b, 1)), c, dtype=torch.float64, device=nv.device)
         weight_buf = torch.empty_like(metric_buf)
+        one_t = cbits.T.double() if self.maxlog else None          # [Nt·K, C], max-log only
         llrs, syms, ests = [], [], []
         # range(0, max(b, 1)): an empty batch runs one empty chunk, so the outputs keep their shapes.
         for s in range(0, max(b, 1), chunk):
@@ -113,7 +113,7 @@ class MaximumLikelihood(Detector):
             metric = torch.matmul(rows, feats, out=metric_buf[:rows.shape[0]])   # ‖y − Hx‖²/σ² [b, C]
             p = candidate_weights(metric, out=weight_buf[:rows.shape[0]])        # unnormalised posterior
             if self.maxlog:
-                llrs.append(bit_llr(metric.unsqueeze(1), one.T.double(), -1, "maxlog").to(nv.dtype))
+                llrs.append(bit_llr(metric.unsqueeze(1), one_t, -1, "maxlog").to(nv.dtype))
             else:
                 llrs.append(llr_from_weights(p, masks).to(nv.dtype))
             syms.append(cand[torch.argmin(metric, dim=-1)])

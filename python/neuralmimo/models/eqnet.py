@@ -228,8 +228,15 @@ class EqNet(TrainableDetector):
         """g_Q's LLRs 2·atanh(Λ̃): latent float32[B, L] -> llr float32[B, Nt, K]. Λ̃ = tanh(a), so the
         LLR is 2a exactly, taken from the pre-activation: atanh of a saturated float32 tanh would
         turn rounding into LLR errors of tenths (torch and onnxruntime round differently there)."""
-        llr = 2.0 * self.g_q(z, activate=False).reshape(z.shape[0], self.nt, -1)
-        return llr.clamp(-LLR_LIMIT, LLR_LIMIT)
+        return self._llr_of(self._decoder_preactivation(z))
+
+    def _decoder_preactivation(self, z: torch.Tensor) -> torch.Tensor:
+        """g_Q's last pre-activation a: latent [B, L] -> [B, Nt, K]; the soft bits are tanh(a)."""
+        return self.g_q(z, activate=False).reshape(z.shape[0], self.nt, -1)
+
+    @staticmethod
+    def _llr_of(a: torch.Tensor) -> torch.Tensor:
+        return (2.0 * a).clamp(-LLR_LIMIT, LLR_LIMIT)
 
     def estimate_latent(self, y, h, noise_var) -> torch.Tensor:
         """f_E: y [B,Nr,2], h [B,Nr,Nt,2], noise_var [B] -> latent float32[B, L]."""
@@ -280,10 +287,10 @@ class EqNet(TrainableDetector):
             z = self.estimate_latent(y, h, noise_var)
         # One pass through g_Q: the soft bits tanh(a) for the loss, the LLRs 2a as decode_latent
         # gives them (so validation sees the exported graph's LLRs).
-        a = self.g_q(z, activate=False).reshape(z.shape[0], self.nt, -1)
+        a = self._decoder_preactivation(z)
         soft = torch.tanh(a)
         out["softbits"] = soft
-        out["llr"] = (2.0 * a).clamp(-LLR_LIMIT, LLR_LIMIT)
+        out["llr"] = self._llr_of(a)
         out["estimate"] = self.soft_estimate(soft)
         return out
 

@@ -66,6 +66,19 @@ CONFIG, TRAIN_SNR, USES_PER_CHANNEL = MAIN.config, MAIN.train_snr, MAIN.uses_per
 HEADLINE_BITS = 3
 
 
+def headline_codebook(features: int, soft_bits: int) -> int | None:
+    """Bits per feature that spend HEADLINE_BITS per soft bit when ``features`` latent features carry
+    ``soft_bits`` soft bits (None when no whole number does)."""
+    bits, rest = divmod(HEADLINE_BITS * soft_bits, features)
+    return bits if rest == 0 else None
+
+
+def autoencoder_stage(snr_db, epochs: int, patience: int) -> dict:
+    """A schedule stage that trains f_Q and g_Q alone (loss (15)), lr 3e-3 × 0.9 per epoch."""
+    return {"name": "autoencoder", "snr_db": list(snr_db), "group": "quantizer", "settings": {"stage": "autoencoder"},
+            "lr": 3e-3, "lr_decay": 0.9, "max_epochs": int(epochs), "patience": int(patience)}
+
+
 def _tiny(train_steps: int, stages: list) -> dict:
     """Overrides of a tiny run (tests): each stage one epoch of ``train_steps`` steps, fresh batches."""
     return {"schedule": {"name": "stages", "stages": stages}, "train.steps_per_epoch": int(train_steps),
@@ -90,14 +103,12 @@ def siso_checkpoint(progress: bool, retrain: bool = False, train_steps: int | No
     (K soft bits of one symbol -> 3 features -> K soft bits; the paper: "Nt = 1 recovers [24]"),
     trained on SISO Rayleigh ML soft bits over system.siso_snr, k-means++ codebooks per feature.
     Applied to a MIMO soft-bit matrix row by row, as the paper extends it (Sec. 3.4)."""
-    stage = {"name": "autoencoder", "snr_db": list(system.siso_snr), "group": "quantizer",
-             "settings": {"stage": "autoencoder"}, "lr": 3e-3, "lr_decay": 0.9, "max_epochs": 10, "patience": 3}
+    stage = autoencoder_stage(system.siso_snr, 10, 3)
     o = {"data.nt": 1, "data.nr": 1, "model.latent": 3, "train.validation_snr_db": list(system.siso_snr),
          "data.pool": 200_000, "schedule": {"name": "stages", "stages": [stage]}}
     if train_steps is None:
         return train_or_reuse(f"eqnet_siso_{system.const}", system.config, o, progress, retrain)
     o.update(_tiny(train_steps, [{**stage, "max_epochs": 1, "patience": 1}]))
-    o["train.validation_snr_db"] = list(system.siso_snr)
     return train_or_reuse(f"eqnet_siso_{system.const}_steps{int(train_steps)}", system.config, o, progress, retrain)
 
 
@@ -180,9 +191,8 @@ def labels(system: System, latent: int, books, siso_books) -> dict:
            "eqnet-ae": (f"EQ-Net f_Q → g_Q, latent {latent}, unquantised",
                         "< 0.1 dB from ML (E6, Fig. 5)" if main else "not in the paper")}
     for b in sorted(books, reverse=True):
-        headline = b * latent == HEADLINE_BITS * n
         paper = ("≈ ML; 0.65 dB ahead of max-MI (E10, Fig. 9)" if main else "goal ≤ 0.3 dB from ML") \
-            if headline else "not in the paper"
+            if b == headline_codebook(latent, n) else "not in the paper"
         out[f"eqnet-q{b}"] = (f"EQ-Net, {per_bit(b, latent, n)}", paper)
     out["siso-ae"] = ("deep SISO [24] per stream, 3 features per symbol, unquantised", "not in the paper")
     for b in sorted(siso_books, reverse=True):
@@ -230,8 +240,8 @@ def _bler(system: System, out: Path, progress: bool, retrain: bool, train_steps,
     chains.update({name: Chain("ml", _scalar_transform(q)) for name, q in scalar.items()})
     chains.update({"eqnet-est": Chain("eqnet-est"), "lmmse": Chain("lmmse"), "mmse-sic": Chain("mmse-sic"),
                    "mmse-sic-qr": Chain("mmse-sic-qr")})
-    headline = next((b for b in books if b * model.latent == HEADLINE_BITS * n_bits), None)
-    if headline is not None:
+    headline = headline_codebook(model.latent, n_bits)
+    if headline in books:
         sources["eqnet-est-q"] = Estimation(model, books[headline])
         chains["eqnet-est-q"] = Chain("eqnet-est-q")
     rows = run_coded(sources, chains, make_channel("rayleigh", system.nr, system.nt), system.nt, system.nr, const,
@@ -245,7 +255,7 @@ def _bler(system: System, out: Path, progress: bool, retrain: bool, train_steps,
     named = {c: v for c, v in labels(system, model.latent, books, siso_books).items() if c in chains}
     s, table = crossing_rows([{**r, "detector": r["chain"]} for r in rows], "bler", 1e-2, named)
     q = f"eqnet-q{headline}"
-    siso_q = f"siso-q{HEADLINE_BITS * (n_bits // system.nt) // 3}"     # 3 features per symbol of K soft bits
+    siso_q = f"siso-q{headline_codebook(3, n_bits // system.nt)}"      # 3 features per symbol of K soft bits
     gaps = [(f"EQ-Net autoencoder (latent {model.latent}) minus ML", "eqnet-ae", "ml",
              "< 0.1 (E6)" if system == MAIN else "not in the paper"),
             (f"EQ-Net {HEADLINE_BITS} bits/soft bit minus ML", q, "ml", "goal ≤ 0.3"),

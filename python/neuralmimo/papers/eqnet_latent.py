@@ -9,18 +9,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from .common import crossing_rows, train_or_reuse, write_table
-from .eqnet import CONFIG, CONST, CONV, NR, NT, TRAIN_SNR, USES_PER_CHANNEL, Codec
+from .eqnet import CONFIG, CONST, CONV, NR, NT, TRAIN_SNR, USES_PER_CHANNEL, Codec, autoencoder_stage
 from .study import Row, study
 
 
 def latent_overrides(latent: int, epochs: int, pool: int, steps: int | None = None) -> dict:
     """Stage 1 only, ``epochs`` epochs of ``steps`` steps (default: the config's), a pool of
     ``pool`` vectors."""
-    stage = {"name": "autoencoder", "snr_db": list(TRAIN_SNR), "group": "quantizer",
-             "settings": {"stage": "autoencoder"}, "lr": 3e-3, "lr_decay": 0.9, "max_epochs": int(epochs),
-             "patience": int(epochs)}
     o = {"model.latent": int(latent), "data.pool": int(pool), "model.codebook_bits": [4],
-         "schedule": {"name": "stages", "stages": [stage]}}
+         "schedule": {"name": "stages", "stages": [autoencoder_stage(TRAIN_SNR, epochs, epochs)]}}
     if steps is not None:   # tiny runs (tests), named apart by the caller
         o.update({"train.steps_per_epoch": int(steps), "train.validation_vectors": 500,
                   "model.codebook_samples": 1000})

@@ -115,10 +115,8 @@ class TrainForward(nn.Module):
         super().__init__()
         self.model = model
 
-    def forward(self, y, h, noise_var, teacher=None):
-        if teacher is None:
-            return self.model.forward_train(y, h, noise_var)
-        return self.model.forward_train(y, h, noise_var, teacher=teacher)
+    def forward(self, y, h, noise_var, **stored):
+        return self.model.forward_train(y, h, noise_var, **stored)
 
 
 def wrap(model: nn.Module, ctx: DistContext, find_unused: bool) -> nn.Module:

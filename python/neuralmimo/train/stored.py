@@ -21,8 +21,9 @@ class StoredSets:
     """validation(data, rng, ctx, model) -> this rank's validation Batches of ``rng``;
     pool(data, rng, ctx, model) -> the training pool of ``rng``. One range of each is cached."""
 
-    def __init__(self, cfg, quiet: bool = False):
-        self.cfg, self.quiet = cfg, quiet
+    def __init__(self, cfg, log, quiet: bool = False):
+        """log(ctx, message): the trainer's log (main rank, unless quiet)."""
+        self.cfg, self.log, self.quiet = cfg, log, quiet
         self._val_key, self._val = None, None
         self._pool_key, self._pool = None, None
 
@@ -62,10 +63,7 @@ class StoredSets:
         key = (float(rng[0]), float(rng[1]))
         if self._pool_key != key:
             self._pool = None
-            if ctx.is_main and not self.quiet:
-                from tqdm.auto import tqdm
-
-                tqdm.write(f"drawing the training pool: {self.cfg.data.pool} vectors, SNR {key[0]:g}..{key[1]:g} dB")
+            self.log(ctx, f"drawing the training pool: {self.cfg.data.pool} vectors, SNR {key[0]:g}..{key[1]:g} dB")
             self._pool = self.with_teacher(model, data.pool(key, self.cfg.train.seed).to(ctx.device), "pool", ctx)
             self._pool_key = key
         return self._pool

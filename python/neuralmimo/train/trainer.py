@@ -71,7 +71,7 @@ class Trainer:
         self.out = Path(out_dir if out_dir is not None else cfg.train.out)
         self.device_pref = device or cfg.train.device
         self.quiet = quiet
-        self.stored = StoredSets(cfg, quiet)
+        self.stored = StoredSets(cfg, self._log, quiet)
 
     # ------------------------------------------------------------------ public
     def fit(self, resume: bool = False, overwrite: bool = False,
