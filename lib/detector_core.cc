@@ -158,7 +158,14 @@ detector_core::detector_core(const std::string& who,
       d_h(static_cast<size_t>(nr) * nt, { 0.0f, 0.0f }),
       d_scale_invariant(scale_invariant),
       d_hs(d_h.size(), { 0.0f, 0.0f }),
-      d_ys(static_cast<size_t>(group_size) * 2 * nr, 0.0f)
+      d_ys(static_cast<size_t>(group_size) * 2 * nr, 0.0f),
+      d_next(window, -1),
+      d_head(window, 0),
+      d_tail(window, 0),
+      d_slot_hash(2 * window, 0),
+      d_slot_group(2 * window, 0),
+      d_slot_stamp(2 * window, 0),
+      d_yg(static_cast<size_t>(group_size) * 2 * nr, 0.0f)
 {
 }
 
@@ -207,31 +214,122 @@ bool detector_core::detect(const std::complex<float>* y, const detector_outputs&
     return emit(yf, estimate(scaled_y(yf, 1), 1), out);
 }
 
+namespace {
+
+// The bits of one item's channel as 32-bit words (H, then noise_var): a hash
+// of two independent multiply chains (this runs per item).
+uint64_t channel_hash(const float* h, size_t nh, float noise_var)
+{
+    uint64_t a = 0x9e3779b97f4a7c15ull, b = 0xc2b2ae3d27d4eb4full;
+    size_t i = 0;
+    for (; i + 2 <= nh; i += 2) {
+        uint32_t x, y;
+        std::memcpy(&x, h + i, sizeof(x));
+        std::memcpy(&y, h + i + 1, sizeof(y));
+        a = (a ^ x) * 0x100000001b3ull;
+        b = (b ^ y) * 0x100000001b3ull;
+    }
+    uint32_t x = 0, v;
+    if (i < nh)
+        std::memcpy(&x, h + i, sizeof(x));
+    std::memcpy(&v, &noise_var, sizeof(v));
+    a = (a ^ x ^ (static_cast<uint64_t>(v) << 32)) * 0x100000001b3ull;
+    return (a ^ (b >> 29) ^ (b << 17)) * 0x9e3779b97f4a7c15ull;
+}
+
+} // namespace
+
+bool detector_core::same_item_channel(const detector_inputs& in, int j, int k) const
+{
+    const size_t hsize = static_cast<size_t>(d_nr) * d_nt;
+    return std::memcmp(in.noise_var + j, in.noise_var + k, sizeof(float)) == 0 &&
+           std::memcmp(in.H + j * hsize, in.H + k * hsize, hsize * sizeof(std::complex<float>)) == 0;
+}
+
+int detector_core::group_by_channel(int m, const detector_inputs& in)
+{
+    const size_t hsize = static_cast<size_t>(d_nr) * d_nt;
+    const size_t mask = d_slot_hash.size() - 1;
+    if (++d_stamp == 0) { // wrapped: every slot's stamp is stale again
+        std::fill(d_slot_stamp.begin(), d_slot_stamp.end(), 0u);
+        d_stamp = 1;
+    }
+    int groups = 0, prev = -1;
+    for (int j = 0; j < m; ++j) {
+        d_next[j] = -1;
+        int g = -1;
+        // A channel held from the previous item (the usual case off OFDM): no hash.
+        if (j > 0 && same_item_channel(in, j, j - 1)) {
+            g = prev;
+        } else {
+            const uint64_t key = channel_hash(
+                reinterpret_cast<const float*>(in.H + j * hsize), 2 * hsize, in.noise_var[j]);
+            size_t s = key & mask;
+            for (; d_slot_stamp[s] == d_stamp; s = (s + 1) & mask)
+                if (d_slot_hash[s] == key && same_item_channel(in, j, d_head[d_slot_group[s]])) {
+                    g = d_slot_group[s];
+                    break;
+                }
+            if (g < 0) { // a new channel: at most m <= window groups in 2 window slots
+                g = groups++;
+                d_head[g] = d_tail[g] = j;
+                d_slot_stamp[s] = d_stamp;
+                d_slot_hash[s] = key;
+                d_slot_group[s] = g;
+                prev = g;
+                continue;
+            }
+        }
+        d_next[d_tail[g]] = j;
+        d_tail[g] = j;
+        prev = g;
+    }
+    return groups;
+}
+
 item_failures
 detector_core::detect_items(int n, const detector_inputs& in, const detector_outputs& out)
 {
-    const size_t hsize = static_cast<size_t>(d_nr) * d_nt;
     item_failures failures;
-    int i = 0;
-    while (i < n) {
-        const size_t iu = static_cast<size_t>(i);
-        // Cheap when H and noise_var repeat: a compare against the cached copy.
-        if (!same_channel(in.H + iu * hsize, in.noise_var[i]))
-            refresh_channel(in.H + iu * hsize, in.noise_var[i]);
-        // Items [i, i + g) share this channel: one estimate() call for them.
-        int g = 1;
-        if (d_chan_status == status::ok)
-            while (g < group_size && i + g < n &&
-                   same_channel(in.H + (iu + g) * hsize, in.noise_var[i + g]))
-                ++g;
-        const float* yf = reinterpret_cast<const float*>(in.y + iu * d_nr);
-        const float* s = d_chan_status == status::ok ? estimate(scaled_y(yf, g), g) : nullptr;
-        for (int q = 0; q < g; ++q, ++i) {
-            const detector_outputs o = out.from_item(static_cast<size_t>(i), d_nt, d_k);
-            const bool ok = s ? emit(yf + static_cast<size_t>(q) * 2 * d_nr, s + q * d_np, o)
-                              : reject(o);
-            if (!ok)
-                failures.note(i, d_last);
+    for (int w0 = 0; w0 < n; w0 += window) {
+        const int m = std::min(window, n - w0);
+        const detector_inputs win = in.from_item(static_cast<size_t>(w0), d_nt, d_nr);
+        const int groups = group_by_channel(m, win);
+        for (int g = 0; g < groups; ++g) {
+            int j = d_head[g];
+            const size_t hj = static_cast<size_t>(j) * d_nr * d_nt;
+            // Cheap when the previous group's channel recurs: a compare against the cached copy.
+            if (!same_channel(win.H + hj, win.noise_var[j]))
+                refresh_channel(win.H + hj, win.noise_var[j]);
+            const bool valid = d_chan_status == status::ok;
+            while (j >= 0) {
+                // Up to group_size items of this channel: one estimate() call; their y
+                // read in place when consecutive, else gathered.
+                int idx[group_size];
+                int cnt = 0;
+                bool consecutive = true;
+                for (; j >= 0 && cnt < (valid ? group_size : 1); j = d_next[j]) {
+                    consecutive = consecutive && (cnt == 0 || j == idx[cnt - 1] + 1);
+                    idx[cnt++] = j;
+                }
+                const size_t ylen = 2 * static_cast<size_t>(d_nr);
+                const float* yf = reinterpret_cast<const float*>(win.y + static_cast<size_t>(idx[0]) * d_nr);
+                if (valid && !consecutive) {
+                    for (int q = 0; q < cnt; ++q)
+                        std::memcpy(d_yg.data() + q * ylen,
+                                    reinterpret_cast<const float*>(win.y + static_cast<size_t>(idx[q]) * d_nr),
+                                    ylen * sizeof(float));
+                    yf = d_yg.data();
+                }
+                const float* s = valid ? estimate(scaled_y(yf, cnt), cnt) : nullptr;
+                for (int q = 0; q < cnt; ++q) {
+                    const size_t item = static_cast<size_t>(w0 + idx[q]);
+                    const detector_outputs o = out.from_item(item, d_nt, d_k);
+                    const bool ok = s ? emit(yf + q * ylen, s + q * d_np, o) : reject(o);
+                    if (!ok)
+                        failures.note(static_cast<int>(item), d_last);
+                }
+            }
         }
     }
     return failures;

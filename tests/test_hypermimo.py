@@ -136,7 +136,7 @@ def test_split_path_equals_the_whole_graph(engine, interleaved):
 
 def test_split_is_refused_for_a_model_without_split_graphs():
     with pytest.raises(ValueError, match="no per-channel"):
-        nm.detector(model_path("lmmse_qam16_4x4.onnx"), split="onnx")
+        nm.detector(model_path("wesnet_qam16_2x2.onnx"), split="onnx")
     with pytest.raises(ValueError, match="split=onnx or split=cpp"):
         nm.detector(f"{SHIPPED}:split=gpu")
 

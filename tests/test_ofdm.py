@@ -266,3 +266,53 @@ def test_frame_checker_history_is_bounded_and_counters_cover_every_frame():
     assert [r["frame"] for r in short.records] == [r["frame"] for r in full.records][-len(short.records):]
     with pytest.raises(ValueError, match="history"):
         FrameChecker(cfg, history=0)
+
+
+def test_frame_checker_crc_verify_equals_payload_verify():
+    """verify="crc" (an uncoded frame that passes its CRC counts as sent) gives every counter and
+    record of verify="payload" (each frame against its regenerated payload) on frames with and
+    without errors; only a frame whose errors keep a valid CRC (forged here, probability 2^-32 on a
+    channel) tells them apart, and that is counted by "payload" alone."""
+    from neuralmimo.phy.ofdm import ofdm_config
+    from neuralmimo.phy.ofdm_bits import FrameChecker, append_crc, test_payload
+
+    cfg = ofdm_config(nt=2, nr=2)
+    rng = np.random.default_rng(11)
+    fast, full = FrameChecker(cfg), FrameChecker(cfg, verify="payload")
+    for number in range(30):
+        bits = append_crc(test_payload(cfg, number)).astype(np.uint8)
+        if number % 3 == 0:                                           # a third fail their CRC
+            bits[rng.integers(0, bits.size, 1 + number % 7)] ^= 1
+        llr = np.where(bits == 1, 4.0, -4.0).astype(np.float32).reshape(cfg.n_re, -1)
+        info = {"start": number * cfg.frame_len, "snr_db": 20.0}
+        fast.check(llr, info)
+        full.check(llr, info)
+    assert full.bit_errors > 0 and full.crc_failures == 10
+    finite = lambda d: {k: v for k, v in d.items() if v == v}        # NaN fields (uncoded BLER) differ from themselves
+    assert finite(fast.summary()) == finite(full.summary()) and fast.summary().keys() == full.summary().keys()
+    assert [finite(r) for r in fast.records] == [finite(r) for r in full.records]
+    # A forged frame: payload bits flipped and the CRC recomputed over them.
+    sent = append_crc(test_payload(cfg, 30))
+    payload = test_payload(cfg, 30)
+    payload[-1] ^= 1
+    bad = append_crc(payload)
+    for chk in (fast, full):
+        chk.check(bad.reshape(cfg.n_re, -1), {"start": 30 * cfg.frame_len})
+    assert full.crc_failures == fast.crc_failures == 10
+    assert full.bit_errors == fast.bit_errors + np.count_nonzero(bad != sent) > fast.bit_errors
+    with pytest.raises(ValueError, match="verify"):
+        FrameChecker(cfg, verify="none")
+
+
+def test_frame_info_tag_reads_as_pmt_to_python():
+    """The frame checker's reading of the receiver's frame_info tag equals pmt.to_python's, number
+    types included; a tag that is not a dict reads as no information."""
+    pmt = pytest.importorskip("pmt")
+    from neuralmimo.blocks.frame_checker import frame_info
+
+    info = {"start": 123456789012, "fft_start": -3, "cfo": -0.0123, "noise_var": 1e-30, "snr_db": 31.5,
+            "evm": float("inf"), "metric": 0.87, "label": "a", "flag": True}
+    got = frame_info(pmt.to_pmt(info))
+    assert got == pmt.to_python(pmt.to_pmt(info)) == info
+    assert [type(got[k]) for k in info] == [type(v) for v in info.values()]
+    assert frame_info(pmt.from_long(3)) == {} and frame_info(pmt.to_pmt({"snr_db": 3.0})) == {"snr_db": 3.0}

@@ -23,6 +23,7 @@ import pytest
 import neuralmimo as nm
 from neuralmimo.phy.ofdm import ofdm_config
 from neuralmimo.phy.ofdm_channel import OfdmChannelSim
+from neuralmimo.phy.ofdm_bits import FrameChecker
 from neuralmimo.phy.ofdm_rx import OfdmReceiver
 
 from conftest import compiled  # tests/ is on sys.path under pytest
@@ -283,3 +284,24 @@ from test_recording import CORRUPTIONS, check_replay_of_damage, damaged_copy  # 
 def test_damaged_samples_lose_only_their_frame_cpp(tmp_path, name):
     damage, must_lose = CORRUPTIONS[name]
     check_replay_of_damage(damaged_copy(tmp_path, damage), name, must_lose, ["cpp:lmmse", "zf"], "cpp")
+
+
+@pytest.mark.parametrize("backend", ["numpy", "cpp"])
+def test_common_tracking_gives_one_channel_per_carrier_and_frame(backend):
+    """tracking="common" (the real-time setting): every data RE's h is its carrier's Ĥ bitwise, the
+    same for all of the frame's data symbols (what lets a detector set up one filter per carrier and
+    frame); per-stream tracking makes h differ from symbol to symbol. Both decode the frames."""
+    if backend == "cpp":
+        compiled("ofdm_rx_kernel")
+    c = ofdm_config(nt=2, nr=2)
+    y, _ = _stream(c, frames=3, snr_db=35, profile="A", delay_spread=50e-9, cfo_hz=0.05 * FS / c.fft_len, seed=4)
+    data = np.flatnonzero(~np.isin(c.used_carriers, c.pilots))
+    for tracking in ("common", "per_stream"):
+        frames = OfdmReceiver(c, backend=backend, tracking=tracking).push(y)
+        assert len(frames) == 3
+        for f in frames:
+            h = f.h.reshape(c.n_data_symbols, len(data), c.nr, c.nt)
+            same = (h == f.h_est[data][None]).all()
+            assert same if tracking == "common" else not (h == h[:1]).all()
+            llr = nm.detector("lmmse")(f.y, f.h, np.full(c.n_re, f.noise_var, np.float32)).llr
+            assert FrameChecker(c).check(llr.reshape(c.n_re, -1), f.info())["crc_ok"]

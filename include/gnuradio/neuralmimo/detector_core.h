@@ -167,10 +167,11 @@ struct item_failures {
     //! why the first failed (ok if none did)
     detector_status first_status = detector_status::ok;
 
-    //! Counts a failure of item \p item, remembered if it is the first.
+    //! Counts a failure of item \p item, remembered if it is the first
+    //! (the lowest index: detect_items() visits items grouped by channel).
     void note(int item, detector_status why)
     {
-        if (count++ == 0) {
+        if (count++ == 0 || item < first) {
             first = item;
             first_status = why;
         }
@@ -203,6 +204,10 @@ public:
      *        side, one per SIMD lane).
      */
     static constexpr int group_size = 8;
+
+    //! The items detect_items() groups by channel at once (its scratch is
+    //! allocated for this many in the constructor).
+    static constexpr int window = 1024;
 
     virtual ~detector_core();
 
@@ -262,6 +267,12 @@ public:
      * \brief Detect n items, each with its own channel, in one call: item i
      *        is set_channel(H + i*Nr*Nt, noise_var[i]) then detect(y + i*Nr, ...),
      *        bitwise.
+     *
+     * The per-channel set-up runs once per distinct channel of each window of
+     * `window` items, wherever its items sit in the window: the items are
+     * grouped by their (H, noise_var) bits (a hash, then a bitwise compare),
+     * so the resource elements of an OFDM frame, which meet each carrier's H
+     * once per OFDM symbol, cost one set-up per carrier, not one per item.
      *
      * \param n   items, >= 0
      * \param in  the n items' y, H and noise_var (detector_inputs)
@@ -370,6 +381,17 @@ private:
      */
     void refresh_channel(const std::complex<float>* H, float noise_var);
 
+    /*!
+     * \brief Groups the m items of \p in by channel: d_head[g], d_next[j]
+     *        (item j's next item of the same channel, -1 after the last),
+     *        in the order of each channel's first item.
+     * \return the number of groups
+     */
+    int group_by_channel(int m, const detector_inputs& in);
+
+    //! Item \p j's channel (H and noise_var) bitwise equals item \p k's.
+    bool same_item_channel(const detector_inputs& in, int j, int k) const;
+
     //! \p count items' y (float32[count * 2Nr]) scaled like the channel: y
     //! itself when the scale is 1, else a copy in d_ys.
     const float* scaled_y(const float* y, int count);
@@ -387,6 +409,16 @@ private:
     double d_scale = 1.0;                  // c itself (scaled_y runs per item)
     std::vector<std::complex<float>> d_hs; // [Nr * Nt], the scaled H
     std::vector<float> d_ys;               // [group_size * 2Nr], scaled y
+    // detect_items()'s grouping scratch: per item of a window, the next
+    // item of its channel; per group its first and last item; an open
+    // addressing table of 2 * window slots (hash, group), valid when its
+    // stamp is the current d_stamp (no clearing per window); gathered y.
+    std::vector<int> d_next, d_head, d_tail;
+    std::vector<uint64_t> d_slot_hash;
+    std::vector<int> d_slot_group;
+    std::vector<uint32_t> d_slot_stamp;
+    uint32_t d_stamp = 0;
+    std::vector<float> d_yg;
     bool d_have_cache = false;
     uint32_t d_nv_bits = 0; // the cached noise_var, bitwise
     status d_chan_status = status::no_channel;

@@ -33,18 +33,24 @@ from . import item
 from .ofdm_tx import _check_config
 
 
-def ofdm_rx(config, threshold: float = 0.3, backoff: int = -1, max_backlog: int = 0, backend: str = "auto"):
+def ofdm_rx(config, threshold: float = 0.3, backoff: int = -1, max_backlog: int = 0, backend: str = "auto",
+            tracking: str = "per_stream"):
     """The receiver block for config: C++ where OfdmReceiver(backend=backend) uses the C++ kernel,
-    else the Python block. Both offer frames_found() and samples_skipped()."""
+    else the Python block. Both offer frames_found() and samples_skipped(). tracking: "per_stream"
+    (each stream's phase per data symbol, in Ĥ: h differs from symbol to symbol) or "common" (one
+    phase per symbol, removed from y: h is the carrier's Ĥ, bitwise the same for the frame's data
+    symbols, so detectors set up one filter per carrier and frame; for transmitters that share an
+    oscillator)."""
     c = _check_config("ofdm_rx", config)
     if not uses_cpp_kernel(c, backend):
-        return _ofdm_rx_py(c, threshold=threshold, backoff=backoff, max_backlog=max_backlog, backend="numpy")
+        return _ofdm_rx_py(c, threshold=threshold, backoff=backoff, max_backlog=max_backlog, backend="numpy",
+                           tracking=tracking)
     from ..neuralmimo_python import ofdm_rx_block
     from ..phy.ofdm_rx_cpp import cpp_spec
 
     # A numpy receiver (no kernel) checks the parameters and resolves the default backoff.
     rx = OfdmReceiver(c, threshold=threshold, backoff=None if int(backoff) < 0 else int(backoff),
-                      backend="numpy")
+                      tracking=tracking, backend="numpy")
     return ofdm_rx_block(*cpp_spec(rx, max_backlog=max_backlog))
 
 
@@ -52,7 +58,7 @@ class _ofdm_rx_py(gr.basic_block):  # noqa: N801
     """The receiver as a Python block (numpy backend, or where the compiled module is missing)."""
 
     def __init__(self, config, threshold: float = 0.3, backoff: int = -1, max_backlog: int = 0,
-                 backend: str = "auto"):
+                 backend: str = "auto", tracking: str = "per_stream"):
         c = _check_config("ofdm_rx", config)
         max_backlog = int(max_backlog)
         if max_backlog and max_backlog < 2 * c.frame_len:
@@ -60,7 +66,7 @@ class _ofdm_rx_py(gr.basic_block):  # noqa: N801
                              f"samples, got {max_backlog}")
         self.config, self.max_backlog = c, max_backlog
         self.rx = OfdmReceiver(c, threshold=threshold, backoff=None if int(backoff) < 0 else int(backoff),
-                               backend=backend)
+                               tracking=tracking, backend=backend)
         gr.basic_block.__init__(self, name="ofdm_rx", in_sig=[item(np.complex64, c.nr)],
                                 out_sig=[item(np.complex64, c.nr), item(np.complex64, c.nr * c.nt), np.float32])
         for port in range(3):

@@ -51,6 +51,8 @@ def open_session(path: Path, threads: int, provider: str):
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = int(threads)
     opts.inter_op_num_threads = 1
+    # Explicit, not left to the default: every graph rewrite (constant folding, fusions) applies.
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     try:
         session = ort.InferenceSession(str(path), sess_options=opts, providers=[provider])
     except Exception as exc:  # onnxruntime raises its own exception types

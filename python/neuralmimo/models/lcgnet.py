@@ -34,6 +34,7 @@ import torch
 from torch import nn
 
 from ..phy.demap import BIAS_FLOOR, NOISE_VAR_FLOOR, real_dims_llr
+from ..phy.realvalued import apply_real_filter, real_channel
 from .base import TrainableDetector
 
 VARIANTS = ("S", "V")
@@ -233,19 +234,23 @@ class LcgNet(TrainableDetector):
         """(A [B,n,n], b [B,n], H_rᵀH_r [B,n,n]) of the real-valued system, built from the complex Gram
         blocks: H_rᵀH_r = [[G_re, −G_im], [G_im, G_re]] with G = HᴴH, which costs half of forming H_r
         (phy/realvalued.py) and multiplying it out."""
+        a, gram, (hr, hi) = self._normal_matrix(h, noise_var)
+        yr, yi = y[..., 0].unsqueeze(-2).contiguous(), y[..., 1].unsqueeze(-2).contiguous()   # [B,1,Nr]
+        # Row-vector products: batched (1×Nr)(Nr×Nt) runs much faster than (Nt×Nr)(Nr×1) on CPU.
+        b_re = (yr @ hr + yi @ hi).squeeze(-2)
+        b_im = (yi @ hr - yr @ hi).squeeze(-2)
+        return a, torch.cat([b_re, b_im], dim=-1), gram
+
+    def _normal_matrix(self, h, noise_var):
+        """(A [B,n,n], H_rᵀH_r [B,n,n], (Re H, Im H) contiguous [B,Nr,Nt]) of the real-valued system."""
         # Contiguous parts: batched matmul on the strided (re, im) views copies per batch element.
         hr, hi = h[..., 0].contiguous(), h[..., 1].contiguous()        # [B,Nr,Nt]
-        yr, yi = y[..., 0].unsqueeze(-2).contiguous(), y[..., 1].unsqueeze(-2).contiguous()   # [B,1,Nr]
         hrt, hit = hr.transpose(-1, -2), hi.transpose(-1, -2)
         g_re = hrt @ hr + hit @ hi
         g_im = hrt @ hi - hit @ hr
         gram = torch.cat([torch.cat([g_re, -g_im], dim=-1), torch.cat([g_im, g_re], dim=-1)], dim=-2)
         eye = torch.eye(2 * self.nt, dtype=h.dtype, device=h.device)
-        a = gram + noise_var[:, None, None] * eye
-        # Row-vector products: batched (1×Nr)(Nr×Nt) runs much faster than (Nt×Nr)(Nr×1) on CPU.
-        b_re = (yr @ hr + yi @ hi).squeeze(-2)
-        b_im = (yi @ hr - yr @ hi).squeeze(-2)
-        return a, torch.cat([b_re, b_im], dim=-1), gram
+        return gram + noise_var[:, None, None] * eye, gram, (hr, hi)
 
     def _recursion(self, a, b, alpha, beta):
         """b: [B, n] or [B, n, m] (m right-hand sides); returns s of the same shape."""
@@ -292,6 +297,28 @@ class LcgNet(TrainableDetector):
         mu, nu = self.post_detection(a, gram, noise_var, alpha, beta)
         llr = real_dims_llr(s, mu, nu, self.energy, self.pts_re, self.pts_im, self.bits)
         return llr, self._estimate(s)
+
+    # -- the per-channel / per-observation split (export/split.py) ------------------------------
+    # The unfolded recursion is linear in b = H_rᵀ y_r: s = M b with M = recursion(A, I), which
+    # post_detection already forms. The channel stage hands on W = M H_rᵀ and the demapper's μ, ν;
+    # the observation stage is s = W y_r and the LLRs (the same values up to float rounding).
+    split_state = (("w", "[B, 2Nt, 2Nr]"), ("mu", "[B, 2Nt]"), ("nu", "[B, 2Nt]"))
+
+    def channel_stage(self, h, noise_var):
+        """h [B, Nr, Nt, 2], noise_var [B] -> (W [B, 2Nt, 2Nr], μ [B, 2Nt], ν [B, 2Nt])."""
+        n = 2 * self.nt
+        a, gram, _ = self._normal_matrix(h, noise_var)
+        alpha, beta = self.step_sizes()
+        eye = torch.eye(n, dtype=a.dtype, device=a.device).expand(a.shape[0], n, n)
+        m = self._recursion(a, eye, alpha, beta)
+        mu, nu = self.post_detection(a, gram, noise_var, alpha, beta)
+        # H_rᵀ in the layout of b = [Re Hᴴy; Im Hᴴy] over y_r = [Re y; Im y].
+        return m @ real_channel(h).transpose(-1, -2), mu, nu
+
+    def observation_stage(self, y, w, mu, nu):
+        """y [B, Nr, 2] and the state -> (llr [B, Nt, K], estimate [B, Nt, 2])."""
+        s = apply_real_filter(w, y)
+        return real_dims_llr(s, mu, nu, self.energy, self.pts_re, self.pts_im, self.bits), self._estimate(s)
 
     def export_mode(self, on: bool = True) -> "LcgNet":
         """Make step_sizes() use the σ → ∞ staircase (what the exported graph must contain)."""
