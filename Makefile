@@ -95,6 +95,7 @@ bench: setup
 	$(PY) -m neuralmimo.cli.bench
 	$(PY) -m neuralmimo.cli.bench detectors
 	$(PY) -m neuralmimo.cli.bench cg
+	$(PY) -m neuralmimo.cli.bench cg --order ofdm --hold 12
 	$(PY) -m neuralmimo.cli.bench ofdm
 
 # Fuzzing of the file readers (SigMF, manifests, models) with many more examples than make test

@@ -217,12 +217,18 @@ bool detector_core::detect(const std::complex<float>* y, const detector_outputs&
 namespace {
 
 // The bits of one item's channel as 32-bit words (H, then noise_var): a hash
-// of two independent multiply chains (this runs per item).
+// of two independent multiply chains (this runs per item). A large H is
+// sampled, at most k_hash_words words evenly spread: equal channels hash
+// equal whatever is sampled, and the bitwise compare that follows a hash match
+// keeps channels that differ only between the samples apart.
+constexpr size_t k_hash_words = 64;
+
 uint64_t channel_hash(const float* h, size_t nh, float noise_var)
 {
     uint64_t a = 0x9e3779b97f4a7c15ull, b = 0xc2b2ae3d27d4eb4full;
+    const size_t step = 2 * std::max<size_t>(1, nh / k_hash_words); // pairs of words
     size_t i = 0;
-    for (; i + 2 <= nh; i += 2) {
+    for (; i + 2 <= nh; i += step) {
         uint32_t x, y;
         std::memcpy(&x, h + i, sizeof(x));
         std::memcpy(&y, h + i + 1, sizeof(y));
@@ -230,8 +236,8 @@ uint64_t channel_hash(const float* h, size_t nh, float noise_var)
         b = (b ^ y) * 0x100000001b3ull;
     }
     uint32_t x = 0, v;
-    if (i < nh)
-        std::memcpy(&x, h + i, sizeof(x));
+    if (nh % 2 == 1)
+        std::memcpy(&x, h + nh - 1, sizeof(x));
     std::memcpy(&v, &noise_var, sizeof(v));
     a = (a ^ x ^ (static_cast<uint64_t>(v) << 32)) * 0x100000001b3ull;
     return (a ^ (b >> 29) ^ (b << 17)) * 0x9e3779b97f4a7c15ull;

@@ -303,5 +303,5 @@ def test_common_tracking_gives_one_channel_per_carrier_and_frame(backend):
             h = f.h.reshape(c.n_data_symbols, len(data), c.nr, c.nt)
             same = (h == f.h_est[data][None]).all()
             assert same if tracking == "common" else not (h == h[:1]).all()
-            llr = nm.detector("lmmse")(f.y, f.h, np.full(c.n_re, f.noise_var, np.float32)).llr
+            llr = nm.detector("lmmse", constellation=c.constellation)(f.y, f.h, np.full(c.n_re, f.noise_var, np.float32)).llr
             assert FrameChecker(c).check(llr.reshape(c.n_re, -1), f.info())["crc_ok"]

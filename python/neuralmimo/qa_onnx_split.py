@@ -67,9 +67,26 @@ class qa_onnx_split(gr_unittest.TestCase):
 
     def test_split_on_a_model_without_split_graphs_is_refused(self):
         with self.assertRaisesRegex(ValueError, "no per-channel"):
-            nm.onnx_detector(shipped_model(), 4, 4, "qam16", "llr", split="onnx")
+            nm.onnx_detector(shipped_model("wesnet_qam16_2x2.onnx"), 2, 2, "qam16", "llr", split="onnx")
         with self.assertRaisesRegex(ValueError, "split"):
             nm.onnx_detector(self.model, 2, 4, "qam16", "llr", split="gpu")
+
+    def test_linear_models_split_cpp_is_their_cpp_block(self):
+        """"model.onnx:split=cpp" for the shipped LcgNetV and LMMSE models is the C++ CG block with
+        the manifest's learned steps and the C++ LMMSE block: their LLRs equal the whole ONNX
+        graph's to float tolerance on OFDM-like items (48 channels held for 12 items), and a model
+        of another size is refused naming both values."""
+        y, h, nv = held_channels(self.rng, 48, 12, 4, 4)
+        for name, kind in (("lcgnetv_qam16_4x4.onnx", "cg_detector"), ("lmmse_qam16_4x4.onnx", "lmmse_detector")):
+            model = shipped_model(name)
+            ref = run_detector_block(nm.onnx_detector(model, 4, 4, "qam16", "llr", batch=64), y, h, nv, np.float32, 16)
+            blk = nm.detector_select(f"{model}:split=cpp", 4, 4, "qam16", "llr")
+            self.assertIn(kind, type(blk).__name__, name)
+            got = run_detector_block(blk, y, h, nv, np.float32, 16)
+            np.testing.assert_allclose(got, ref, atol=5e-3, rtol=5e-3, err_msg=name)
+            self.assertGreater(np.mean(np.sign(got) == np.sign(ref)), 0.999, name)
+            with self.assertRaisesRegex(ValueError, "nr=2 but model"):
+                nm.detector_select(f"{model}:split=cpp", 4, 2, "qam16", "llr")
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ and the block's FLOP rate, from the operations the kernel does per detection
 Learned steps are random but stable (alpha in [0.3, 1] / (Nr + Nt), beta in
 [0, 0.3]): the cost does not depend on their values.
 
-    python -m neuralmimo.cli.bench cg [--hold 14] [--min-time 1.0] [--kernel-bench PATH]
+    python -m neuralmimo.cli.bench cg [--hold 14] [--order held|ofdm] [--min-time 1.0] [--kernel-bench PATH]
 """
 from __future__ import annotations
 
@@ -190,6 +190,9 @@ def kernel_rate(exe: Path, nt, nr, const, layers, hold, threads) -> tuple[float,
 def main(argv=None) -> int:
     ap = cli.parser("bench cg", __doc__)
     ap.add_argument("--hold", type=cli.positive_int, default=14, help="items per channel (H changes every HOLD items)")
+    ap.add_argument("--order", choices=("held", "ofdm"), default="held",
+                    help="'held': a channel on HOLD consecutive items; 'ofdm': on HOLD items in an OFDM frame's "
+                         "order (48 carriers: a carrier's H recurs every 48 items)")
     ap.add_argument("--min-time", type=cli.positive_float, default=1.0, help="seconds per flowgraph measurement")
     ap.add_argument("--kernel-bench", type=cli.existing_file, default=None, help="path of bench_cg_kernel (default: build tree)")
     args = ap.parse_args(argv)
@@ -208,8 +211,9 @@ def main(argv=None) -> int:
         for label, nt, nr, const, layers in SYSTEMS:
             k = constellation(const).bits_per_symbol
             # About 64 MB of H per system, at least 64 channels.
-            pool = max(64 * args.hold, (64 << 20) // (8 * nr * nt)) // args.hold * args.hold
-            y, h, nv = make_system(rng, nt, nr, const, pool, args.hold, nt / 10.0)
+            unit = args.hold * (48 if args.order == "ofdm" else 1)
+            pool = max(64 * unit, (64 << 20) // (8 * nr * nt)) // unit * unit
+            y, h, nv = make_system(rng, nt, nr, const, pool, args.hold, nt / 10.0, args.order)
             files = [Path(tmp) / f"{i}.bin" for i in range(3)]
             for f, a in zip(files, (y, h, nv)):
                 a.tofile(f)
@@ -220,7 +224,7 @@ def main(argv=None) -> int:
                 make = (lambda t=threads: nm.cg_detector(nt, nr, const, "llr", iters, alpha, beta, "complex", t))
                 r = flowgraph_rate(make, files, nt, nr, k, args.min_time)
                 rows.append((label, f"cg_detector block, {threads} thread(s)", r, r * flops))
-            if kexe is not None:
+            if kexe is not None and args.order == "held":
                 for threads in (1, 2):
                     r, r_cpu = kernel_rate(kexe, nt, nr, const, layers, args.hold, threads)
                     rows.append((label, f"kernel alone, {threads} thread(s) ({r_cpu:,.0f} per CPU-s)",
@@ -237,7 +241,9 @@ def main(argv=None) -> int:
                 rows.append((label.split(" Lcg")[0], f"batched numpy LMMSE (batch {batch})", r, None))
             rows.append((label, f"flops per detection: {flops:,.0f}", None, None))
 
-    print(f"cg_detector, LLR output, H changes every {args.hold} items, {os.cpu_count()} CPU(s), "
+    how = f"H changes every {args.hold} items" if args.order == "held" else \
+        f"each H on {args.hold} items, in an OFDM frame's order (48 carriers)"
+    print(f"cg_detector, LLR output, {how}, {os.cpu_count()} CPU(s), "
           f"1-minute load average {load_before:.2f} before / {os.getloadavg()[0]:.2f} after "
           f"(other processes share the CPUs with every figure); "
           f"numpy float32 1024x1024 matmul: {gemm / 1e9:.1f} GFLOP/s with 2 threads (the reference of "

@@ -18,13 +18,16 @@ at a time (the factor of each is the ratio of neighbouring columns, same run):
                carrier's Ĥ for the whole frame and detectors set up one filter per carrier
                (C++: detect_items groups items by channel; ONNX split: one channel stage)
     verify     frame_checker(verify="crc"): a CRC-passing uncoded frame counts as sent
-    split      the model's per-channel / per-observation graphs (manifest "split"; HyperMIMO's
-               observation stage in C++), where the model has them
+    split      the model's per-channel / per-observation graphs in onnxruntime (manifest "split"),
+               where the model has them
+    cpp        "model.onnx:split=cpp": LcgNet in the C++ CG block with its learned steps, the LMMSE
+               model in the C++ LMMSE block, HyperMIMO's observation stage in the C++ MMNet kernel
 
-Also ofdm_rx alone (null sinks) and the receiver kernel without GNU Radio. --levers off runs the
+Also ofdm_rx alone (null sinks), the receiver kernel without GNU Radio, onnxruntime alone on each
+model (its ceiling), and what one stream hop of y and of Ĥ per RE costs. --levers off runs the
 first column only (what an older checkout can run: `make bench` there with this file).
 
-    python -m neuralmimo.cli.bench ofdm [--samples 4000000] [--slow-samples 600000] [--rate 20e6]
+    python -m neuralmimo.cli.bench ofdm [--samples 4000000] [--slow-samples 600000] [--rate 20e6] [--repeat 2]
 """
 from __future__ import annotations
 
@@ -38,7 +41,7 @@ import numpy as np
 
 from ..cli import args as cli
 
-LEVERS = ("off", "tracking", "verify", "split")
+LEVERS = ("off", "tracking", "verify", "split", "cpp")
 
 #: (Nt, Nr, constellation, detectors): a detector is "cpp:lmmse"-style spec, a classical name, or a
 #: shipped model's file name (models/); "lmmse.onnx" is the LMMSE exported for the system's size.
@@ -100,12 +103,13 @@ def run_chain(config, samples: np.ndarray, total: int, detector: str | None, lev
     return total / dt, (chk.frames() if chk else rx.frames_found()), (chk.crc_failures() if chk else 0)
 
 
-def _detector_spec(name: str, nt: int, nr: int, const: str, tmp: str) -> tuple[str, str | None]:
-    """(whole-graph spec, split spec or None) of a SYSTEMS detector entry."""
+def _detector_spec(name: str, nt: int, nr: int, const: str, tmp: str) -> dict:
+    """{"off": whole-graph spec, "split": split=onnx spec, "cpp": split=cpp spec} of a SYSTEMS
+    detector entry (the last two where the model has them)."""
     import neuralmimo as nm
 
     if not name.endswith(".onnx"):
-        return name, None
+        return {"off": name}
     if name == "lmmse.onnx":
         from ..export import export_detector
         from ..models import FAMILIES
@@ -117,9 +121,41 @@ def _detector_spec(name: str, nt: int, nr: int, const: str, tmp: str) -> tuple[s
         path = str(nm.model_path(name))
     with open(os.path.splitext(path)[0] + ".json") as f:
         manifest = json.load(f)
-    if "split" not in manifest:
-        return path, None
-    return path, f"{path}:split={'cpp' if manifest['family'] == 'hypermimo' else 'onnx'}"
+    specs = {"off": path}
+    if "split" in manifest:
+        specs["split"] = f"{path}:split=onnx"
+    if manifest["family"] in ("hypermimo", "lcgnet", "lmmse"):
+        specs["cpp"] = f"{path}:split=cpp"
+    return specs
+
+
+def stream_hop_ns(vlen: int, items: int = 2_000_000) -> float:
+    """CPU ns per item of one stream hop of complex[vlen] items: source -> head -> copy -> null sink
+    (three hops: the source's write, head's and copy's) over 3. What carrying Ĥ per RE costs
+    (vlen Nr·Nt) against y (vlen Nr) on the receiver's stream."""
+    from gnuradio import blocks, gr
+
+    tb = gr.top_block()
+    size = gr.sizeof_gr_complex * vlen
+    src = blocks.vector_source_c(np.zeros(vlen * 4096, np.complex64).tolist(), True, vlen)
+    tb.connect(src, blocks.head(size, items), blocks.copy(size), blocks.null_sink(size))
+    c0 = time.process_time()
+    tb.run()
+    return (time.process_time() - c0) / items / 3 * 1e9
+
+
+def bare_rate(path: str, frame) -> float:
+    """Detections/s of onnxruntime alone on the whole graph, one frame's REs (y, Ĥ, σ̂² of a received
+    frame) per call: the ceiling of the model's chain, whatever the blocks around it do."""
+    from ..detectors.onnx_model import OnnxDetector
+    from .common import rate
+
+    det = OnnxDetector(path)
+    n = len(frame.y)
+    y = np.ascontiguousarray(frame.y).view(np.float32).reshape(n, -1, 2)
+    h = np.ascontiguousarray(frame.h).view(np.float32).reshape(n, frame.h.shape[1], frame.h.shape[2], 2)
+    nv = np.full(n, frame.noise_var, np.float32)
+    return rate(lambda: det.run_raw(y, h, nv), n, min_time=0.5)
 
 
 def main(argv=None) -> int:
@@ -130,6 +166,8 @@ def main(argv=None) -> int:
                     help="sample times through each flowgraph with a Python or ONNX detector")
     ap.add_argument("--rate", type=cli.positive_float, default=20e6, help="USRP sample rate to compare with (S/s per channel)")
     ap.add_argument("--levers", choices=("all", "off"), default="all", help="'off': the first column only")
+    ap.add_argument("--repeat", type=cli.positive_int, default=2,
+                    help="runs per cell, the fastest reported (a shared machine's noise only slows a run)")
     args = ap.parse_args(argv)
     os.environ.setdefault("GR_CONF_LOG_LOG_LEVEL", "warn")
 
@@ -139,8 +177,9 @@ def main(argv=None) -> int:
     cols = LEVERS if args.levers == "all" else LEVERS[:1]
     print(f"MIMO-OFDM receiver throughput, {os.cpu_count()} CPUs; MS/s = sample times per second per "
           f"channel; reference {args.rate / 1e6:g} MS/s\n")
-    print("| system | path | " + " | ".join(f"{c} MS/s" for c in cols) + " | data RE/s (last) | × rate | frames (CRC fail) |")
-    print("|---|---|" + "---:|" * len(cols) + "---:|---:|---|")
+    print("| system | path | " + " | ".join(f"{c} MS/s" for c in cols)
+          + " | data RE/s (last) | × rate | bare onnxruntime RE/s | frames (CRC fail) |")
+    print("|---|---|" + "---:|" * len(cols) + "---:|---:|---:|---|")
     with tempfile.TemporaryDirectory() as tmp:
         for nt, nr, const, detectors in SYSTEMS:
             cfg = nm.ofdm_config(nt=nt, nr=nr, constellation=const, gap=32)   # the gap holds the channel tail
@@ -149,31 +188,45 @@ def main(argv=None) -> int:
             re_per_sample = cfg.n_re / cfg.frame_len
             rx = OfdmReceiver(cfg, backend="cpp")
             t0 = time.perf_counter()
-            rx.push(samples)
+            frames = rx.push(samples)
             r = len(samples) / (time.perf_counter() - t0)
             print(f"| {name} | receiver kernel, no GNU Radio | {r / 1e6:.2f} |" + " |" * (len(cols) - 1)
-                  + f" {r * re_per_sample / 1e6:.2f} M | {r / args.rate:.3f} | |")
-            r, fr, bad = run_chain(cfg, samples, args.samples, None)
+                  + f" {r * re_per_sample / 1e6:.2f} M | {r / args.rate:.3f} | | |")
+            r, fr, bad = max(run_chain(cfg, samples, args.samples, None) for _ in range(args.repeat))
             print(f"| {name} | ofdm_rx → null sinks | {r / 1e6:.2f} |" + " |" * (len(cols) - 1)
-                  + f" {r * re_per_sample / 1e6:.2f} M | {r / args.rate:.3f} | {fr} |")
+                  + f" {r * re_per_sample / 1e6:.2f} M | {r / args.rate:.3f} | | {fr} |")
             for det in detectors:
-                whole, split = _detector_spec(det, nt, nr, const, tmp)
-                total = args.samples if det.startswith("cpp:") else args.slow_samples
+                specs = _detector_spec(det, nt, nr, const, tmp)
+                whole = specs["off"]
                 rates, levers = [], []
                 for col in cols:
                     if col != "off":
                         levers.append(col)
-                    if col == "split" and split is None:
+                    if col in ("split", "cpp") and col not in specs:
                         rates.append(None)
                         continue
-                    spec = split if "split" in levers and split else whole
-                    r, fr, bad = run_chain(cfg, samples, total, spec, levers if args.levers == "all" else ())
+                    spec = specs[col] if col in ("split", "cpp") else whole
+                    fast = det.startswith("cpp:") or col == "cpp"
+                    runs = [run_chain(cfg, samples, args.samples if fast else args.slow_samples, spec,
+                                      levers if args.levers == "all" else ()) for _ in range(args.repeat)]
+                    r, fr, bad = max(runs)
                     rates.append(r)
                 last = next(r for r in reversed(rates) if r is not None)
                 label = det if det.startswith("cpp:") or not det.endswith(".onnx") else os.path.basename(whole)
                 cells = " | ".join("–" if r is None else f"{r / 1e6:.3f}" for r in rates)
+                bare = f"{bare_rate(whole, frames[0]) / 1e6:.3f} M" if whole.endswith(".onnx") else ""
                 print(f"| {name} | {label} | {cells} | {last * re_per_sample / 1e6:.3f} M | "
-                      f"{last / args.rate:.3f} | {fr} ({bad}) |", flush=True)
+                      f"{last / args.rate:.3f} | {bare} | {fr} ({bad}) |", flush=True)
+    print("\nStream traffic per data RE (the contract carries Ĥ per RE beside y): CPU per stream hop, and the"
+          f" share of one core the h stream's hop takes at {args.rate / 1e6:g} MS/s\n")
+    print("| system | y bytes/RE | h bytes/RE | y hop ns | h hop ns | REs/s at the rate | h hop, cores |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for nt, nr in ((2, 2), (4, 4)):
+        cfg = nm.ofdm_config(nt=nt, nr=nr, gap=32)
+        re_rate = args.rate * cfg.n_re / cfg.frame_len
+        y_ns, h_ns = stream_hop_ns(nr), stream_hop_ns(nr * nt)
+        print(f"| {nt}×{nr} | {8 * nr} | {8 * nr * nt} | {y_ns:.1f} | {h_ns:.1f} | {re_rate / 1e6:.2f} M | "
+              f"{h_ns * 1e-9 * re_rate:.2f} |")
     print("\ndata RE/s: resource elements (detections) per second of the last column: MS/s × n_re / frame_len"
           " (576 per 1,392 samples at Nt = 2, 576 per 1,712 at Nt = 4).")
     return 0

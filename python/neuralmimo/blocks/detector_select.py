@@ -5,7 +5,12 @@
     spec "cpp:lmmse"           the C++ LMMSE block (lmmse_detector)
     spec "cpp:cg" / "cpp:cg:N" the C++ classical CG block, N iterations (default Nt)
     spec "path/model.onnx"     onnx_detector (its manifest must match nt, nr, constellation)
-    spec "model.onnx:split=E"  onnx_detector on the model's split graphs (E = onnx or cpp)
+    spec "model.onnx:split=E"  onnx_detector on the model's split graphs (E = onnx or cpp); with
+                               E = cpp a linear model runs in its C++ block, per-channel set-up
+                               once per channel: LcgNet in cg_detector with the manifest's learned
+                               steps, the max-log LMMSE model in lmmse_detector (the same
+                               outputs to float tolerance, tested), HyperMIMO's observation stage
+                               in the C++ MMNet kernel
     spec any other name        classical_detector(name): nm.detector_names()
 
 The spec is parsed by registry.DetectorSpec, as nm.detector's. All of them take y, h, noise_var
@@ -27,6 +32,10 @@ def detector_select(spec: str = "cpp:lmmse", nt: int = 2, nr: int = 2, constella
         from .. import cg_detector
         iterations = s.options.get("iterations", int(nt))
         return cg_detector(int(nt), int(nr), constellation, output, iterations, [], [], "complex", int(threads))
+    if s.kind == "onnx" and s.options.get("split") == "cpp":
+        block = cpp_block_for_model(s.name, nt, nr, constellation, output, threads)
+        if block is not None:
+            return block
     if s.kind == "onnx":
         from .onnx_detector import onnx_detector
         return onnx_detector(s.name, nt, nr, constellation, output, threads=threads, batch=batch,
@@ -36,6 +45,33 @@ def detector_select(spec: str = "cpp:lmmse", nt: int = 2, nr: int = 2, constella
         return classical_detector(s.name, nt, nr, constellation, output, batch=batch)
     raise ValueError(f"detector_select: spec '{spec}' is a {s.kind}; a block needs cpp:lmmse, cpp:cg[:N], "
                      "a .onnx model or a classical name")
+
+
+def cpp_block_for_model(path: str, nt: int, nr: int, constellation: str, output: str, threads: int = 1):
+    """The C++ block that computes a linear model (manifest family "lcgnet", or "lmmse" with max-log
+    demapping), or None for any other family. The manifest must agree with nt, nr and the
+    constellation (ValueError naming both values, as onnx_detector's)."""
+    from ..manifest import read_manifest
+    from ..phy.constellation import constellation as lookup
+
+    m = read_manifest(path)
+    if m["family"] not in ("lcgnet", "lmmse") or m.get("config", {}).get("demapping", "maxlog") != "maxlog":
+        return None
+    for key, want in (("nt", int(nt)), ("nr", int(nr))):
+        if int(m[key]) != want:
+            raise ValueError(f"{key}: the flowgraph has {key}={want} but model {path} was exported for {key}={m[key]}")
+    if lookup(m["constellation"]).name != lookup(constellation).name:
+        raise ValueError(f"constellation: the flowgraph has '{lookup(constellation).name}' but model {path} "
+                         f"was exported for '{m['constellation']}'")
+    if m["family"] == "lmmse":
+        from .. import lmmse_detector
+        return lmmse_detector(int(nt), int(nr), constellation, output)
+    from .. import cg_detector
+    from ..cg_steps import load_cg_steps
+    from ..manifest import manifest_path
+
+    alpha, beta, layers = load_cg_steps(manifest_path(path), int(nt))
+    return cg_detector(int(nt), int(nr), constellation, output, layers, alpha, beta, "complex", int(threads))
 
 
 def run_items(block, y, h, noise_var, width: int):

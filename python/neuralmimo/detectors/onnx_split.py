@@ -51,7 +51,8 @@ class SplitRunner:
         self._kernel = None
         if engine == "cpp":
             if manifest["family"] != "hypermimo":
-                raise ValueError(f"split: engine 'cpp' runs HyperMIMO's MMNet; this model is '{manifest['family']}'")
+                raise ValueError(f"split: engine 'cpp' runs HyperMIMO's MMNet here (LcgNet and LMMSE models run in "
+                                 f"their C++ blocks through detector_select); this model is '{manifest['family']}'")
             from ..neuralmimo_python import mmnet_kernel   # the compiled module (make build)
 
             self._kernel = mmnet_kernel(self.nt, self.nr, int(manifest["config"]["layers"]),
