@@ -283,13 +283,8 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(detect_items_equals_item_by_item, T, all_kernels)
         nv[23] = -1.0f;
         std::fill(h.begin() + 24 * nr * nt, h.begin() + 25 * nr * nt, cf(0.0f, 0.0f));
         h[41 * nr * nt + 2] = cf(std::numeric_limits<float>::infinity(), 0.0f);
-        std::vector<cf> est(n * nt), sym(n * nt);
-        std::vector<float> llr(n * nt * kb);
-        std::vector<uint8_t> bits(n * nt * kb);
-        const item_failures bad =
-            batch.detect_items(n,
-                               { y.data(), h.data(), nv.data() },
-                               { est.data(), sym.data(), llr.data(), bits.data() });
+        batch_outputs got(n, nt, kb);
+        const item_failures bad = batch.detect_items(n, { y.data(), h.data(), nv.data() }, got.all());
         BOOST_TEST_CONTEXT(T::name << " " << name)
         {
             BOOST_TEST(bad.count == 4u);
@@ -301,13 +296,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(detect_items_equals_item_by_item, T, all_kernels)
                 const std::vector<cf> yi(y.begin() + i * nr, y.begin() + (i + 1) * nr);
                 const bool ok = run_detect(single, yi, o);
                 BOOST_TEST(ok == (i != 17 && i != 23 && i != 24 && i != 41));
-                outputs got(nt, kb);
-                const size_t c0 = static_cast<size_t>(i) * nt, b0 = c0 * kb;
-                std::copy(&est[c0], &est[c0] + nt, got.est.begin());
-                std::copy(&sym[c0], &sym[c0] + nt, got.sym.begin());
-                std::copy(&llr[b0], &llr[b0] + nt * kb, got.llr.begin());
-                std::copy(&bits[b0], &bits[b0] + nt * kb, got.bits.begin());
-                BOOST_TEST_CONTEXT("item " << i) { BOOST_TEST(got.same_bits(o)); }
+                BOOST_TEST_CONTEXT("item " << i) { BOOST_TEST(got.item(i).same_bits(o)); }
             }
         }
     }

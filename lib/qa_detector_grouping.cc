@@ -51,13 +51,8 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(detect_items_groups_strided_channels, T, all_kerne
         for (int i = 5; i < n; i += carriers)
             h[i * nr * nt] = cf(std::numeric_limits<float>::quiet_NaN(), 0.0f);
         y[1100 * nr] = cf(std::numeric_limits<float>::quiet_NaN(), 0.0f);
-        std::vector<cf> est(n * nt), sym(n * nt);
-        std::vector<float> llr(n * nt * kb);
-        std::vector<uint8_t> bits(n * nt * kb);
-        const item_failures bad =
-            batch.detect_items(n,
-                               { y.data(), h.data(), nv.data() },
-                               { est.data(), sym.data(), llr.data(), bits.data() });
+        batch_outputs got(n, nt, kb);
+        const item_failures bad = batch.detect_items(n, { y.data(), h.data(), nv.data() }, got.all());
         BOOST_TEST_CONTEXT(T::name << " " << name)
         {
             const int carrier5 = (n - 5 + carriers - 1) / carriers;
@@ -67,21 +62,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(detect_items_groups_strided_channels, T, all_kerne
             // One set-up per carrier and window (never one per item).
             BOOST_TEST(batch.factorizations() <= static_cast<uint64_t>(2 * carriers));
             BOOST_TEST(batch.factorizations() >= static_cast<uint64_t>(carriers));
-            outputs o(nt, kb);
-            int mismatches = 0;
-            for (int i = 0; i < n; ++i) {
-                single.set_channel(&h[i * nr * nt], nv[i]);
-                const std::vector<cf> yi(y.begin() + i * nr, y.begin() + (i + 1) * nr);
-                run_detect(single, yi, o);
-                outputs got(nt, kb);
-                const size_t c0 = static_cast<size_t>(i) * nt, b0 = c0 * kb;
-                std::copy(&est[c0], &est[c0] + nt, got.est.begin());
-                std::copy(&sym[c0], &sym[c0] + nt, got.sym.begin());
-                std::copy(&llr[b0], &llr[b0] + nt * kb, got.llr.begin());
-                std::copy(&bits[b0], &bits[b0] + nt * kb, got.bits.begin());
-                mismatches += !got.same_bits(o);
-            }
-            BOOST_TEST(mismatches == 0);
+            BOOST_TEST(item_by_item_mismatches(single, y, h, nv, nr, got) == 0);
         }
     }
 }
@@ -109,22 +90,12 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(detect_items_separates_hash_collisions, T, all_ker
         const auto yi = make_y(r, hi, random_symbols(r, batch.constellation(), nt, idx), nt, nr, 0.1);
         std::copy(yi.begin(), yi.end(), y.begin() + i * nr);
     }
-    std::vector<float> llr(n * nt * kb);
-    const item_failures bad =
-        batch.detect_items(n, { y.data(), h.data(), nv.data() }, { nullptr, nullptr, llr.data(), nullptr });
+    batch_outputs got(n, nt, kb);
+    const item_failures bad = batch.detect_items(n, { y.data(), h.data(), nv.data() }, got.all());
     BOOST_TEST_CONTEXT(T::name)
     {
         BOOST_TEST(bad.count == 0u);
         BOOST_TEST(batch.factorizations() == 2u);
-        outputs o(nt, kb);
-        int mismatches = 0;
-        for (int i = 0; i < n; ++i) {
-            single.set_channel(&h[i * nr * nt], nv[i]);
-            const std::vector<cf> yi(y.begin() + i * nr, y.begin() + (i + 1) * nr);
-            run_detect(single, yi, o);
-            for (int b = 0; b < nt * kb; ++b)
-                mismatches += std::memcmp(&o.llr[b], &llr[i * nt * kb + b], sizeof(float)) != 0;
-        }
-        BOOST_TEST(mismatches == 0);
+        BOOST_TEST(item_by_item_mismatches(single, y, h, nv, nr, got) == 0);
     }
 }

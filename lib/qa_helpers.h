@@ -375,6 +375,51 @@ bool run_detect(Kernel& k, const std::vector<cf>& y, outputs& o)
     return k.detect(y.data(), { o.est.data(), o.sym.data(), o.llr.data(), o.bits.data() });
 }
 
+// The outputs of n items of one detect_items() call, item-major.
+struct batch_outputs {
+    int nt, k;
+    std::vector<cf> est, sym;
+    std::vector<float> llr;
+    std::vector<uint8_t> bits;
+    batch_outputs(int n, int nt_, int k_)
+        : nt(nt_), k(k_), est(n * nt_), sym(n * nt_), llr(n * nt_ * k_), bits(n * nt_ * k_)
+    {
+    }
+    gr::neuralmimo::detector_outputs all()
+    {
+        return { est.data(), sym.data(), llr.data(), bits.data() };
+    }
+    // Item i's outputs.
+    outputs item(int i) const
+    {
+        outputs o(nt, k);
+        const size_t c0 = static_cast<size_t>(i) * nt, b0 = c0 * k;
+        std::copy(&est[c0], &est[c0] + nt, o.est.begin());
+        std::copy(&sym[c0], &sym[c0] + nt, o.sym.begin());
+        std::copy(&llr[b0], &llr[b0] + nt * k, o.llr.begin());
+        std::copy(&bits[b0], &bits[b0] + nt * k, o.bits.begin());
+        return o;
+    }
+};
+
+// Items of a detect_items() run whose outputs differ, bit for bit, from set_channel() + detect()
+// of item i alone on `single`. y [n*nr], h [n*nr*nt], nv [n].
+template <class Kernel>
+int item_by_item_mismatches(Kernel& single, const std::vector<cf>& y, const std::vector<cf>& h,
+                            const std::vector<float>& nv, int nr, const batch_outputs& got)
+{
+    const int n = static_cast<int>(nv.size()), nt = got.nt;
+    outputs o(nt, got.k);
+    int mismatches = 0;
+    for (int i = 0; i < n; ++i) {
+        single.set_channel(&h[static_cast<size_t>(i) * nr * nt], nv[i]);
+        const std::vector<cf> yi(y.begin() + i * nr, y.begin() + (i + 1) * nr);
+        run_detect(single, yi, o);
+        mismatches += !got.item(i).same_bits(o);
+    }
+    return mismatches;
+}
+
 // make() throws std::invalid_argument whose message holds every word.
 template <class Make>
 void throws_with(Make&& make, const std::vector<std::string>& words)

@@ -18,6 +18,8 @@ at a time (the factor of each is the ratio of neighbouring columns, same run):
                carrier's Ĥ for the whole frame and detectors set up one filter per carrier
                (C++: detect_items groups items by channel; ONNX split: one channel stage)
     verify     frame_checker(verify="crc"): a CRC-passing uncoded frame counts as sent
+    checker    frame_checker's C++ streaming half (engine "cpp"; the Python block before), its
+               counting done by a status poll every 0.5 s, as a live receiver's status line does
     split      the model's per-channel / per-observation graphs in onnxruntime (manifest "split"),
                where the model has them
     cpp        "model.onnx:split=cpp": LcgNet in the C++ CG block with its learned steps, the LMMSE
@@ -35,13 +37,14 @@ import inspect
 import json
 import os
 import tempfile
+import threading
 import time
 
 import numpy as np
 
 from ..cli import args as cli
 
-LEVERS = ("off", "tracking", "verify", "split", "cpp")
+LEVERS = ("off", "tracking", "verify", "checker", "split", "cpp")
 
 #: (Nt, Nr, constellation, detectors): a detector is "cpp:lmmse"-style spec, a classical name, or a
 #: shipped model's file name (models/); "lmmse.onnx" is the LMMSE exported for the system's size.
@@ -68,6 +71,12 @@ def simulated_stream(config, frames: int = 40, snr_db: float = 45.0, seed: int =
     return np.concatenate(out)
 
 
+def _status_poll(chk, done: threading.Event, period: float = 0.5) -> None:
+    """What a live receiver's status line does: read the checker's counters every `period` s."""
+    while chk is not None and not done.wait(period):
+        chk.frames()
+
+
 def _accepts(fn, name: str) -> bool:
     return name in inspect.signature(fn).parameters
 
@@ -91,15 +100,22 @@ def run_chain(config, samples: np.ndarray, total: int, detector: str | None, lev
     else:
         det = nm.detector_select(detector, config.nt, config.nr, config.constellation, "llr", batch=config.n_re)
         kw = {}
-        if _accepts(nm.frame_checker.__init__, "verify"):
+        if _accepts(nm.frame_checker, "verify"):
             kw["verify"] = "crc" if "verify" in levers else "payload"
+        if _accepts(nm.frame_checker, "engine"):
+            kw["engine"] = "cpp" if "checker" in levers else "python"
         chk = nm.frame_checker(config, **kw)
         for i in range(3):
             tb.connect((rx, i), (det, i))
         tb.connect(det, chk)
+    done = threading.Event()
+    poll = threading.Thread(target=_status_poll, args=(chk, done), daemon=True)
     t0 = time.perf_counter()
-    tb.run()
+    poll.start()
+    tb.run()            # the checker's last frames are counted when the flowgraph stops, inside
     dt = time.perf_counter() - t0
+    done.set()
+    poll.join()
     return total / dt, (chk.frames() if chk else rx.frames_found()), (chk.crc_failures() if chk else 0)
 
 

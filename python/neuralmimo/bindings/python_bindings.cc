@@ -25,6 +25,7 @@ void bind_ofdm_rx_block(py::module& m);
 void bind_softbit_quant(py::module& m);
 void bind_softbit_quantizer(py::module& m);
 void bind_softbit_dequantizer(py::module& m);
+void bind_frame_bits_sink(py::module& m);
 // ) END BINDING_FUNCTION_PROTOTYPES
 
 
@@ -58,5 +59,6 @@ PYBIND11_MODULE(neuralmimo_python, m)
     bind_softbit_quant(m);
     bind_softbit_quantizer(m);
     bind_softbit_dequantizer(m);
+    bind_frame_bits_sink(m);
     // ) END BINDING_FUNCTION_CALLS
 }

@@ -18,11 +18,17 @@ records() and decoded() hold the last `history` (FRAME_HISTORY) to 2·`history` 
 receiver running for days has bounded memory; the counters cover every frame (history=None: keep all).
 verify="crc" (default) counts an uncoded frame that passes its CRC-32 as error-free without
 regenerating its payload; "payload" compares every frame bit by bit (phy/ofdm_bits.FrameChecker).
-Whole frames in one work() call are checked in place (no copy).
+Two blocks behind one constructor (frame_checker(..., engine=)): for uncoded frames the C++
+frame_bits_sink makes each frame's hard bits, CRC verdict and frame_info, and FrameChecker numbers
+and counts them when a counter is read and when the flowgraph stops (no Python per work() call,
+which costs GNU Radio's gateway about 100 µs); coded frames, or a build without the compiled
+module, take the Python block, which checks whole frames in place.
 """
 from __future__ import annotations
 
 import struct
+import threading
+import weakref
 
 import numpy as np
 import pmt
@@ -37,6 +43,7 @@ def _counter(name: str, doc: str):
     """A method of the block that returns FrameChecker's `name` (called when it is a method; a list
     is returned as a copy)."""
     def read(self):
+        self._sync()
         value = getattr(self.checker, name)
         value = value() if callable(value) else value
         return list(value) if isinstance(value, list) else value
@@ -86,12 +93,66 @@ def _numbers_dict(b: bytes) -> dict | None:
     return out
 
 
-class frame_checker(gr.sync_block):  # noqa: N801
-    def __init__(self, config, input: str = "llr", label: str = "", test_payload: bool = True,  # noqa: A002
+ENGINES = ("auto", "cpp", "python")
+
+
+def frame_checker(config, input: str = "llr", label: str = "", test_payload: bool = True,  # noqa: A002
+                  first_frame: int = -1, history: int | None = FRAME_HISTORY, verify: str = "crc",
+                  engine: str = "auto"):
+    """The frame checker block for config (module docstring). engine "auto": the C++ streaming half
+    (frame_bits_sink) for uncoded frames where the compiled module is installed, else the Python
+    block; "cpp" or "python" to choose. Both count the same (tested frame for frame)."""
+    c = _check_config("frame_checker", config)
+    if input not in ("llr", "bits"):
+        raise ValueError(f"frame_checker: input must be 'llr' or 'bits', got '{input}'")
+    if engine not in ENGINES:
+        raise ValueError(f"frame_checker: engine must be one of {', '.join(ENGINES)}, got '{engine}'")
+    if engine == "cpp" and c.coding != "none":
+        raise ValueError(f"frame_checker: engine 'cpp' checks uncoded frames; this config is coded ({c.coding})")
+    kw = dict(input=input, label=label, test_payload=test_payload, first_frame=first_frame, history=history,
+              verify=verify)
+    if engine == "python" or c.coding != "none":
+        return _frame_checker_py(c, **kw)
+    try:
+        from ..neuralmimo_python import frame_bits_sink   # noqa: F401 (the compiled module)
+    except ImportError:
+        if engine == "cpp":
+            raise
+        return _frame_checker_py(c, **kw)
+    return _frame_checker_cpp(c, **kw)
+
+
+class _Counters:
+    """The counters of both frame checker blocks: FrameChecker's, after _sync() has brought in the
+    frames the block completed."""
+
+    def _sync(self) -> None:
+        pass
+
+    # --- readable while the flowgraph runs and after it stops ---------------------------------
+    frames = _counter("frames", "frames detected")
+    crc_failures = _counter("crc_failures", "frames whose CRC failed")
+    fer = _counter("fer", "frame error rate (NaN before the first frame)")
+    bit_errors = _counter("bit_errors", "bit errors against the numbered test payload")
+    bits = _counter("bits", "bits compared against the test payload")
+    ber = _counter("ber", "bit error rate (NaN before the first compared bit)")
+    channel_bit_errors = _counter("channel_bit_errors", "hard-decision errors of all channel bits (uncoded)")
+    channel_ber = _counter("channel_ber", "uncoded bit error rate of the channel bits (= ber() uncoded)")
+    codewords = _counter("codewords", "LDPC codewords checked (0 uncoded)")
+    codeword_errors = _counter("codeword_errors", "codewords whose decoded information differs from what was sent")
+    codeword_failures = _counter("codeword_failures", "codewords where BP did not reach a codeword")
+    bler = _counter("bler", "codeword error rate (NaN uncoded)")
+    missed = _counter("missed", "frame numbers skipped (frames never detected)")
+    records = _counter("records", "one dict per frame: number, crc_ok and the frame_info fields")
+    decoded = _counter("decoded", "packed bits (payload + CRC) of every frame, in order")
+    summary = _counter("summary", "all counters and the mean EVM and SNR, as a dict")
+
+
+class _frame_checker_py(gr.sync_block, _Counters):  # noqa: N801
+    """The frame checker as one Python block (coded frames, or where the module is not built)."""
+
+    def __init__(self, c, input: str = "llr", label: str = "", test_payload: bool = True,  # noqa: A002
                  first_frame: int = -1, history: int | None = FRAME_HISTORY, verify: str = "crc"):
-        c = _check_config("frame_checker", config)
-        if input not in ("llr", "bits"):
-            raise ValueError(f"frame_checker: input must be 'llr' or 'bits', got '{input}'")
         self.config, self.label = c, label or "frame_checker"
         width = c.nt * c.bits_per_symbol
         gr.sync_block.__init__(self, name="frame_checker",
@@ -125,29 +186,58 @@ class frame_checker(gr.sync_block):  # noqa: N801
                 self._fill = 0
         return n
 
-    # --- counters: FrameChecker's, readable while the flowgraph runs and after it stops ---------
-    frames = _counter("frames", "frames detected")
-    crc_failures = _counter("crc_failures", "frames whose CRC failed")
-    fer = _counter("fer", "frame error rate (NaN before the first frame)")
-    bit_errors = _counter("bit_errors", "bit errors against the numbered test payload")
-    bits = _counter("bits", "bits compared against the test payload")
-    ber = _counter("ber", "bit error rate (NaN before the first compared bit)")
-    channel_bit_errors = _counter("channel_bit_errors", "hard-decision errors of all channel bits (uncoded)")
-    channel_ber = _counter("channel_ber", "uncoded bit error rate of the channel bits (= ber() uncoded)")
-    codewords = _counter("codewords", "LDPC codewords checked (0 uncoded)")
-    codeword_errors = _counter("codeword_errors", "codewords whose decoded information differs from what was sent")
-    codeword_failures = _counter("codeword_failures", "codewords where BP did not reach a codeword")
-    bler = _counter("bler", "codeword error rate (NaN uncoded)")
-    missed = _counter("missed", "frame numbers skipped (frames never detected)")
-    records = _counter("records", "one dict per frame: number, crc_ok and the frame_info fields")
-    decoded = _counter("decoded", "packed bits (payload + CRC) of every frame, in order")
-    summary = _counter("summary", "all counters and the mean EVM and SNR, as a dict")
-
     def stop(self):
         self.checker.finish()
-        s = self.summary()
-        coded = (f" ({s['coding']}: BLER {s['bler']:.3e}, {s['codeword_errors']}/{s['codewords']} codewords; "
-                 f"uncoded BER {s['channel_ber']:.3e})" if s["codewords"] else "")
-        self._log.info(f"{s['frames']} frames, {s['crc_failures']} CRC failures, BER {s['ber']:.3e}{coded}, "
-                       f"EVM {s['evm_db']:.1f} dB, SNR {s['snr_db']:.1f} dB")
+        _log_summary(self._log, self.summary())
         return True
+
+
+class _frame_checker_cpp(gr.hier_block2, _Counters):  # noqa: N801
+    """The frame checker with its streaming half in C++: frame_bits_sink makes each frame's hard
+    bits, CRC verdict and frame_info; FrameChecker numbers and counts them in Python when a counter
+    is read (a status line's poll) and when the flowgraph stops. No Python runs per work() call."""
+
+    def __init__(self, c, input: str = "llr", label: str = "", test_payload: bool = True,  # noqa: A002
+                 first_frame: int = -1, history: int | None = FRAME_HISTORY, verify: str = "crc"):
+        from ..neuralmimo_python import frame_bits_sink
+
+        self.config, self.label = c, label or "frame_checker"
+        width = c.nt * c.bits_per_symbol
+        size = width * (4 if input == "llr" else 1)
+        gr.hier_block2.__init__(self, "frame_checker", gr.io_signature(1, 1, size), gr.io_signature(0, 0, 0))
+        self.checker = FrameChecker(c, test_payload=test_payload, first_frame=int(first_frame),
+                                    history=history, verify=verify)
+        self.sink = frame_bits_sink(width, c.n_re, input == "llr")
+        self.connect(self, self.sink)
+        self._lock = threading.Lock()
+        self._log = gr.logger(f"frame_checker({self.label})")
+        me = weakref.ref(self)       # the sink keeps the callback: no cycle through it
+        self.sink.set_stop_callback(lambda: me() is not None and me()._stopped())
+
+    def _sync(self) -> None:
+        with self._lock:
+            ok, packed, infos = self.sink.take()
+            n = self.config.bits_per_frame
+            for crc_ok, row, raw in zip(ok, packed, infos):
+                self.checker.check_decided(np.unpackbits(row, count=n), bool(crc_ok), _info_bytes(raw), packed=row)
+
+    def _stopped(self) -> None:
+        self._sync()
+        with self._lock:
+            self.checker.finish()
+        _log_summary(self._log, self.summary())
+
+
+def _info_bytes(raw: bytes) -> dict | None:
+    """A frame_info tag serialised by frame_bits_sink (b"": none) as frame_info() reads it."""
+    if not raw:
+        return None
+    out = _numbers_dict(raw)
+    return out if out is not None else frame_info(pmt.deserialize_str(raw))
+
+
+def _log_summary(log, s: dict) -> None:
+    coded = (f" ({s['coding']}: BLER {s['bler']:.3e}, {s['codeword_errors']}/{s['codewords']} codewords; "
+             f"uncoded BER {s['channel_ber']:.3e})" if s["codewords"] else "")
+    log.info(f"{s['frames']} frames, {s['crc_failures']} CRC failures, BER {s['ber']:.3e}{coded}, "
+             f"EVM {s['evm_db']:.1f} dB, SNR {s['snr_db']:.1f} dB")

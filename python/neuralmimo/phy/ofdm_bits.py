@@ -147,9 +147,25 @@ class FrameChecker:
             raise ValueError(f"frame_checker: a frame is [{c.n_re}, {c.nt * c.bits_per_symbol}] "
                              f"(n_re, Nt·K), got {det.shape}")
         dec = self._decode(det)
+        return self._record(dec, check_crc(dec.info), info)
+
+    def check_decided(self, bits, crc_ok: bool, info: dict | None = None, packed=None) -> dict:
+        """check() of an uncoded frame whose hard decisions and CRC verdict were made elsewhere (the
+        C++ frame_bits_sink): bits uint8[bits_per_frame] (0/1), crc_ok as check_crc(bits) would
+        say, packed: np.packbits(bits) when at hand."""
+        c = self.config
+        if c.coding != "none":
+            raise ValueError("frame_checker: check_decided takes uncoded frames only")
+        bits = np.asarray(bits, np.uint8)
+        if bits.shape != (c.bits_per_frame,):
+            raise ValueError(f"frame_checker: a frame has {c.bits_per_frame} bits, got {bits.shape}")
+        dec = DecodedFrame(bits, bits, np.zeros(0, bool), np.zeros(0, np.int32))
+        return self._record(dec, bool(crc_ok), info, packed)
+
+    def _record(self, dec: DecodedFrame, ok: bool, info: dict | None, packed=None) -> dict:
+        c = self.config
         bits = dec.info
         info = dict(info or {})
-        ok = check_crc(bits)
         rec = {"frame": None, "crc_ok": ok, **info}
         self.crc_failures += not ok
         self._frames += 1
@@ -159,7 +175,7 @@ class FrameChecker:
                 acc[1] += 1
         self.records.append(rec)
         if self.keep_bits:
-            self.decoded.append(np.packbits(bits))
+            self.decoded.append(np.packbits(bits) if packed is None else packed)
         start = info.get("start")
         if ok:
             rec["frame"] = header_number(bits)
