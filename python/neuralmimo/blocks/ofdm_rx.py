@@ -69,8 +69,8 @@ class _ofdm_rx_py(gr.basic_block):  # noqa: N801
                                tracking=tracking, backend=backend)
         gr.basic_block.__init__(self, name="ofdm_rx", in_sig=[item(np.complex64, c.nr)],
                                 out_sig=[item(np.complex64, c.nr), item(np.complex64, c.nr * c.nt), np.float32])
-        for port in range(3):
-            self.set_min_output_buffer(port, 2 * c.n_re)
+        for port in range(3):         # 8 frames, as the C++ block (several frames per downstream call)
+            self.set_min_output_buffer(port, 8 * c.n_re)
         self.set_tag_propagation_policy(gr.TPP_DONT)
         self._pending = []          # frames not yet (fully) written: [frame, items already written]
         self._key_h, self._key_info = pmt.intern("chan_est"), pmt.intern("frame_info")
