@@ -27,6 +27,23 @@ std::array<uint32_t, 256> crc_table()
     return t;
 }
 
+// Eight values' bits, MSB first: LLR > 0 (NaN gives 0), or a byte's lowest bit.
+inline uint8_t pack8(const float* v)
+{
+    unsigned b = 0;
+    for (int j = 0; j < 8; ++j)
+        b = (b << 1) | static_cast<unsigned>(v[j] > 0.0f);
+    return static_cast<uint8_t>(b);
+}
+
+inline uint8_t pack8(const uint8_t* v)
+{
+    unsigned b = 0;
+    for (int j = 0; j < 8; ++j)
+        b = (b << 1) | (v[j] & 1u);
+    return static_cast<uint8_t>(b);
+}
+
 } // namespace
 
 uint32_t crc32_zlib(const uint8_t* data, size_t n)
@@ -135,12 +152,20 @@ int frame_bits_sink_impl::work(int noutput_items,
             if (!tags.empty())
                 d_info = pmt::serialize_str(tags.front().value);
         }
-        // The item's bits at bit offset fill * width of the frame, MSB first.
+        // The item's bits at bit offset fill * width of the frame, MSB first: whole bytes
+        // when the item starts on one and fills whole bytes (width a multiple of 8), else bit
+        // by bit.
         int64_t pos = static_cast<int64_t>(d_fill) * d_width;
         const size_t off = static_cast<size_t>(i) * d_width;
-        for (int k = 0; k < d_width; ++k, ++pos) {
-            const bool bit = d_soft ? llr[off + k] > 0.0f : (hard[off + k] & 1) != 0;
-            d_frame[pos >> 3] |= static_cast<uint8_t>(bit) << (7 - (pos & 7));
+        if (d_width % 8 == 0) {
+            uint8_t* dst = d_frame.data() + (pos >> 3);
+            for (int k = 0; k < d_width; k += 8)
+                dst[k >> 3] = d_soft ? pack8(llr + off + k) : pack8(hard + off + k);
+        } else {
+            for (int k = 0; k < d_width; ++k, ++pos) {
+                const bool bit = d_soft ? llr[off + k] > 0.0f : (hard[off + k] & 1) != 0;
+                d_frame[pos >> 3] |= static_cast<uint8_t>(bit) << (7 - (pos & 7));
+            }
         }
         if (++d_fill == d_frame_items)
             finish_frame();
