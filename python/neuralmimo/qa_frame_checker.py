@@ -66,6 +66,9 @@ class qa_frame_checker(gr_unittest.TestCase):
                 tb.connect(src, chk)
                 tb.run()
                 got[engine] = outcome(chk)
+                # What the soak run and the fronthaul link read from either block.
+                self.assertEqual(chk.nitems_read(0), len(data) // width, engine)
+                self.assertIs(chk.update(), chk.checker)
             self.assertEqual(got["cpp"], got["python"], inp)
             s = got["cpp"][0]
             self.assertEqual((s["frames"], s["missed"]), (29, 1), inp)

@@ -123,7 +123,7 @@ class Monitor:
     def sample(self):
         self.rss.append((time.monotonic() - self._t0, rss_mib()))
         for n in self.names:
-            ck = self.blocks[f"chk:{n}"].checker
+            ck = self.blocks[f"chk:{n}"].update()      # the frames completed so far (C++ checker)
             # Records of frames that wait for a good frame have no bit errors yet: leave those.
             recs = ck.records
             k = 0
@@ -242,7 +242,7 @@ def soak(seconds: float, snr_db: float, model: str, seed: int = 1, interval: flo
         ok &= eq
     print("\nframes:", file=out)
     for n in detectors:
-        ck = b[f"chk:{n}"].checker
+        ck = b[f"chk:{n}"].update()
         checked = mon.taken[n] + len(ck.records)
         missed = frames - checked
         bits = sum(m.bits for m in mon.minutes[n])

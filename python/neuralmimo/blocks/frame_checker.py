@@ -129,6 +129,12 @@ class _Counters:
     def _sync(self) -> None:
         pass
 
+    def update(self) -> "FrameChecker":
+        """Brings in the frames completed so far and returns the FrameChecker (for code that reads
+        or moves its records directly, as the soak run does; the counters call it themselves)."""
+        self._sync()
+        return self.checker
+
     # --- readable while the flowgraph runs and after it stops ---------------------------------
     frames = _counter("frames", "frames detected")
     crc_failures = _counter("crc_failures", "frames whose CRC failed")
@@ -213,6 +219,10 @@ class _frame_checker_cpp(gr.hier_block2, _Counters):  # noqa: N801
         self._log = gr.logger(f"frame_checker({self.label})")
         me = weakref.ref(self)       # the sink keeps the callback: no cycle through it
         self.sink.set_stop_callback(lambda: me() is not None and me()._stopped())
+
+    def nitems_read(self, port: int = 0) -> int:
+        """Items the checker has read (the C++ sink's), as a block's nitems_read."""
+        return self.sink.nitems_read(port)
 
     def _sync(self) -> None:
         with self._lock:
