@@ -249,7 +249,7 @@ bool detector_core::same_item_channel(const detector_inputs& in, int j, int k) c
 {
     const size_t hsize = static_cast<size_t>(d_nr) * d_nt;
     return std::memcmp(in.noise_var + j, in.noise_var + k, sizeof(float)) == 0 &&
-           std::memcmp(in.H + j * hsize, in.H + k * hsize, hsize * sizeof(std::complex<float>)) == 0;
+           same_bits(in.H + j * hsize, in.H + k * hsize, hsize);
 }
 
 int detector_core::group_by_channel(int m, const detector_inputs& in)

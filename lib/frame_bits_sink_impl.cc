@@ -15,7 +15,7 @@ namespace neuralmimo {
 
 namespace {
 
-std::array<uint32_t, 256> crc_table()
+std::array<uint32_t, 256> make_crc_table()
 {
     std::array<uint32_t, 256> t{};
     for (uint32_t n = 0; n < 256; ++n) {
@@ -25,6 +25,15 @@ std::array<uint32_t, 256> crc_table()
         t[n] = c;
     }
     return t;
+}
+
+// The CRC-32 register after n more bytes (no initial or final inversion).
+uint32_t crc32_register(uint32_t c, const uint8_t* data, size_t n)
+{
+    static const std::array<uint32_t, 256> table = make_crc_table();
+    for (size_t i = 0; i < n; ++i)
+        c = table[(c ^ data[i]) & 0xFF] ^ (c >> 8);
+    return c;
 }
 
 // Eight values' bits, MSB first: LLR > 0 (NaN gives 0), or a byte's lowest bit.
@@ -46,28 +55,17 @@ inline uint8_t pack8(const uint8_t* v)
 
 } // namespace
 
-uint32_t crc32_zlib(const uint8_t* data, size_t n)
-{
-    static const std::array<uint32_t, 256> table = crc_table();
-    uint32_t c = 0xFFFFFFFFu;
-    for (size_t i = 0; i < n; ++i)
-        c = table[(c ^ data[i]) & 0xFF] ^ (c >> 8);
-    return c ^ 0xFFFFFFFFu;
-}
-
 bool frame_crc_ok(const uint8_t* packed, int64_t nbits)
 {
     const int64_t body = nbits - 32;
     const size_t full = static_cast<size_t>(body / 8);
     const int rest = static_cast<int>(body % 8);
-    uint32_t crc = crc32_zlib(packed, full);
+    uint32_t reg = crc32_register(0xFFFFFFFFu, packed, full);
     if (rest) { // the body's last bits, zero-padded to a byte, as numpy.packbits
-        static const std::array<uint32_t, 256> table = crc_table();
         const uint8_t last = packed[full] & static_cast<uint8_t>(0xFF << (8 - rest));
-        crc = ~crc;
-        crc = table[(crc ^ last) & 0xFF] ^ (crc >> 8);
-        crc = ~crc;
+        reg = crc32_register(reg, &last, 1);
     }
+    const uint32_t crc = ~reg;
     uint32_t got = 0;
     for (int64_t b = body; b < nbits; ++b)
         got = (got << 1) | ((packed[b >> 3] >> (7 - (b & 7))) & 1u);

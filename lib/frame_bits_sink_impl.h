@@ -47,11 +47,8 @@ private:
     std::atomic<uint64_t> d_frames{ 0 };
 };
 
-//! CRC-32 (zlib) of n bytes.
-uint32_t crc32_zlib(const uint8_t* data, size_t n);
-
 //! True when the last 32 of the nbits bits packed MSB first in \p packed are
-//! the CRC-32 of the bytes of the bits before them (the last byte zero-padded).
+//! the CRC-32 (zlib's) of the bytes of the bits before them (the last byte zero-padded).
 bool frame_crc_ok(const uint8_t* packed, int64_t nbits);
 
 } // namespace neuralmimo

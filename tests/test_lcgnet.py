@@ -97,7 +97,7 @@ def test_post_detection_variance_matches_monte_carlo(const):
     a, b, gram = net._system(_ri(y), _ri(h), nv)
     alpha, beta = net.step_sizes()
     s = net._recursion(a, b, alpha, beta)
-    mu, nu = net.post_detection(a[:1], gram[:1], nv[:1], alpha, beta)
+    mu, nu = net.post_detection(net.linear_map(a[:1], alpha, beta), gram[:1], nv[:1])
     x_r = torch.cat([x.real, x.imag], dim=-1)
     err = s / mu - x_r
     coords = range(nt) if const == "bpsk" else range(2 * nt)   # BPSK: the imaginary half carries no bits

@@ -12,23 +12,12 @@ import pytest
 import torch
 
 import neuralmimo as nm
+from neuralmimo.bench.common import make_system
 from neuralmimo.export import export_detector
 from neuralmimo.models import FAMILIES
 from neuralmimo.paths import model_path
 
 SPLIT_MODELS = ("lmmse_qam16_4x4.onnx", "lcgnetv_qam16_4x4.onnx")
-
-
-def ofdm_order(rng, carriers: int, symbols: int, nt: int, nr: int, const):
-    """Items in an OFDM frame's order: item s·carriers + k on carrier k (its own H and the frame's
-    σ²), symbols of the constellation through the channel at 15 dB."""
-    h = ((rng.standard_normal((carriers, nr, nt)) + 1j * rng.standard_normal((carriers, nr, nt)))
-         / np.sqrt(2)).astype(np.complex64)
-    h = np.tile(h, (symbols, 1, 1))
-    nv = np.full(len(h), nt / 10 ** 1.5, np.float32)
-    x = const.points[rng.integers(0, const.order, (len(h), nt))]
-    noise = (rng.standard_normal((len(h), nr)) + 1j * rng.standard_normal((len(h), nr))) * np.sqrt(nv[:, None] / 2)
-    return (np.einsum("brt,bt->br", h, x) + noise).astype(np.complex64), h, nv
 
 
 @pytest.mark.parametrize("name", SPLIT_MODELS)
@@ -37,7 +26,9 @@ def test_shipped_split_equals_whole_graph_on_an_ofdm_frame(name):
     manifest = json.loads(path.with_suffix(".json").read_text())
     assert manifest["split"]["state"] == ["w", "mu", "nu"]
     whole, split = nm.detector(str(path)), nm.detector(f"{path}:split=onnx")
-    y, h, nv = ofdm_order(np.random.default_rng(3), 48, 12, manifest["nt"], manifest["nr"], whole.constellation)
+    # An OFDM frame's order (bench.common): 48 carriers, each carrier's H once per symbol, 12 symbols, 15 dB.
+    y, h, nv = make_system(np.random.default_rng(3), manifest["nt"], manifest["nr"], whole.constellation.name,
+                           576, 12, manifest["nt"] / 10 ** 1.5, order="ofdm")
     h[100] = 0                                        # erased by both
     ref = whole(y, h, nv)
     parts = [split(y[a:b], h[a:b], nv[a:b]) for a, b in ((0, 200), (200, 401), (401, 576))]

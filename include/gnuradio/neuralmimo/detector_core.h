@@ -356,17 +356,21 @@ private:
     {
         uint32_t nv_bits;
         std::memcpy(&nv_bits, &noise_var, sizeof(nv_bits));
-        if (!d_have_cache || nv_bits != d_nv_bits)
-            return false;
+        return d_have_cache && nv_bits == d_nv_bits && same_bits(H, d_h.data(), d_h.size());
+    }
+
+    //! True when the n complex values at \p a and \p b are bitwise equal.
+    static bool same_bits(const std::complex<float>* a, const std::complex<float>* b, size_t n)
+    {
         // Bitwise, without a call or ordering: cheaper than memcmp for the
         // few hundred bytes of one H.
-        const float* a = reinterpret_cast<const float*>(H);
-        const float* b = reinterpret_cast<const float*>(d_h.data());
+        const float* fa = reinterpret_cast<const float*>(a);
+        const float* fb = reinterpret_cast<const float*>(b);
         uint32_t diff = 0;
-        for (size_t i = 0; i < 2 * d_h.size(); ++i) {
+        for (size_t i = 0; i < 2 * n; ++i) {
             uint32_t x, y;
-            std::memcpy(&x, a + i, sizeof(x));
-            std::memcpy(&y, b + i, sizeof(y));
+            std::memcpy(&x, fa + i, sizeof(x));
+            std::memcpy(&y, fb + i, sizeof(y));
             diff |= x ^ y;
         }
         return diff == 0;

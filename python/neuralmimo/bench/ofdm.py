@@ -34,7 +34,6 @@ first column only (what an older checkout can run: `make bench` there with this 
 from __future__ import annotations
 
 import inspect
-import json
 import os
 import tempfile
 import threading
@@ -135,12 +134,14 @@ def _detector_spec(name: str, nt: int, nr: int, const: str, tmp: str) -> dict:
             export_detector(FAMILIES["lmmse"](nt, nr, const), path)
     else:
         path = str(nm.model_path(name))
-    with open(os.path.splitext(path)[0] + ".json") as f:
-        manifest = json.load(f)
+    from ..blocks.detector_select import has_cpp_path
+    from ..manifest import read_manifest
+
+    manifest = read_manifest(path)
     specs = {"off": path}
     if "split" in manifest:
         specs["split"] = f"{path}:split=onnx"
-    if manifest["family"] in ("hypermimo", "lcgnet", "lmmse"):
+    if has_cpp_path(manifest):
         specs["cpp"] = f"{path}:split=cpp"
     return specs
 

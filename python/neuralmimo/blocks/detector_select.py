@@ -47,28 +47,33 @@ def detector_select(spec: str = "cpp:lmmse", nt: int = 2, nr: int = 2, constella
                      "a .onnx model or a classical name")
 
 
+def has_cpp_path(manifest: dict) -> bool:
+    """Whether "model.onnx:split=cpp" runs the model in C++: the linear families in their C++
+    blocks (cpp_block_for_model), HyperMIMO's observation stage in the MMNet kernel."""
+    return _is_linear(manifest) or (manifest["family"] == "hypermimo" and "split" in manifest)
+
+
+def _is_linear(manifest: dict) -> bool:
+    return (manifest["family"] in ("lcgnet", "lmmse")
+            and manifest.get("config", {}).get("demapping", "maxlog") == "maxlog")
+
+
 def cpp_block_for_model(path: str, nt: int, nr: int, constellation: str, output: str, threads: int = 1):
     """The C++ block that computes a linear model (manifest family "lcgnet", or "lmmse" with max-log
     demapping), or None for any other family. The manifest must agree with nt, nr and the
     constellation (ValueError naming both values, as onnx_detector's)."""
-    from ..manifest import read_manifest
-    from ..phy.constellation import constellation as lookup
+    from ..detectors.onnx_model import check_flowgraph
+    from ..manifest import manifest_path, read_manifest
 
     m = read_manifest(path)
-    if m["family"] not in ("lcgnet", "lmmse") or m.get("config", {}).get("demapping", "maxlog") != "maxlog":
+    if not _is_linear(m):
         return None
-    for key, want in (("nt", int(nt)), ("nr", int(nr))):
-        if int(m[key]) != want:
-            raise ValueError(f"{key}: the flowgraph has {key}={want} but model {path} was exported for {key}={m[key]}")
-    if lookup(m["constellation"]).name != lookup(constellation).name:
-        raise ValueError(f"constellation: the flowgraph has '{lookup(constellation).name}' but model {path} "
-                         f"was exported for '{m['constellation']}'")
+    check_flowgraph(m, path, nt, nr, constellation)
     if m["family"] == "lmmse":
         from .. import lmmse_detector
         return lmmse_detector(int(nt), int(nr), constellation, output)
     from .. import cg_detector
     from ..cg_steps import load_cg_steps
-    from ..manifest import manifest_path
 
     alpha, beta, layers = load_cg_steps(manifest_path(path), int(nt))
     return cg_detector(int(nt), int(nr), constellation, output, layers, alpha, beta, "complex", int(threads))

@@ -68,7 +68,11 @@ def frame_info(value) -> dict:
         out = _numbers_dict(pmt.serialize_str(value))
         if out is not None:
             return out
-    value = pmt.to_python(value)
+    return _as_info(pmt.to_python(value))
+
+
+def _as_info(value) -> dict:
+    """A tag value from pmt.to_python as frame information: a dict, or none ({})."""
     return value if isinstance(value, dict) else {}
 
 
@@ -243,7 +247,7 @@ def _info_bytes(raw: bytes) -> dict | None:
     if not raw:
         return None
     out = _numbers_dict(raw)
-    return out if out is not None else frame_info(pmt.deserialize_str(raw))
+    return out if out is not None else _as_info(pmt.to_python(pmt.deserialize_str(raw)))
 
 
 def _log_summary(log, s: dict) -> None:

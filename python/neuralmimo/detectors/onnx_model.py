@@ -38,6 +38,20 @@ def resolve_provider(provider: str) -> str:
     return name
 
 
+def check_flowgraph(manifest: dict, name: str, nt=None, nr=None, constellation=None) -> None:
+    """ValueError naming both values when a flowgraph's nt, nr or constellation (None: not checked)
+    is not what the model `name` (its manifest) serves."""
+    lo, hi = nt_range(manifest)
+    if nt is not None and not lo <= int(nt) <= hi:
+        served = f"was exported for nt={hi}" if lo == hi else f"serves {nt_range_text(lo, hi)}"
+        raise ValueError(f"nt: the flowgraph has nt={nt} but model {name} {served}")
+    if nr is not None and int(nr) != int(manifest["nr"]):
+        raise ValueError(f"nr: the flowgraph has nr={nr} but model {name} was exported for nr={manifest['nr']}")
+    if constellation is not None and _lookup(constellation).name != _lookup(manifest["constellation"]).name:
+        raise ValueError(f"constellation: the flowgraph has '{_lookup(constellation).name}' but model "
+                         f"{name} was exported for '{_lookup(manifest['constellation']).name}'")
+
+
 def open_session(path: Path, threads: int, provider: str):
     """One onnxruntime session on `path` with `threads` intra-op threads (>= 1) and exactly
     `provider` (resolve_provider's name) -> (session, SessionOptions). ValueError when the file is
@@ -97,16 +111,7 @@ class OnnxDetector(Detector):
         super().__init__(self.manifest["constellation"])
         self.nt, self.nr = self.manifest["nt"], self.manifest["nr"]
         self.nt_range = nt_range(self.manifest)
-        if nt is not None and not self.nt_range[0] <= int(nt) <= self.nt_range[1]:
-            lo, hi = self.nt_range
-            served = f"was exported for nt={hi}" if lo == hi else f"serves {nt_range_text(lo, hi)}"
-            raise ValueError(f"nt: the flowgraph has nt={nt} but model {self.path.name} {served}")
-        if nr is not None and int(nr) != self.nr:
-            raise ValueError(f"nr: the flowgraph has nr={nr} but model {self.path.name} "
-                             f"was exported for nr={self.nr}")
-        if constellation is not None and _lookup(constellation).name != self.constellation.name:
-            raise ValueError(f"constellation: the flowgraph has '{_lookup(constellation).name}' but model "
-                             f"{self.path.name} was exported for '{self.constellation.name}'")
+        check_flowgraph(self.manifest, self.path.name, nt, nr, constellation)
         self._check_graph()
         self.outputs = list(self.manifest["outputs"])
         # Graphs exported before the output contract have no "erased" output; run_raw then finds

@@ -277,11 +277,14 @@ class LcgNet(TrainableDetector):
         alpha, beta = self.step_sizes()
         return {"estimate": self._estimate(self._recursion(a, b, alpha, beta))}
 
-    def post_detection(self, a, gram, noise_var, alpha, beta):
-        """(μ [B, n], ν [B, n]) of the linear map s = M b (see the module docstring)."""
+    def linear_map(self, a, alpha, beta):
+        """M [B, n, n]: the unfolded recursion applied to the identity, so that s = M b."""
         n = 2 * self.nt
         eye = torch.eye(n, dtype=a.dtype, device=a.device).expand(a.shape[0], n, n)
-        m = self._recursion(a, eye, alpha, beta)                       # [B,n,n]
+        return self._recursion(a, eye, alpha, beta)
+
+    def post_detection(self, m, gram, noise_var):
+        """(μ [B, n], ν [B, n]) of the linear map s = M b (see the module docstring); m: linear_map()."""
         t = m @ gram
         mu = torch.diagonal(t, dim1=-2, dim2=-1)
         interference = (t * t * self.energy).sum(-1) - mu * mu * self.energy
@@ -294,24 +297,21 @@ class LcgNet(TrainableDetector):
         a, b, gram = self._system(y, h, noise_var)
         alpha, beta = self.step_sizes()
         s = self._recursion(a, b, alpha, beta)
-        mu, nu = self.post_detection(a, gram, noise_var, alpha, beta)
+        mu, nu = self.post_detection(self.linear_map(a, alpha, beta), gram, noise_var)
         llr = real_dims_llr(s, mu, nu, self.energy, self.pts_re, self.pts_im, self.bits)
         return llr, self._estimate(s)
 
     # -- the per-channel / per-observation split (export/split.py) ------------------------------
-    # The unfolded recursion is linear in b = H_rᵀ y_r: s = M b with M = recursion(A, I), which
-    # post_detection already forms. The channel stage hands on W = M H_rᵀ and the demapper's μ, ν;
+    # The unfolded recursion is linear in b = H_rᵀ y_r: s = M b with M = linear_map(A), which
+    # post_detection reads as well. The channel stage hands on W = M H_rᵀ and the demapper's μ, ν;
     # the observation stage is s = W y_r and the LLRs (the same values up to float rounding).
     split_state = (("w", "[B, 2Nt, 2Nr]"), ("mu", "[B, 2Nt]"), ("nu", "[B, 2Nt]"))
 
     def channel_stage(self, h, noise_var):
         """h [B, Nr, Nt, 2], noise_var [B] -> (W [B, 2Nt, 2Nr], μ [B, 2Nt], ν [B, 2Nt])."""
-        n = 2 * self.nt
         a, gram, _ = self._normal_matrix(h, noise_var)
-        alpha, beta = self.step_sizes()
-        eye = torch.eye(n, dtype=a.dtype, device=a.device).expand(a.shape[0], n, n)
-        m = self._recursion(a, eye, alpha, beta)
-        mu, nu = self.post_detection(a, gram, noise_var, alpha, beta)
+        m = self.linear_map(a, *self.step_sizes())
+        mu, nu = self.post_detection(m, gram, noise_var)
         # H_rᵀ in the layout of b = [Re Hᴴy; Im Hᴴy] over y_r = [Re y; Im y].
         return m @ real_channel(h).transpose(-1, -2), mu, nu
 
