@@ -11,10 +11,12 @@ PY       := $(VENV)/bin/python
 BUILD    := $(CURDIR)/build
 JOBS     ?= $(shell nproc)
 APT_PKGS := gnuradio gnuradio-dev pybind11-dev python3-pybind11 cmake g++ make \
-            libspdlog-dev libgmp-dev libboost-test-dev python3-venv python3-yaml
+            libspdlog-dev libgmp-dev libboost-test-dev python3-venv python3-yaml \
+            python3-pyqtgraph gir1.2-gtk-3.0 xvfb xauth
 GRCC     := $(PY) /usr/bin/grcc
 
-.PHONY: help setup deps venv build demo test test-cpp test-py bench grc models fuzz fuzz-py soak clean distclean
+.PHONY: help setup deps venv build demo test test-cpp test-py bench grc gui-loopback gui-replay gui-usrp screenshots \
+        models fuzz fuzz-py soak clean distclean
 
 help:
 	@echo "make demo   set up everything and run the hardware-free demo"
@@ -23,6 +25,8 @@ help:
 	@echo "make soak   10-minute OFDM loopback soak run (SOAK_SECONDS=600)"
 	@echo "make fuzz-py  fuzz the file readers with FUZZ_EXAMPLES=2000 examples per property"
 	@echo "make grc    open the examples in GNU Radio Companion"
+	@echo "make gui-loopback | gui-replay | gui-usrp   the live Qt GUI flowgraphs (ARGS=... their options)"
+	@echo "make screenshots  docs/figures/gui_*.png from the GUI flowgraphs on a virtual display (Xvfb)"
 	@echo "make models re-export the shipped ONNX models"
 	@echo "make fuzz   libFuzzer on the C++ kernels (FUZZ_SECONDS=60 per harness)"
 
@@ -113,6 +117,31 @@ soak: setup
 
 grc: setup
 	GRC_BLOCKS_PATH=$(CURDIR)/grc $(PY) /usr/bin/gnuradio-companion examples/*.grc
+
+# The Qt GUI examples, compiled with grcc into build/examples and run (ARGS: their command-line
+# options, e.g. make gui-replay ARGS="--recording my.sigmf-meta", make gui-usrp ARGS="--nchan 4").
+GUI_DIR := $(BUILD)/examples
+$(GUI_DIR)/%.py: examples/%.grc | setup
+	@mkdir -p $(GUI_DIR)
+	@GRC_BLOCKS_PATH=$(CURDIR)/grc $(GRCC) -o $(GUI_DIR) $< >/dev/null || { echo "grcc failed on $<"; exit 1; }
+gui-loopback: $(GUI_DIR)/ofdm_loopback_gui.py
+	$(PY) $< $(ARGS)
+gui-replay: $(GUI_DIR)/replay_gui.py
+	$(PY) $< $(ARGS)
+gui-usrp: $(GUI_DIR)/usrp_rx_gui.py
+	$(PY) $< $(ARGS)
+
+# Screenshots for the docs: each GUI flowgraph for 8 s on a virtual display (the GUI tests' tool),
+# usrp_rx_gui with the shipped recording standing in for the radio.
+SHOT = xvfb-run -a -s "-screen 0 1600x1000x24" $(PY) -m neuralmimo.cli.gui_shot --seconds 8
+screenshots: $(GUI_DIR)/ofdm_loopback_gui.py $(GUI_DIR)/replay_gui.py $(GUI_DIR)/usrp_rx_gui.py
+	$(SHOT) $(GUI_DIR)/ofdm_loopback_gui.py --out $(BUILD)/shots/loopback
+	$(SHOT) $(GUI_DIR)/replay_gui.py --out $(BUILD)/shots/replay
+	$(SHOT) $(GUI_DIR)/usrp_rx_gui.py --out $(BUILD)/shots/usrp --radio-from tests/data/ofdm_loopback_2x2.sigmf-meta \
+	  --set samp_rate=100e3
+	cp $(BUILD)/shots/loopback/window.png docs/figures/gui_loopback.png
+	cp $(BUILD)/shots/replay/window.png docs/figures/gui_replay.png
+	cp $(BUILD)/shots/usrp/window.png docs/figures/gui_usrp_rx.png
 
 # Shipped trained models (config:model): the LcgNetV ones, the 2x2 DetNet of the OFDM link and the
 # RE-MIMO model for Nt = 1..4 at Nr = 4, trained from their CPU-default configs (about 40 minutes

@@ -170,10 +170,59 @@ def test_frame_checker_predicts_number_of_failed_frame():
     bad = append_crc(test_payload(c, 5)).reshape(c.n_re, -1).copy()
     bad[0, :3] ^= 1
     rec = chk.check(bad, {"start": 1000 + 2 * c.frame_len + 3})
+    assert rec["frame"] is None and chk.bits == c.info_bits       # waits for the next good frame
+    chk.finish()                                                  # none came: from the last good one
     assert rec["frame"] == 5 and not rec["crc_ok"] and rec["bit_errors"] == 3
     assert chk.crc_failures == 1 and chk.bit_errors == 3 and chk.fer() == 0.5
     with pytest.raises(ValueError, match="n_re"):
         chk.check(good[:-1])
+
+
+def test_frame_checker_numbers_failed_frames_across_a_numbering_break():
+    # A replay that loops (or a transmitter that restarts): good 4, failed 5, failed 0, good 1.
+    # Counted forward from 4 the failed frames are 5 and 6, back from 1 they are 65535 and 0: the
+    # two disagree, and each failed frame's header picks the nearer (in bits) of its two numbers.
+    c = ofdm_config(gap=10)
+    frame = lambda n: append_crc(test_payload(c, n)).reshape(c.n_re, -1).copy()      # noqa: E731
+    chk = FrameChecker(c)
+    chk.check(frame(4), {"start": 0})
+    before = frame(5)
+    before[5, :2] ^= 1                           # 2 payload errors, header intact: says 5
+    after = frame(0)
+    after[7, :3] ^= 1
+    after[0, 7] ^= 1                             # 4 errors, one in the header: it reads 256 (0 is nearer than 6)
+    chk.check(before, {"start": c.frame_len})
+    chk.check(after, {"start": 2 * c.frame_len})
+    chk.check(frame(1), {"start": 3 * c.frame_len})
+    nums = [r["frame"] for r in chk.records]
+    assert nums == [4, 5, 0, 1], nums
+    assert [r.get("bit_errors") for r in chk.records] == [0, 2, 4, 0]
+    assert chk.records[1]["number_from_header"] and chk.records[2]["number_from_header"]
+    assert chk.bit_errors == 6 and chk.missed == 0
+
+
+def test_frame_checker_counts_a_run_of_failed_frames_without_a_good_one():
+    # At low SNR every frame may fail: after MAX_WAITING_AFTER_GOOD of them the oldest is counted
+    # forward from the last good frame, so the counters move while the link is bad.
+    c = ofdm_config(gap=10)
+    chk = FrameChecker(c)
+    chk.check(append_crc(test_payload(c, 0)).reshape(c.n_re, -1), {"start": 0})
+    k = FrameChecker.MAX_WAITING_AFTER_GOOD
+    for n in range(1, k + 4):
+        bad = append_crc(test_payload(c, n)).reshape(c.n_re, -1).copy()
+        bad[3, :1] ^= 1
+        chk.check(bad, {"start": n * c.frame_len})
+    assert [r["frame"] for r in chk.records[:4]] == [0, 1, 2, 3]
+    assert all(r["frame"] is None for r in chk.records[4:])
+    assert chk.bit_errors == 3 and chk.crc_failures == k + 3
+    # The same from the start of a link whose first frame number is known (a loopback): no good
+    # frame at all, numbered from first_frame.
+    known = FrameChecker(c, first_frame=7)
+    for n in range(k + 3):
+        bad = append_crc(test_payload(c, 7 + n)).reshape(c.n_re, -1).copy()
+        bad[3, :2] ^= 1
+        known.check(bad, {"start": 100 + n * c.frame_len})
+    assert [r["frame"] for r in known.records[:3]] == [7, 8, 9] and known.bit_errors == 6
 
 
 def test_receiver_rejects_wrong_channel_count():

@@ -107,6 +107,32 @@ def test_cfo_rotates_by_absolute_sample_index():
     np.testing.assert_allclose(step, 2 * np.pi * cfo / fs, atol=1e-4)
 
 
+def test_set_cfo_changes_frequency_phase_continuously():
+    # A live CFO control: from the next sample the phase advances by 2π·cfo2/fs per sample, and
+    # the carrier phase has no jump at the change (closed form: phase at the change + the new ramp).
+    nt, nr, fs, cfo1, cfo2 = 1, 1, 1e6, 1500.0, -4200.0
+    sim = OfdmChannelSim(nt, nr, sample_rate=fs, snr_db=NOISELESS, profile="flat", cfo_hz=cfo1, seed=5)
+    x = np.ones((6000, nt), np.complex64)
+    y1 = sim.process(x[:3000])
+    sim.set_cfo(cfo2)
+    assert sim.cfo_hz == cfo1                              # applied by process(), not before
+    y2 = sim.process(x[3000:])
+    y = np.concatenate([y1, y2])[:, 0]
+    d = SINC_HALF_LENGTH
+    gain = sim.taps[0, 0, d]
+    n = np.arange(6000)
+    phase = np.where(n < 3000, cfo1 * n / fs, cfo1 * 3000 / fs + cfo2 * (n - 3000) / fs)
+    np.testing.assert_allclose(y[d:], gain * np.exp(2j * np.pi * phase[d:]), rtol=0, atol=2e-5 * abs(gain))
+    step = np.angle(y[d + 1:] / y[d:-1])
+    np.testing.assert_allclose(step[3000 - d:], 2 * np.pi * cfo2 / fs, atol=1e-4)
+    # back to 0 Hz: the phase stays where it was (no jump to 0)
+    sim.set_cfo(0.0)
+    y3 = sim.process(x[:100])[:, 0]
+    np.testing.assert_allclose(y3, y[-1] * np.exp(2j * np.pi * cfo2 / fs), rtol=0, atol=2e-5 * abs(gain))
+    with pytest.raises(ValueError, match="cfo_hz"):
+        sim.set_cfo(float("nan"))
+
+
 def test_phase_noise_increments():
     nt, nr, fs, lw, m = 1, 3, 1e6, 500.0, 60000
     sim = OfdmChannelSim(nt, nr, sample_rate=fs, snr_db=NOISELESS, profile="flat", phase_noise_hz=lw, seed=6)

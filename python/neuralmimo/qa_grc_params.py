@@ -30,7 +30,8 @@ from neuralmimo.qa_common import compile_examples, source_dir
 os.environ.setdefault("GR_CONF_LOG_LOG_LEVEL", "info")
 
 #: Parameters every GRC block has (GRC's own, not the block's).
-GRC_BASE = {"id", "alias", "affinity", "minoutbuf", "maxoutbuf", "comment"}
+#: (gui_hint: where a Qt panel goes in the window, rendered by GRC into the lines after the constructor.)
+GRC_BASE = {"id", "alias", "affinity", "minoutbuf", "maxoutbuf", "comment", "gui_hint"}
 #: Parameters that only matter with another one set (block id -> {param: {other: value}}).
 CONTEXT = {"neuralmimo_cg_detector": {"steps_file": {"steps": "file"}},
            "neuralmimo_softbit_quantizer": {"key": {"manifest": "m.json"}},
@@ -68,6 +69,8 @@ def _changed_value(param):
         return "[-20, 3, 20]"
     if dtype in ("file_open", "file_save"):
         return "probe_file.json"
+    if dtype == "name":                                  # another block's id
+        return "probe_block"
     if dtype == "raw":
         return "[1.5, 2.5]" if default.startswith("[") else "other_cfg"
     return "probe_text"                                  # string
@@ -86,9 +89,20 @@ class _Recorder:
         return call
 
 
+class _Blocks:
+    """Stands in for the flowgraph (`self`) of the generated code: self.<id> is the text "self.<id>"."""
+
+    def __getattr__(self, name):
+        return f"self.{name}"
+
+
 def _evaluate(code: str, rec: _Recorder):
     ns = {"neuralmimo": rec, "load_cg_steps": rec.load_cg_steps, "ofdm_cfg": "ofdm_cfg",
-          "other_cfg": "other_cfg", "samp_rate": 1e6, "self": types.SimpleNamespace(), "model_path": str}
+          "other_cfg": "other_cfg", "samp_rate": 1e6, "self": _Blocks(), "model_path": str}
+    if not code.lstrip().startswith("self."):
+        # A Qt panel's make is its constructor, then the statements (self...) that place its widget.
+        lines = code.strip().splitlines()
+        code = "\n".join(lines[:next((i for i, ln in enumerate(lines) if i and ln.startswith("self.")), len(lines))])
     if code.lstrip().startswith("self."):
         exec(code, ns)                                   # noqa: S102 (var_make: an assignment)
     else:
@@ -147,7 +161,8 @@ class qa_grc_params(gr_unittest.TestCase):
                         self.assertIn(SELECTS[block_id, name], [c[0] for c in changed], code)
                         checked += 1
                         continue
-                    want = eval(value, {"other_cfg": "other_cfg"}) if blk.params[name].dtype not in (
+                    want = f"self.{value}" if blk.params[name].dtype == "name" else eval(
+                        value, {"other_cfg": "other_cfg"}) if blk.params[name].dtype not in (
                         "string", "file_open", "file_save", "enum") and not blk.params[name].is_enum() else value
                     self.assertIn(want, _flat(changed), f"{block_id}.{name}={value} not passed: {code}")
                     checked += 1

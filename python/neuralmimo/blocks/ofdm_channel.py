@@ -39,6 +39,10 @@ class ofdm_channel(gr.sync_block):  # noqa: N801
     def set_snr(self, snr_db: float) -> None:
         self.sim.set_snr(snr_db)
 
+    def set_cfo(self, cfo_hz: float) -> None:
+        """New carrier frequency offset from the next sample, phase continuous (a live control)."""
+        self.sim.set_cfo(cfo_hz)
+
     @property
     def noise_var(self) -> float:
         return self.sim.noise_var

@@ -91,13 +91,16 @@ class FrameChecker:
     information differs from what was sent; test payload only), `codeword_failures` (BP did
     not reach a codeword) and bler() (errors per codeword, or failures without the test
     payload). The frame number comes from the
-    header when the CRC passes; otherwise from the nearest good frame and the distance
+    header when the CRC passes; otherwise from the good frames around it and the distance
     between frame starts (frame_len samples apart), so the bit errors of a failed frame
-    are counted against what was sent. Failed frames before the first good one wait for
-    it; finish() settles any still waiting: from `first_frame` (the number of the first
-    frame detected, when the link is known to start there, as in a loopback) or else from
-    their unreliable headers, marking them "number_from_header". With test_payload=False
-    only CRCs are checked (user data).
+    are counted against what was sent: a failed frame waits for the next good one (at most
+    MAX_WAITING_AFTER_GOOD frames, then it is counted forward from the last good one) and is
+    counted back from it; where the good frame before it says otherwise (the numbering broke in
+    between: a looping replay, a transmitter restart), its header picks the nearer of the two
+    numbers ("number_from_header"). finish() settles frames still waiting: from the last good
+    frame, or with none from `first_frame` (the number of the first frame detected, when the
+    link is known to start there, as in a loopback) or else from their unreliable headers
+    ("number_from_header"). With test_payload=False only CRCs are checked (user data).
 
     verify: "crc" (default) takes an uncoded frame whose CRC-32 passes as sent (0 bit errors)
     without regenerating its payload, the receiver's costliest per-frame step (25 µs of about 70):
@@ -111,9 +114,15 @@ class FrameChecker:
     MAX_WAITING failed frames wait for a good one; older ones are settled from their headers.
     """
 
-    #: Failed frames that may wait for the first good one: half the header's number range, beyond
+    #: Failed frames that may wait for a good one: half the header's number range, beyond
     #: which a distance in frames no longer names one number.
     MAX_WAITING = 1 << (HEADER_BITS - 1)
+
+    #: Failed frames that wait for the next good one when a good one came before them (or first_frame
+    #: numbers the first frame detected): beyond this
+    #: the oldest is counted forward from that one (a link whose every frame fails, at low SNR, is
+    #: still counted, a few frames late).
+    MAX_WAITING_AFTER_GOOD = 16
 
     VERIFY = ("crc", "payload")
 
@@ -138,7 +147,8 @@ class FrameChecker:
         self._missed_dropped = 0                # missed() of the records dropped from the history
         self._last_dropped_number = None        # frame number of the last of them
         self._last_good = None                  # (frame number, start sample)
-        self._waiting = []                      # (record, decoded) of failed frames before any good one
+        self._first_start = None                # start sample of the first frame detected
+        self._waiting = []                      # (record, decoded) of failed frames since the last good one
 
     def check(self, detected, info: dict | None = None) -> dict:
         c = self.config
@@ -177,24 +187,20 @@ class FrameChecker:
         if self.keep_bits:
             self.decoded.append(np.packbits(bits) if packed is None else packed)
         start = info.get("start")
+        if self._first_start is None and start is not None:
+            self._first_start = start
         if ok:
             rec["frame"] = header_number(bits)
+            self._count(rec, dec)
+            self._settle(rec["frame"], start, bits)
             self._last_good = (rec["frame"], start)
-            self._count(rec, dec)
-            if self._waiting and start is not None:
-                for r, b in self._waiting:
-                    r["frame"] = (rec["frame"] - int(round((start - r["start"]) / c.frame_len))) % (1 << HEADER_BITS)
-                    self._count(r, b)
-                self._waiting = []
-        elif self._last_good is not None and start is not None and self._last_good[1] is not None:
-            rec["frame"] = (self._last_good[0] + int(round((start - self._last_good[1]) / c.frame_len))) % (1 << HEADER_BITS)
-            self._count(rec, dec)
         elif start is not None:
+            # Numbered when the next good frame comes: from both good neighbours (_settle).
             self._waiting.append((rec, dec))
-            if len(self._waiting) > self.MAX_WAITING:
+            unanchored = self._last_good is None and self.first_frame is None
+            if len(self._waiting) > (self.MAX_WAITING if unanchored else self.MAX_WAITING_AFTER_GOOD):
                 old, old_dec = self._waiting.pop(0)
-                old["frame"], old["number_from_header"] = header_number(old_dec.info), True
-                self._count(old, old_dec)
+                self._number_forward(old, old_dec)
         else:
             rec["frame"], rec["number_from_header"] = header_number(bits), True
             self._count(rec, dec)
@@ -215,16 +221,46 @@ class FrameChecker:
         if self.keep_bits:
             del self.decoded[:k]
 
-    def finish(self) -> None:
-        """Settles failed frames that never saw a good one."""
-        first = self._waiting[0][0]["start"] if self._waiting else 0
-        for r, b in self._waiting:
-            if self.first_frame is not None:
-                r["frame"] = (self.first_frame + int(round((r["start"] - first) / self.config.frame_len))) \
-                    % (1 << HEADER_BITS)
+    def _settle(self, number: int, start, bits) -> None:
+        """Numbers the failed frames waiting since the last good frame, now that the good frame
+        `number` at `start` follows them: counted back from it and, when a good frame came before
+        them too, forward from that one. The two agree unless the numbering broke in between (a
+        transmitter restart, a replay that loops, lost samples); then the failed frame takes the
+        candidate whose 16 bits are nearer its own header's ("number_from_header" marks it)."""
+        if not self._waiting:
+            return
+        period, mod = self.config.frame_len, 1 << HEADER_BITS
+        for r, d in self._waiting:
+            back = (number - int(round((start - r["start"]) / period))) % mod
+            if self._last_good is None or self._last_good[1] is None:
+                r["frame"] = back
             else:
-                r["frame"], r["number_from_header"] = header_number(b.info), True
-            self._count(r, b)
+                fwd = (self._last_good[0] + int(round((r["start"] - self._last_good[1]) / period))) % mod
+                if fwd == back:
+                    r["frame"] = back
+                else:
+                    head = header_number(d.info)
+                    r["frame"] = min((fwd, back), key=lambda n: bin(n ^ head).count("1"))
+                    r["number_from_header"] = True
+            self._count(r, d)
+        self._waiting = []
+
+    def _number_forward(self, rec: dict, dec: DecodedFrame) -> None:
+        """A failed frame no good frame followed: numbered from the last good one, else from
+        first_frame (the number of the first frame detected), else from its own header."""
+        period, mod = self.config.frame_len, 1 << HEADER_BITS
+        if self._last_good is not None and self._last_good[1] is not None:
+            rec["frame"] = (self._last_good[0] + int(round((rec["start"] - self._last_good[1]) / period))) % mod
+        elif self.first_frame is not None and rec.get("start") is not None:
+            rec["frame"] = (self.first_frame + int(round((rec["start"] - self._first_start) / period))) % mod
+        else:
+            rec["frame"], rec["number_from_header"] = header_number(dec.info), True
+        self._count(rec, dec)
+
+    def finish(self) -> None:
+        """Settles failed frames that no good frame followed (_number_forward)."""
+        for r, b in self._waiting:
+            self._number_forward(r, b)
         self._waiting = []
 
     def _count(self, rec: dict, dec: DecodedFrame) -> None:

@@ -132,6 +132,7 @@ class OfdmChannelSim:
         self.path_delays = delays_s * self.sample_rate + self.timing_offset
         self.path_powers = powers
         self.set_snr(snr_db)
+        self._pending_cfo = None
 
         tap_seed, noise_seed, pn_seed = np.random.SeedSequence(self.seed).spawn(3)
         g = np.random.default_rng(tap_seed).standard_normal((self.nr, self.nt, powers.size, 2))
@@ -156,6 +157,9 @@ class OfdmChannelSim:
         self._hist = np.zeros((_BLOCK + self.n_taps - 2, self.nt), np.complex64)
         self._n = 0
         self._phase = 0.0
+        # CFO phase = 2π·(cycles at sample n_ref + cfo/fs·(n − n_ref)): n_ref moves when set_cfo
+        # changes the offset, so the carrier phase stays continuous.
+        self._cfo_ref = (0, 0.0)
 
     # ------------------------------------------------------------------ SNR
     def set_snr(self, snr_db: float) -> None:
@@ -166,6 +170,25 @@ class OfdmChannelSim:
     @property
     def noise_var(self) -> float:
         return self._noise_var
+
+    # ------------------------------------------------------------------ CFO
+    def set_cfo(self, cfo_hz: float) -> None:
+        """Changes the carrier frequency offset from the next sample process() makes, phase
+        continuous. Safe from another thread (a GUI control): the change is applied by process()."""
+        self._pending_cfo = _real("cfo_hz", cfo_hz)
+
+    def _apply_pending_cfo(self) -> None:
+        new, self._pending_cfo = self._pending_cfo, None
+        if new is None or new == self.cfo_hz:
+            return
+        self._cfo_ref = (self._n, self._cfo_cycles(self._n))
+        self.cfo_hz = new
+
+    def _cfo_cycles(self, n):
+        """Carrier cycles (fractional part) of the CFO at sample index/indices n."""
+        n_ref, c_ref = self._cfo_ref
+        cycles = self.cfo_hz / self.sample_rate * (n - n_ref) + c_ref
+        return cycles - np.floor(cycles)
 
     @property
     def n_taps(self) -> int:
@@ -208,6 +231,7 @@ class OfdmChannelSim:
         m = x.shape[0]
         if m == 0:
             return np.empty((0, self.nr), np.complex64)
+        self._apply_pending_cfo()
         nl, n0, hl = self.n_taps, self._n, self._hist.shape[0]
         # Bit-exact streaming: BLAS may round a row of a product differently
         # depending on the number of rows and the row's place (OpenBLAS does).
@@ -232,10 +256,8 @@ class OfdmChannelSim:
 
         # Elementwise from here on: every sample goes through the same
         # correctly rounded operations whatever its position in the chunk.
-        if self.cfo_hz != 0.0 or self.phase_noise_hz != 0.0:
-            n = self._n + np.arange(m, dtype=np.float64)
-            cycles = self.cfo_hz / self.sample_rate * n
-            theta = 2 * np.pi * (cycles - np.floor(cycles))
+        if self.cfo_hz != 0.0 or self._cfo_ref[1] != 0.0 or self.phase_noise_hz != 0.0:
+            theta = 2 * np.pi * self._cfo_cycles(self._n + np.arange(m, dtype=np.float64))
             if self.phase_noise_hz != 0.0:
                 inc = self._rng_pn.standard_normal(m, dtype=np.float32).astype(np.float64)
                 inc *= math.sqrt(2 * np.pi * self.phase_noise_hz / self.sample_rate)
