@@ -120,20 +120,23 @@ grc: setup
 
 # The Qt GUI examples, compiled with grcc into build/examples and run (ARGS: their command-line
 # options, e.g. make gui-replay ARGS="--recording my.sigmf-meta", make gui-usrp ARGS="--nchan 4").
+# One OpenBLAS thread: GNU Radio runs a thread per block, and numpy's OpenBLAS worker, started by
+# the channel simulator's small products, otherwise spin-waits on a core of its own.
 GUI_DIR := $(BUILD)/examples
+GUI_ENV := OPENBLAS_NUM_THREADS=$${OPENBLAS_NUM_THREADS:-1}
 $(GUI_DIR)/%.py: examples/%.grc | setup
 	@mkdir -p $(GUI_DIR)
 	@GRC_BLOCKS_PATH=$(CURDIR)/grc $(GRCC) -o $(GUI_DIR) $< >/dev/null || { echo "grcc failed on $<"; exit 1; }
 gui-loopback: $(GUI_DIR)/ofdm_loopback_gui.py
-	$(PY) $< $(ARGS)
+	$(GUI_ENV) $(PY) $< $(ARGS)
 gui-replay: $(GUI_DIR)/replay_gui.py
-	$(PY) $< $(ARGS)
+	$(GUI_ENV) $(PY) $< $(ARGS)
 gui-usrp: $(GUI_DIR)/usrp_rx_gui.py
-	$(PY) $< $(ARGS)
+	$(GUI_ENV) $(PY) $< $(ARGS)
 
 # Screenshots for the docs: each GUI flowgraph for 8 s on a virtual display (the GUI tests' tool),
 # usrp_rx_gui with the shipped recording standing in for the radio.
-SHOT = xvfb-run -a -s "-screen 0 1600x1000x24" $(PY) -m neuralmimo.cli.gui_shot --seconds 8
+SHOT = $(GUI_ENV) xvfb-run -a -s "-screen 0 1600x1000x24" $(PY) -m neuralmimo.cli.gui_shot --seconds 8
 screenshots: $(GUI_DIR)/ofdm_loopback_gui.py $(GUI_DIR)/replay_gui.py $(GUI_DIR)/usrp_rx_gui.py
 	$(SHOT) $(GUI_DIR)/ofdm_loopback_gui.py --out $(BUILD)/shots/loopback
 	$(SHOT) $(GUI_DIR)/replay_gui.py --out $(BUILD)/shots/replay

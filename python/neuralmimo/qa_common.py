@@ -138,3 +138,19 @@ def compile_examples(folder) -> dict:
         out.mkdir()
         compiled[grc.name] = compile_grc(grc, out)
     return compiled
+
+
+def grc_platform():
+    """GNU Radio Companion's own platform with the module's block YAML loaded (GRC_BLOCKS_PATH)."""
+    import os
+
+    from gnuradio import gr
+    from gnuradio.grc.core.platform import Platform
+
+    from neuralmimo.cli.grc_run import grc_blocks_dir
+
+    os.environ["GRC_BLOCKS_PATH"] = str(grc_blocks_dir())
+    p = Platform(name="neuralmimo_qa", prefs=gr.prefs(), version=gr.version(),
+                 version_parts=(gr.major_version(), gr.api_version(), gr.minor_version()))
+    p.build_library()
+    return p

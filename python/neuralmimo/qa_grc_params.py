@@ -21,11 +21,9 @@ import sys
 import tempfile
 import types
 
-from gnuradio import gr, gr_unittest
+from gnuradio import gr_unittest
 
-import neuralmimo as nm
-from neuralmimo.cli.grc_run import grc_blocks_dir
-from neuralmimo.qa_common import compile_examples, source_dir
+from neuralmimo.qa_common import compile_examples, grc_platform, source_dir
 
 os.environ.setdefault("GR_CONF_LOG_LOG_LEVEL", "info")
 
@@ -38,16 +36,6 @@ CONTEXT = {"neuralmimo_cg_detector": {"steps_file": {"steps": "file"}},
            "neuralmimo_softbit_dequantizer": {"key": {"manifest": "m.json"}}}
 #: Parameters that choose a branch of the template instead of being passed: the call they must add.
 SELECTS = {("neuralmimo_cg_detector", "steps"): "load_cg_steps"}
-
-
-def _platform():
-    from gnuradio.grc.core.platform import Platform
-
-    os.environ["GRC_BLOCKS_PATH"] = str(grc_blocks_dir())
-    p = Platform(name="qa_grc_params", prefs=gr.prefs(), version=gr.version(),
-                 version_parts=(gr.major_version(), gr.api_version(), gr.minor_version()))
-    p.build_library()
-    return p
 
 
 def _changed_value(param):
@@ -134,7 +122,7 @@ def _render(platform, block_id, values):
 class qa_grc_params(gr_unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.platform = _platform()
+        cls.platform = grc_platform()
         cls.tmp = tempfile.TemporaryDirectory()
         cls.compiled = compile_examples(cls.tmp.name)
 

@@ -26,7 +26,7 @@ import numpy as np
 from gnuradio import gr_unittest
 
 from neuralmimo.cli.grc_run import compile_grc, grc_blocks_dir
-from neuralmimo.qa_common import source_dir
+from neuralmimo.qa_common import grc_platform, source_dir
 
 GUI_EXAMPLES = ("ofdm_loopback_gui", "replay_gui", "usrp_rx_gui")
 RECORDING = "tests/data/ofdm_loopback_2x2.sigmf-meta"
@@ -116,7 +116,9 @@ class qa_gui(gr_unittest.TestCase):
         cls.tmp.cleanup()
 
     def _env(self):
-        return dict(os.environ, DISPLAY=self.display, GR_CONF_LOG_LOG_LEVEL="warn", QT_QPA_PLATFORM="xcb")
+        # One OpenBLAS thread, as `make gui-*` runs them (Makefile GUI_ENV).
+        return dict(os.environ, DISPLAY=self.display, GR_CONF_LOG_LOG_LEVEL="warn", QT_QPA_PLATFORM="xcb",
+                    OPENBLAS_NUM_THREADS=os.environ.get("OPENBLAS_NUM_THREADS", "1"))
 
     def _shoot(self, name, *args, seconds=6.0):
         out = Path(self.tmp.name) / f"shot_{name}_{len(list(Path(self.tmp.name).glob('shot_*')))}"
@@ -216,13 +218,7 @@ class qa_gui(gr_unittest.TestCase):
             grc.terminate()
             grc.wait(10)
         # GRC marks problems in the canvas, not in its log: its platform validates each example.
-        from gnuradio import gr
-        from gnuradio.grc.core.platform import Platform
-
-        os.environ["GRC_BLOCKS_PATH"] = str(grc_blocks_dir())
-        p = Platform(name="qa_gui", prefs=gr.prefs(), version=gr.version(),
-                     version_parts=(gr.major_version(), gr.api_version(), gr.minor_version()))
-        p.build_library()
+        p = grc_platform()
         for ex in examples:
             fg = p.make_flow_graph()
             fg.import_data(p.parse_flow_graph(str(ex)))

@@ -119,7 +119,7 @@ def _MonitorWidget(mon: link_monitor, update_ms: int):
     layout = Qt.QVBoxLayout(root)
     table = Qt.QLabel()
     table.setTextFormat(Qt.Qt.RichText)
-    table.setStyleSheet("QLabel { background: white; padding: 4px; font-family: monospace; }")
+    table.setStyleSheet("QLabel { background: white; padding: 4px; font-family: monospace; font-size: 11px; }")
     layout.addWidget(table)
     plots = pg.GraphicsLayoutWidget()
     plots.setBackground("w")

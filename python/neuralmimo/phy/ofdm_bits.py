@@ -173,7 +173,6 @@ class FrameChecker:
         return self._record(dec, bool(crc_ok), info, packed)
 
     def _record(self, dec: DecodedFrame, ok: bool, info: dict | None, packed=None) -> dict:
-        c = self.config
         bits = dec.info
         info = dict(info or {})
         rec = {"frame": None, "crc_ok": ok, **info}
