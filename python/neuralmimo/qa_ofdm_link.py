@@ -37,6 +37,30 @@ class qa_ofdm_link(gr_unittest.TestCase):
             self.assertEqual(s["bit_errors"], 0, spec)
             self.assertEqual([r["frame"] for r in d["records"]], list(range(8)), spec)
 
+    def test_transmitter_sends_the_low_bit_of_a_bad_payload_byte(self):
+        # A byte other than 0/1 must not end the block's thread (the flowgraph would never finish):
+        # its least significant bit is sent, and the block counts it.
+        import numpy as np
+
+        from neuralmimo.phy.ofdm_bits import test_payload
+        from neuralmimo.qa_common import run_flowgraph
+
+        c = nm.ofdm_config(nt=2, nr=2, gap=10)
+        bits = np.concatenate([test_payload(c, 0), test_payload(c, 1)]).astype(np.uint8)
+        bad = bits.copy()
+        bad[[3, 100, c.payload_bits + 7]] += 2                   # 2 or 3: same low bit
+        out = {}
+        for name, src in (("good", bits), ("bad", bad)):
+            tb = gr.top_block()
+            tx = nm.ofdm_tx(c)
+            snk = blocks.vector_sink_c(c.nt)
+            tb.connect(blocks.vector_source_b(src.tolist(), False), tx, snk)
+            run_flowgraph(tb)
+            out[name] = (np.asarray(snk.data()), tx.invalid_items())
+        self.assertEqual(out["good"][0].size, 2 * c.frame_len * c.nt)
+        np.testing.assert_array_equal(out["bad"][0], out["good"][0])
+        self.assertEqual((out["good"][1], out["bad"][1]), (0, 3))
+
     def test_single_stream_and_single_antenna_links(self):
         """Vector length 1 on the antenna ports (Nt = 1 or Nr = 1) works end to end."""
         for nt, nr in ((1, 2), (1, 1)):

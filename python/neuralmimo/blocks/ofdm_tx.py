@@ -63,6 +63,12 @@ class ofdm_tx(gr.basic_block):  # noqa: N801
         self.set_output_multiple(config.frame_len)
         self.set_min_output_buffer(2 * config.frame_len)
         self.frames_sent = 0
+        self._invalid = 0
+        self._log = gr.logger("ofdm_tx")
+
+    def invalid_items(self) -> int:
+        """Payload bytes other than 0 and 1 (their least significant bit was sent)."""
+        return self._invalid
 
     def set_amplitude(self, amplitude: float) -> None:
         self.tx = OfdmTransmitter(self.config, amplitude)
@@ -74,9 +80,19 @@ class ofdm_tx(gr.basic_block):  # noqa: N801
         c = self.config
         out = output_items[0].reshape(len(output_items[0]), c.nt)     # vlen 1 arrives 1-D
         n = min(len(input_items[0]) // c.payload_bits, len(out) // c.frame_len)
+        raw = input_items[0][:n * c.payload_bits]
+        bad = raw > 1
+        if bad.any():
+            # Data problems never stop the flowgraph (raising here would end the block's thread
+            # and leave the flowgraph waiting): the byte's least significant bit is sent.
+            if not self._invalid:
+                self._log.warn(f"payload byte {int(raw[np.argmax(bad)])} (not 0 or 1) at item "
+                               f"{self.nitems_read(0) + int(np.argmax(bad))}; its least significant bit is "
+                               "sent (logged once, see invalid_items())")
+            self._invalid += int(bad.sum())
+            raw = raw & 1
         for i in range(n):
-            bits = input_items[0][i * c.payload_bits:(i + 1) * c.payload_bits]
-            out[i * c.frame_len:(i + 1) * c.frame_len] = self.tx.frame(bits)
+            out[i * c.frame_len:(i + 1) * c.frame_len] = self.tx.frame(raw[i * c.payload_bits:(i + 1) * c.payload_bits])
         self.consume(0, n * c.payload_bits)
         self.frames_sent += n
         return n * c.frame_len
