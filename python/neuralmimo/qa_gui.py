@@ -167,7 +167,8 @@ class qa_gui(gr_unittest.TestCase):
 
     def test_loopback_live_controls_reach_the_link(self):
         # SNR 8 dB and detector B = zf, set through the controls' setters after the start.
-        out, state = self._shoot("ofdm_loopback_gui", "--set", "snr_db=8", "--set", "detector_b='zf'")
+        # 9 s: at 8 dB every frame fails, and a failed frame is counted up to 16 frames late.
+        out, state = self._shoot("ofdm_loopback_gui", "--set", "snr_db=8", "--set", "detector_b='zf'", seconds=9.0)
         self.assertEqual(state["monitor"]["labels"], ["cpp:lmmse", "zf"])
         self.assertEqual(state["switches"], {"det_a": "cpp:lmmse", "det_b": "zf", "view_a": "cpp:lmmse", "view_b": "zf"})
         # The receiver's SNR estimate follows the control (8.3 dB measured; 25 dB reads 22.6 to 23.7).
