@@ -13,8 +13,8 @@ Skipped, with the reason, where Xvfb is not installed.
 """
 import json
 import os
-import select
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -36,23 +36,49 @@ GRID = np.array([-3, -1, 1, 3]) / np.sqrt(10)
 AXIS = 1.5
 
 
+def _accepts(display: int) -> bool:
+    """Whether an X server answers on the display's socket."""
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        sock.connect(f"/tmp/.X11-unix/X{display}")
+        return True
+    except OSError:
+        return False
+    finally:
+        sock.close()
+
+
 def start_xvfb():
-    """An Xvfb server on a free display: (process, ":N"); unittest.SkipTest without Xvfb."""
+    """An Xvfb server on a free display: (process, ":N"); unittest.SkipTest without Xvfb.
+
+    Displays from 100 up whose lock file is absent (a server killed hard leaves its socket, and
+    another server on that display may then start without answering), each checked by connecting."""
     exe = shutil.which("Xvfb")
     if exe is None:
         raise unittest.SkipTest("Xvfb is not installed (Debian package xvfb, which `make deps` installs): "
                                 "the GUI tests need an X server")
-    r, w = os.pipe()
-    proc = subprocess.Popen([exe, "-displayfd", str(w), "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
-                            pass_fds=(w,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    os.close(w)
-    ready, _, _ = select.select([r], [], [], 20)
-    number = os.read(r, 16).decode().strip() if ready else ""
-    os.close(r)
-    if not number:
+    for display in range(100 + os.getpid() % 50, 200):
+        if os.path.exists(f"/tmp/.X{display}-lock") or _accepts(display):
+            continue
+        proc = subprocess.Popen([exe, f":{display}", "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 15
+        while proc.poll() is None and time.monotonic() < deadline:
+            if _accepts(display):
+                return proc, f":{display}"
+            time.sleep(0.1)
+        stop_xvfb(proc)
+    raise unittest.SkipTest("Xvfb did not start on any display :100 to :199: no X server for the GUI tests")
+
+
+def stop_xvfb(proc) -> None:
+    """Ends the server so that it removes its lock file and socket."""
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
         proc.kill()
-        raise unittest.SkipTest("Xvfb did not start within 20 s: no X server for the GUI tests")
-    return proc, f":{number}"
+        proc.wait()
 
 
 def image(path) -> np.ndarray:
@@ -111,8 +137,7 @@ class qa_gui(gr_unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        cls.xvfb.kill()
-        cls.xvfb.wait()
+        stop_xvfb(cls.xvfb)
         cls.tmp.cleanup()
 
     def _env(self):
