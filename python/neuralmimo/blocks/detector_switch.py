@@ -77,7 +77,7 @@ class _router(gr.basic_block):  # noqa: N801
         self._seen_frame_tag |= bool(starts)
         pending = self.pending
         if pending is not None and pending != self.active:
-            if starts and starts[0] == 0 or not self._seen_frame_tag:
+            if (starts and starts[0] == 0) or not self._seen_frame_tag:
                 self.schedule.add(read, pending)        # items from `read` on go to `pending`
                 self.active = pending
                 self.pending = None

@@ -25,6 +25,8 @@ from .ofdm_tx import _check_config
 
 #: Pen colours of detectors A, B, ...: the ones the constellation sinks use for their inputs.
 COLOURS = ("#0000ff", "#ff0000", "#008000", "#000000")
+#: Their names in the panel.
+NAMES = "ABCD"
 
 
 class link_monitor:  # noqa: N801 (GNU Radio block naming)
@@ -130,7 +132,7 @@ def _MonitorWidget(mon: link_monitor, update_ms: int):
     ber_plot.showGrid(x=True, y=True, alpha=0.3)
     ber_plot.addLegend(offset=(5, 5), labelTextColor="k")
     ber_curves = [ber_plot.plot([], [], pen=pg.mkPen(COLOURS[k], width=2), symbol="o", symbolSize=4,
-                                symbolBrush=COLOURS[k], symbolPen=None, name=f"{'AB'[k] if k < 2 else k}")
+                                symbolBrush=COLOURS[k], symbolPen=None, name=f"{NAMES[k]}")
                   for k in range(len(mon.checkers))]
     snr_plot = plots.addPlot(row=1, col=0, title="Receiver SNR and EVM per frame (dB)")
     snr_plot.showGrid(x=True, y=True, alpha=0.3)
@@ -154,7 +156,7 @@ def _MonitorWidget(mon: link_monitor, update_ms: int):
         rows = []
         for k, label in enumerate(mon.labels):
             s = mon.running(k)
-            rows.append(f"<tr><td style='color:{COLOURS[k]}'><b>{'AB'[k] if k < 2 else k}: {label}</b></td>"
+            rows.append(f"<tr><td style='color:{COLOURS[k]}'><b>{NAMES[k]}: {label}</b></td>"
                         f"<td>BER {_fmt(s['window_ber'], '.1e')}</td><td>FER {_fmt(s['window_fer'], '.2f')}</td>"
                         f"<td>last {s['window_frames']}</td><td>run {_fmt(s['ber'], '.1e')} / "
                         f"{_fmt(s['fer'], '.2f')}, {s['frames']} fr.</td></tr>")

@@ -119,9 +119,8 @@ class FrameChecker:
     MAX_WAITING = 1 << (HEADER_BITS - 1)
 
     #: Failed frames that wait for the next good one when a good one came before them (or first_frame
-    #: numbers the first frame detected): beyond this
-    #: the oldest is counted forward from that one (a link whose every frame fails, at low SNR, is
-    #: still counted, a few frames late).
+    #: numbers the first frame detected): beyond this the oldest is counted forward from that one (a
+    #: link whose every frame fails, at low SNR, is still counted, a few frames late).
     MAX_WAITING_AFTER_GOOD = 16
 
     VERIFY = ("crc", "payload")
@@ -191,7 +190,7 @@ class FrameChecker:
         if ok:
             rec["frame"] = header_number(bits)
             self._count(rec, dec)
-            self._settle(rec["frame"], start, bits)
+            self._settle(rec["frame"], start)
             self._last_good = (rec["frame"], start)
         elif start is not None:
             # Numbered when the next good frame comes: from both good neighbours (_settle).
@@ -220,21 +219,23 @@ class FrameChecker:
         if self.keep_bits:
             del self.decoded[:k]
 
-    def _settle(self, number: int, start, bits) -> None:
+    def _number_from(self, anchor: int, anchor_start, start) -> int:
+        """The number of the frame starting at `start`, counted from frame `anchor` at
+        `anchor_start` (frames are frame_len samples apart; the header's numbers wrap)."""
+        return (anchor + int(round((start - anchor_start) / self.config.frame_len))) % (1 << HEADER_BITS)
+
+    def _settle(self, number: int, start) -> None:
         """Numbers the failed frames waiting since the last good frame, now that the good frame
         `number` at `start` follows them: counted back from it and, when a good frame came before
         them too, forward from that one. The two agree unless the numbering broke in between (a
         transmitter restart, a replay that loops, lost samples); then the failed frame takes the
         candidate whose 16 bits are nearer its own header's ("number_from_header" marks it)."""
-        if not self._waiting:
-            return
-        period, mod = self.config.frame_len, 1 << HEADER_BITS
         for r, d in self._waiting:
-            back = (number - int(round((start - r["start"]) / period))) % mod
+            back = self._number_from(number, start, r["start"])
             if self._last_good is None or self._last_good[1] is None:
                 r["frame"] = back
             else:
-                fwd = (self._last_good[0] + int(round((r["start"] - self._last_good[1]) / period))) % mod
+                fwd = self._number_from(*self._last_good, r["start"])
                 if fwd == back:
                     r["frame"] = back
                 else:
@@ -247,11 +248,10 @@ class FrameChecker:
     def _number_forward(self, rec: dict, dec: DecodedFrame) -> None:
         """A failed frame no good frame followed: numbered from the last good one, else from
         first_frame (the number of the first frame detected), else from its own header."""
-        period, mod = self.config.frame_len, 1 << HEADER_BITS
         if self._last_good is not None and self._last_good[1] is not None:
-            rec["frame"] = (self._last_good[0] + int(round((rec["start"] - self._last_good[1]) / period))) % mod
+            rec["frame"] = self._number_from(*self._last_good, rec["start"])
         elif self.first_frame is not None and rec.get("start") is not None:
-            rec["frame"] = (self.first_frame + int(round((rec["start"] - self._first_start) / period))) % mod
+            rec["frame"] = self._number_from(self.first_frame, self._first_start, rec["start"])
         else:
             rec["frame"], rec["number_from_header"] = header_number(dec.info), True
         self._count(rec, dec)
