@@ -11,6 +11,7 @@
     python -m neuralmimo.cli.bench hypermimo [--hold 12]              HyperMIMO: split path, online MMNet
     python -m neuralmimo.cli.bench softbit [--n 48]                   soft-bit quantiser kernel and blocks
     python -m neuralmimo.cli.bench eqnet [--reps 20]                  EQ-Net latency (paper's Tables 1-2)
+    python -m neuralmimo.cli.bench switch [--items 300000]            detector_switch against detector_select
 
 `make bench` runs the first four (wesnet trains its variants first when they are missing).
 """
@@ -22,7 +23,7 @@ import sys
 from . import args as cli
 
 #: modules of neuralmimo.bench named by the first argument (none: "blocks", the detector blocks)
-BENCHMARKS = ("detectors", "cg", "ofdm", "wesnet", "remimo", "hypermimo", "softbit", "eqnet")
+BENCHMARKS = ("detectors", "cg", "ofdm", "wesnet", "remimo", "hypermimo", "softbit", "eqnet", "switch")
 
 
 @cli.command("bench")
